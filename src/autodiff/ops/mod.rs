@@ -1,0 +1,32 @@
+//! The ops of the autodiff engine, one family per file.
+//!
+//! Rule of this folder (as in dfdx's `tensor_ops`): each op is a method on
+//! [`Var`](super::Var) whose doc names the op and its formula, then
+//! `# Gradient`, `# Shapes` and the PyTorch equivalent. Its forward and its
+//! local derivative sit side by side. Pointwise ops share one backward
+//! ([`pointwise`]); binary ops share one broadcasting backward
+//! ([`arithmetic`]).
+//!
+//! | file | ops |
+//! |---|---|
+//! | `pointwise.rs` | the shared machinery of elementwise functions |
+//! | `elementwise.rs` | `neg`, `add_scalar`, `mul_scalar`, `powf`, `exp`, `log`, `sqrt`, `abs` |
+//! | `activation.rs` | `relu`, `sigmoid`, `tanh` |
+//! | `arithmetic.rs` | broadcasting `add`, `sub`, `mul`, `div` |
+//! | `matmul.rs` | `matmul`, fused `linear` |
+//! | `shape.rs` | `reshape`, `flatten`, `transpose`, `permute` |
+//! | `reduce.rs` | `sum`, `mean`, `sum_axis`, `mean_axis` |
+//! | `conv.rs` | `conv2d` (im2col + GEMM) |
+//! | `pool.rs` | `max_pool2d` |
+//! | `loss.rs` | `log_softmax`, fused `softmax_cross_entropy`, `mse_loss` |
+
+pub mod activation;
+pub mod arithmetic;
+pub mod conv;
+pub mod elementwise;
+pub mod loss;
+pub mod matmul;
+pub mod pointwise;
+pub mod pool;
+pub mod reduce;
+pub mod shape;

@@ -1,0 +1,129 @@
+//! Max pooling over 2-D windows (NCHW).
+
+use crate::autodiff::{Backward, Var};
+use crate::{Element, Error, Result};
+use ndarray::{ArrayD, IxDyn};
+
+struct MaxPool2d {
+    /// Per output element, the flat index of its maximum in the input.
+    argmax: Vec<usize>,
+}
+
+impl<T: Element> Backward<T> for MaxPool2d {
+    fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, _: &[bool]) -> Vec<Option<ArrayD<T>>> {
+        // Each output routes its gradient to the one input it copied; with
+        // overlapping windows an input may receive several (+=).
+        let mut grad_x = ArrayD::<T>::zeros(inputs[0].raw_dim());
+        let gx = grad_x.as_slice_mut().expect("standard layout");
+        for (&i, &g) in self.argmax.iter().zip(grad.iter()) {
+            gx[i] += g;
+        }
+        vec![Some(grad_x)]
+    }
+}
+
+impl<'t, T: Element> Var<'t, T> {
+    /// Max pooling `y[n,c,i,j] = max over the window (i*s.., j*s..) of x[n,c]`.
+    ///
+    /// Ties go to the first maximum in row-major order within the window
+    /// (as PyTorch's CPU kernel), and a NaN in a window wins (propagates), so
+    /// the result and its gradient are deterministic.
+    ///
+    /// # Gradient
+    /// `dx` is zero except at each window's arg-max, which receives the
+    /// window's `grad` (summed where windows overlap).
+    ///
+    /// # Shapes
+    /// `(N, C, H, W)` -> `(N, C, (H - k) / s + 1, (W - k) / s + 1)` with
+    /// `kernel = (kh, kw)`, `stride = (sh, sw)`.
+    ///
+    /// PyTorch equivalent: `torch.nn.functional.max_pool2d(x, kernel, stride)`
+    pub fn max_pool2d(&self, kernel: (usize, usize), stride: (usize, usize)) -> Result<Var<'t, T>> {
+        let x = self.value();
+        let shape = x.shape();
+        if shape.len() != 4 {
+            return Err(Error::shape("max_pool2d", shape, &[], "input must be (N, C, H, W)"));
+        }
+        if kernel.0 == 0 || kernel.1 == 0 || stride.0 == 0 || stride.1 == 0 {
+            return Err(Error::invalid("max_pool2d", "kernel/stride", format!("kernel {kernel:?} and stride {stride:?} must be positive")));
+        }
+        let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3]);
+        if h < kernel.0 || w < kernel.1 {
+            return Err(Error::shape("max_pool2d", shape, &[kernel.0, kernel.1], "the window is larger than the input"));
+        }
+        let (oh, ow) = ((h - kernel.0) / stride.0 + 1, (w - kernel.1) / stride.1 + 1);
+        let xs = x.as_slice().expect("standard layout");
+        let mut y = Vec::with_capacity(planes * oh * ow);
+        let mut argmax = Vec::with_capacity(planes * oh * ow);
+        for plane in 0..planes {
+            let base = plane * h * w;
+            for i in 0..oh {
+                for j in 0..ow {
+                    let mut best = base + i * stride.0 * w + j * stride.1;
+                    let mut best_value = xs[best];
+                    for r in i * stride.0..i * stride.0 + kernel.0 {
+                        let row = base + r * w;
+                        for (offset, &v) in xs[row + j * stride.1..row + j * stride.1 + kernel.1].iter().enumerate() {
+                            if v > best_value || (v.is_nan() && !best_value.is_nan()) {
+                                best_value = v;
+                                best = row + j * stride.1 + offset;
+                            }
+                        }
+                    }
+                    y.push(best_value);
+                    argmax.push(best);
+                }
+            }
+        }
+        let y = ArrayD::from_shape_vec(IxDyn(&[shape[0], shape[1], oh, ow]), y).expect("output size");
+        Ok(self.tape.push(y, &[self.id], MaxPool2d { argmax }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::autodiff::gradcheck::testing::{assert_gradcheck, randn};
+    use crate::autodiff::Tape;
+    use crate::Error;
+    use ndarray::{array, ArrayD};
+
+    #[test]
+    fn gradients_match_central_differences() {
+        // Distinct values (no ties), so the max is differentiable; windows
+        // overlapping (stride < kernel) exercise the accumulation.
+        let x = randn(&[2, 3, 7, 6], 31);
+        assert_gradcheck(|_, v| v[0].max_pool2d((2, 2), (2, 2)), &[x.clone()]);
+        assert_gradcheck(|_, v| v[0].max_pool2d((3, 2), (1, 2)), &[x.clone()]);
+        assert_gradcheck(|_, v| v[0].max_pool2d((3, 3), (2, 1)), &[x]);
+    }
+
+    #[test]
+    fn ties_go_to_the_first_maximum_in_row_major_order() {
+        let tape = Tape::<f64>::new();
+        let x = tape.leaf(array![[[[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]]].into_dyn());
+        // Overlapping 2x2 windows with stride 1: every window is all-ones
+        // or has several tied maxima.
+        let y = x.max_pool2d((2, 2), (1, 1)).unwrap();
+        assert_eq!(y.value().as_ref(), &ArrayD::from_elem(vec![1, 1, 2, 2], 1.0));
+        let g = tape.backward(&y.sum()).unwrap();
+        // Windows at (0,0), (0,1), (1,0), (1,1) pick (0,0), (0,1), (1,0), (1,1).
+        assert_eq!(g.wrt(&x).unwrap(), &array![[[[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]]].into_dyn());
+    }
+
+    #[test]
+    fn nan_propagates() {
+        let tape = Tape::<f32>::new();
+        let x = tape.leaf(array![[[[1.0f32, f32::NAN], [3.0, 2.0]]]].into_dyn());
+        assert!(x.max_pool2d((2, 2), (2, 2)).unwrap().value().iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let tape = Tape::<f32>::new();
+        let x = tape.leaf(ArrayD::zeros(vec![1, 1, 3, 3]));
+        assert!(matches!(x.max_pool2d((4, 4), (1, 1)), Err(Error::Shape { op: "max_pool2d", .. })));
+        assert!(matches!(x.max_pool2d((2, 2), (0, 1)), Err(Error::InvalidArgument { op: "max_pool2d", .. })));
+        let flat = tape.leaf(ArrayD::zeros(vec![3, 3]));
+        assert!(matches!(flat.max_pool2d((2, 2), (2, 2)), Err(Error::Shape { op: "max_pool2d", .. })));
+    }
+}

@@ -1,0 +1,46 @@
+//! Errors: every user-facing failure of descent is a typed [`Error`].
+
+/// Shorthand for `Result<T, descent::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, with enough detail to fix it without a debugger.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// Two operands whose shapes do not fit together.
+    #[error("{op}: shapes {lhs:?} and {rhs:?} are incompatible: {reason}")]
+    Shape {
+        /// The op or layer that refused the shapes (`"add"`, `"linear"`...).
+        op: &'static str,
+        /// Shape of the first operand.
+        lhs: Vec<usize>,
+        /// Shape of the second operand (or the expected shape).
+        rhs: Vec<usize>,
+        /// Why the shapes do not fit.
+        reason: String,
+    },
+    /// An argument outside its valid range (an axis, a stride, a label...).
+    #[error("{op}: invalid {name}: {reason}")]
+    InvalidArgument {
+        /// The op, layer or function that refused the argument.
+        op: &'static str,
+        /// The argument's name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A value that does not belong to the tape it is used with.
+    #[error("{0}")]
+    Graph(String),
+}
+
+impl Error {
+    /// A shape error for `op` with both shapes and a reason.
+    pub fn shape(op: &'static str, lhs: &[usize], rhs: &[usize], reason: impl Into<String>) -> Self {
+        Error::Shape { op, lhs: lhs.to_vec(), rhs: rhs.to_vec(), reason: reason.into() }
+    }
+
+    /// An invalid-argument error for argument `name` of `op`.
+    pub fn invalid(op: &'static str, name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument { op, name, reason: reason.into() }
+    }
+}

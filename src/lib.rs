@@ -1,0 +1,36 @@
+//! # descent
+//!
+//! A laboratory for the optimizers of deep learning, written from scratch on
+//! [`ndarray`]:
+//!
+//! - [`autodiff`]: a reverse-mode automatic differentiation engine (a tape of
+//!   nodes, `backward()` from a scalar) with the ops an MLP or a small CNN
+//!   needs, and [`autodiff::gradcheck`] to check any of them by central
+//!   differences.
+//! - [`nn`]: layers (`Linear`, `Conv2d`, `MaxPool2d`, `ReLU`, `Flatten`,
+//!   `Sequential`), the [`nn::Module`] trait that lists a model's parameters
+//!   in a stable order, and seeded initialisers (He, Xavier, PyTorch's
+//!   defaults).
+//!
+//! Every computation is generic over [`Element`] (`f32` for training speed,
+//! `f64` for exact checks) and every random draw takes a seed ([`rng`]).
+//!
+//! ```
+//! use descent::autodiff::Tape;
+//! use ndarray::array;
+//!
+//! let tape = Tape::<f64>::new();
+//! let x = tape.leaf(array![1.0, 2.0, 3.0].into_dyn());
+//! let y = x.mul(&x).unwrap().sum(); // y = sum(x^2)
+//! let grads = tape.backward(&y).unwrap();
+//! assert_eq!(grads.wrt(&x).unwrap(), &array![2.0, 4.0, 6.0].into_dyn());
+//! ```
+
+pub mod autodiff;
+pub mod element;
+pub mod error;
+pub mod nn;
+pub mod rng;
+
+pub use element::Element;
+pub use error::{Error, Result};
