@@ -38,7 +38,7 @@ pub trait Element:
     fn of(x: f64) -> Self;
 
     /// Widens to `f64` (exact for both types).
-    fn to_f64(self) -> f64;
+    fn as_f64(self) -> f64;
 }
 
 impl Element for f32 {
@@ -48,7 +48,7 @@ impl Element for f32 {
         x as f32
     }
     #[inline]
-    fn to_f64(self) -> f64 {
+    fn as_f64(self) -> f64 {
         self as f64
     }
 }
@@ -60,7 +60,7 @@ impl Element for f64 {
         x
     }
     #[inline]
-    fn to_f64(self) -> f64 {
+    fn as_f64(self) -> f64 {
         self
     }
 }

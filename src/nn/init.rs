@@ -92,3 +92,97 @@ impl Init {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::seeded;
+    use ndarray::Array2;
+
+    fn sample_std(a: &ArrayD<f64>) -> f64 {
+        let mean = a.mean().unwrap();
+        (a.mapv(|v| (v - mean).powi(2)).mean().unwrap()).sqrt()
+    }
+
+    #[test]
+    fn fans_follow_pytorch() {
+        assert_eq!(fans(&[256, 784]).unwrap(), (784, 256));
+        assert_eq!(fans(&[32, 16, 5, 5]).unwrap(), (400, 800));
+        assert!(fans(&[3]).is_err());
+    }
+
+    #[test]
+    fn distributions_have_the_documented_scale() {
+        let mut rng = seeded(1);
+        let shape = [400, 300]; // fan_in 300, fan_out 400: 120,000 draws
+        let close = |got: f64, want: f64| (got / want - 1.0).abs() < 0.01;
+        let he: ArrayD<f64> = Init::KaimingNormal.weight(&shape, &mut rng).unwrap();
+        assert!(close(sample_std(&he), (2.0f64 / 300.0).sqrt()));
+        let he_u: ArrayD<f64> = Init::KaimingUniform.weight(&shape, &mut rng).unwrap();
+        assert!(close(sample_std(&he_u), (2.0f64 / 300.0).sqrt()));
+        let xavier: ArrayD<f64> = Init::XavierNormal.weight(&shape, &mut rng).unwrap();
+        assert!(close(sample_std(&xavier), (2.0f64 / 700.0).sqrt()));
+        let torch: ArrayD<f64> = Init::TorchDefault.weight(&shape, &mut rng).unwrap();
+        let bound = 1.0 / 300f64.sqrt();
+        assert!(torch.iter().all(|v| v.abs() <= bound));
+        assert!(close(sample_std(&torch), bound / 3f64.sqrt()));
+        let bias: ArrayD<f64> = Init::TorchDefault.bias(400, 300, &mut rng);
+        assert!(bias.iter().all(|v| v.abs() <= bound) && bias.iter().any(|&v| v != 0.0));
+        assert!(Init::KaimingNormal.bias::<f64>(4, 300, &mut rng).iter().all(|&v| v == 0.0));
+        assert!(Init::Normal { std: -1.0 }.weight::<f64>(&shape, &mut rng).is_err());
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_weights() {
+        let a: ArrayD<f32> = Init::KaimingNormal.weight(&[8, 4], &mut seeded(7)).unwrap();
+        let b: ArrayD<f32> = Init::KaimingNormal.weight(&[8, 4], &mut seeded(7)).unwrap();
+        let c: ArrayD<f32> = Init::KaimingNormal.weight(&[8, 4], &mut seeded(8)).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    /// Variance of the pre-activations of layer 10 over that of layer 1, for
+    /// stacks `a_l = W_l relu(a_{l-1})` of 512-wide bias-free layers fed
+    /// standard normal inputs. The variance is the one of the derivation,
+    /// taken over the random weights as well as the inputs: the mean of
+    /// `a^2` over units, samples and 8 independently drawn networks
+    /// (`E[a] = 0` over the weights). One network alone is a noisy estimate:
+    /// deep ReLU features of different samples become correlated, so each
+    /// layer's factor fluctuates by ~sqrt(2 / width) whatever the batch size,
+    /// which compounds over nine layers.
+    fn variance_ratio_through_ten_relu_layers(init: Init) -> f64 {
+        let (width, networks) = (512, 8);
+        let mut second_moments = [0.0; 10];
+        for network in 0..networks {
+            let mut rng = seeded(2024 + network);
+            let x: ArrayD<f64> = Init::Normal { std: 1.0 }.weight(&[500, width], &mut rng).unwrap();
+            let mut h = x.into_dimensionality::<ndarray::Ix2>().unwrap();
+            for (layer, moment) in second_moments.iter_mut().enumerate() {
+                let w: Array2<f64> = init.weight(&[width, width], &mut rng).unwrap().into_dimensionality().unwrap();
+                let input = if layer == 0 { h.clone() } else { h.mapv(|v| v.max(0.0)) };
+                h = input.dot(&w.t());
+                *moment += h.mapv(|v| v * v).mean().unwrap() / networks as f64;
+            }
+        }
+        second_moments[9] / second_moments[0]
+    }
+
+    /// Seed 004 ("He initialization"): with `var(w) = 2 / M`, each layer
+    /// multiplies the pre-activation variance by `M var(w) / 2 = 1`; with
+    /// Xavier's `1 / M` (here fan_in = fan_out = M) by 1/2, and with a naive
+    /// `std = 0.01` by `M 1e-4 / 2 = 0.0128`. Nine layers after the first:
+    /// He keeps the ratio at 1 (allowed: within a factor sqrt(2), i.e. less
+    /// than half of one halving), Xavier gives 2^-9, naive 0.0128^9.
+    #[test]
+    fn he_init_keeps_activation_variance_through_ten_relu_layers() {
+        let he = variance_ratio_through_ten_relu_layers(Init::KaimingNormal);
+        assert!((0.5f64.sqrt()..2f64.sqrt()).contains(&he), "He: variance ratio {he}");
+        let he_uniform = variance_ratio_through_ten_relu_layers(Init::KaimingUniform);
+        assert!((0.5f64.sqrt()..2f64.sqrt()).contains(&he_uniform), "He uniform: variance ratio {he_uniform}");
+        let xavier = variance_ratio_through_ten_relu_layers(Init::XavierNormal);
+        let want = 0.5f64.powi(9);
+        assert!((want / 2f64.sqrt()..want * 2f64.sqrt()).contains(&xavier), "Xavier: variance ratio {xavier}, theory {want}");
+        let naive = variance_ratio_through_ten_relu_layers(Init::Normal { std: 0.01 });
+        assert!(naive < 1e-12, "naive: variance ratio {naive}");
+    }
+}

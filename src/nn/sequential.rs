@@ -63,3 +63,78 @@ impl<T: Element> Module<T> for Sequential<T> {
         format!("Sequential[{}]", inner.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autodiff::Conv2dOptions;
+    use crate::nn::{Conv2d, Flatten, Init, Linear, MaxPool2d, ReLU};
+    use crate::rng::seeded;
+    use crate::Error;
+    use ndarray::ArrayD;
+
+    fn small_cnn() -> Sequential<f32> {
+        let mut rng = seeded(0);
+        Sequential::new()
+            .add(Conv2d::new(1, 4, 3, Conv2dOptions::default(), Init::TorchDefault, &mut rng).unwrap())
+            .add(ReLU)
+            .add(MaxPool2d::new(2))
+            .add(Flatten)
+            .add(Linear::new(4 * 3 * 3, 10, Init::TorchDefault, &mut rng).unwrap())
+    }
+
+    #[test]
+    fn parameters_are_named_and_ordered_as_in_pytorch() {
+        let model = small_cnn();
+        let names: Vec<String> = model.named_parameters().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["0.weight", "0.bias", "4.weight", "4.bias"]);
+        assert_eq!(model.num_parameters(), 4 * 9 + 4 + 36 * 10 + 10);
+        let mut model = model;
+        let shapes: Vec<Vec<usize>> = model.parameters_mut().iter().map(|p| p.value().shape().to_vec()).collect();
+        assert_eq!(shapes, [vec![4, 1, 3, 3], vec![4], vec![10, 36], vec![10]]);
+    }
+
+    #[test]
+    fn forward_produces_logits_and_every_parameter_gets_a_gradient() {
+        let model = small_cnn();
+        let tape = Tape::new();
+        let x = tape.constant(ArrayD::from_shape_fn(vec![2, 1, 8, 8], |d| (d[2] * 8 + d[3]) as f32 / 64.0));
+        let logits = model.forward(&tape, x).unwrap();
+        assert_eq!(logits.shape(), [2, 10]);
+        let loss = logits.softmax_cross_entropy(&[3, 7]).unwrap();
+        let mut grads = tape.backward(&loss).unwrap();
+        for p in model.parameters() {
+            let g = grads.take_param(p).unwrap();
+            assert_eq!(g.shape(), p.value().shape());
+            assert!(g.iter().any(|&v| v != 0.0), "{} got no gradient", p.name());
+        }
+    }
+
+    #[test]
+    fn a_wrong_input_shape_is_an_error_naming_the_layer_op_and_shapes() {
+        let model = small_cnn();
+        let tape = Tape::new();
+        let x = tape.constant(ArrayD::zeros(vec![2, 1, 10, 10])); // flattens to 64, not 36
+        let err = model.forward(&tape, x).unwrap_err();
+        assert!(matches!(&err, Error::Shape { op: "linear", lhs, rhs, .. } if lhs == &[2, 64] && rhs == &[10, 36]), "{err}");
+    }
+
+    #[test]
+    fn a_shared_parameter_gets_the_sum_of_its_gradients() {
+        let mut rng = seeded(3);
+        let layer = Linear::<f64>::without_bias(2, 2, Init::KaimingNormal, &mut rng).unwrap();
+        let tape = Tape::new();
+        let x = tape.constant(ndarray::array![[1.0, 2.0]].into_dyn());
+        let once = layer.forward(&tape, x).unwrap();
+        let twice = layer.forward(&tape, once).unwrap().sum();
+        let grads = tape.backward(&twice).unwrap();
+        // y = x W^T W^T summed: dW = (1 W + x-part) computed by hand below.
+        let w = layer.weight.value().clone().into_dimensionality::<ndarray::Ix2>().unwrap();
+        let x = ndarray::array![[1.0, 2.0]];
+        let h = x.dot(&w.t());
+        let ones = ndarray::Array2::<f64>::ones((1, 2));
+        let want = ones.t().dot(&h) + ones.dot(&w).t().dot(&x);
+        let got = grads.param(&layer.weight).unwrap();
+        assert!((got - &want.into_dyn()).iter().all(|d| d.abs() < 1e-12));
+    }
+}
