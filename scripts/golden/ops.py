@@ -1,0 +1,111 @@
+"""Golden values for descent's autodiff ops, produced by PyTorch.
+
+Writes tests/golden/ops.json: for each case, the inputs, the upstream
+gradient `r` (the backward pass starts from L = sum(y * r)), the forward
+output and the gradient of L with respect to every input, in float32 and
+float64. The Rust tests (tests/golden_ops.rs) replay every case and compare.
+
+Run:  pip install torch numpy && python scripts/golden/ops.py
+CI does not run this script; its output is committed.
+"""
+
+import json
+import pathlib
+import platform
+
+import torch
+import torch.nn.functional as F
+
+OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "ops.json"
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def tensor_json(t):
+    return {"shape": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1).tolist()]}
+
+
+def run_case(name, op, fn, inputs, params, dtype, labels=None):
+    """Evaluates fn(*inputs) in `dtype`, backpropagates sum(y * r), records all."""
+    leaves = {k: v.to(DTYPES[dtype]).clone().requires_grad_(True) for k, v in inputs.items()}
+    y = fn(**leaves)
+    g = torch.Generator().manual_seed(len(name) * 7919)
+    r = torch.randn(y.shape, generator=g, dtype=torch.float64).to(DTYPES[dtype])
+    (y * r).sum().backward()
+    case = {
+        "name": name,
+        "op": op,
+        "dtype": dtype,
+        "params": params,
+        "inputs": {k: tensor_json(v) for k, v in leaves.items()},
+        "upstream": tensor_json(r),
+        "output": tensor_json(y),
+        "grads": {k: tensor_json(v.grad) for k, v in leaves.items()},
+    }
+    if labels is not None:
+        case["labels"] = labels
+    return case
+
+
+def main():
+    torch.manual_seed(0)
+    cases = []
+    for dtype in DTYPES:
+        # conv2d: stride and padding, with and without bias.
+        for i, (stride, padding, xs, ws, bias) in enumerate(
+            [
+                ((1, 1), (0, 0), (2, 3, 7, 6), (4, 3, 3, 3), True),
+                ((2, 2), (1, 1), (2, 3, 7, 6), (4, 3, 3, 3), True),
+                ((2, 1), (2, 0), (1, 2, 6, 8), (3, 2, 5, 2), False),
+                ((1, 1), (0, 0), (3, 1, 12, 12), (4, 1, 5, 5), True),
+            ]
+        ):
+            inputs = {"x": torch.randn(xs, dtype=torch.float64), "w": torch.randn(ws, dtype=torch.float64)}
+            if bias:
+                inputs["b"] = torch.randn(ws[0], dtype=torch.float64)
+            fn = (lambda x, w, b, s=stride, p=padding: F.conv2d(x, w, b, s, p)) if bias else (
+                lambda x, w, s=stride, p=padding: F.conv2d(x, w, None, s, p)
+            )
+            cases.append(run_case(f"conv2d_{i}", "conv2d", fn, inputs, {"stride": list(stride), "padding": list(padding)}, dtype))
+
+        # max_pool2d: distinct values, overlapping windows, and ties (small integers).
+        for i, (kernel, stride, xs, ties) in enumerate(
+            [((2, 2), (2, 2), (2, 3, 6, 6), False), ((3, 3), (2, 1), (1, 2, 7, 6), False), ((2, 2), (1, 1), (2, 2, 5, 5), True)]
+        ):
+            x = torch.randint(0, 3, xs).double() if ties else torch.randn(xs, dtype=torch.float64)
+            fn = lambda x, k=kernel, s=stride: F.max_pool2d(x, k, s)
+            cases.append(run_case(f"max_pool2d_{i}", "max_pool2d", fn, {"x": x}, {"kernel": list(kernel), "stride": list(stride)}, dtype))
+
+        # cross-entropy: ordinary logits, then extreme ones.
+        for i, scale in enumerate([1.0, 300.0]):
+            x = torch.randn(6, 5, dtype=torch.float64) * scale
+            labels = torch.randint(0, 5, (6,))
+            fn = lambda x, l=labels: F.cross_entropy(x, l)
+            cases.append(run_case(f"cross_entropy_{i}", "cross_entropy", fn, {"x": x}, {}, dtype, labels.tolist()))
+
+        # log_softmax along the last axis.
+        x = torch.randn(4, 7, dtype=torch.float64) * 3
+        cases.append(run_case("log_softmax_0", "log_softmax", lambda x: torch.log_softmax(x, -1), {"x": x}, {}, dtype))
+
+        # A small MLP, forward and backward: 6 -> 16 -> ReLU -> 3, cross-entropy.
+        labels = torch.randint(0, 3, (8,))
+        inputs = {
+            "x": torch.randn(8, 6, dtype=torch.float64),
+            "w1": torch.randn(16, 6, dtype=torch.float64) * 0.5,
+            "b1": torch.randn(16, dtype=torch.float64) * 0.1,
+            "w2": torch.randn(3, 16, dtype=torch.float64) * 0.5,
+            "b2": torch.randn(3, dtype=torch.float64) * 0.1,
+        }
+
+        def mlp(x, w1, b1, w2, b2, l=labels):
+            return F.cross_entropy(F.linear(torch.relu(F.linear(x, w1, b1)), w2, b2), l)
+
+        cases.append(run_case("mlp_0", "mlp", mlp, inputs, {}, dtype, labels.tolist()))
+
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"generator": "scripts/golden/ops.py", "torch": torch.__version__, "python": platform.python_version()}
+    OUT.write_text(json.dumps({"meta": meta, "cases": cases}, indent=None))
+    print(f"wrote {len(cases)} cases to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
