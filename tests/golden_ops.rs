@@ -49,7 +49,11 @@ fn forward<'t, T: Element>(case: &Case, v: &BTreeMap<&str, Var<'t, T>>) -> Resul
         "max_pool2d" => v["x"].max_pool2d(pair(&case.params, "kernel"), pair(&case.params, "stride")),
         "cross_entropy" => v["x"].softmax_cross_entropy(labels),
         "log_softmax" => v["x"].log_softmax(),
-        "mlp" => v["x"].linear(&v["w1"], Some(&v["b1"]))?.relu().linear(&v["w2"], Some(&v["b2"]))?.softmax_cross_entropy(labels),
+        "mlp" => v["x"]
+            .linear(&v["w1"], Some(&v["b1"]))?
+            .relu()
+            .linear(&v["w2"], Some(&v["b2"]))?
+            .softmax_cross_entropy(labels),
         other => panic!("unknown op {other} in golden file"),
     }
 }
@@ -57,7 +61,8 @@ fn forward<'t, T: Element>(case: &Case, v: &BTreeMap<&str, Var<'t, T>>) -> Resul
 fn replay<T: Element>(case: &Case) {
     let tol = tolerance(&case.dtype);
     let tape = Tape::<T>::new();
-    let leaves: BTreeMap<&str, Var<'_, T>> = case.inputs.iter().map(|(k, t)| (k.as_str(), tape.leaf(t.array()))).collect();
+    let leaves: BTreeMap<&str, Var<'_, T>> =
+        case.inputs.iter().map(|(k, t)| (k.as_str(), tape.leaf(t.array()))).collect();
     let y = forward(case, &leaves).unwrap_or_else(|e| panic!("{}: {e}", case.name));
     assert_close(&format!("{} output", case.name), &y.value(), &case.output.array(), tol);
     let loss = y.mul(&tape.constant(case.upstream.array())).unwrap().sum();
@@ -71,7 +76,10 @@ fn replay<T: Element>(case: &Case) {
 fn cases(op: &str) -> Vec<Case> {
     let file: File = golden("ops.json");
     let cases: Vec<Case> = file.cases.into_iter().filter(|c| c.op == op).collect();
-    assert!(cases.iter().any(|c| c.dtype == "float32") && cases.iter().any(|c| c.dtype == "float64"), "{op}: cases in both dtypes");
+    assert!(
+        cases.iter().any(|c| c.dtype == "float32") && cases.iter().any(|c| c.dtype == "float64"),
+        "{op}: cases in both dtypes"
+    );
     cases
 }
 

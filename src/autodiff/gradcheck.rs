@@ -198,8 +198,12 @@ mod tests {
     #[test]
     fn gradcheck_catches_a_wrong_derivative_and_says_where() {
         let x = ndarray::array![0.5, 1.0, 2.0].into_dyn();
-        let report =
-            gradcheck(|_, v| Ok(v[0].pointwise(SeedToyWithWrongDerivative).sum()), &[x.clone()], &GradCheckOptions::default()).unwrap();
+        let report = gradcheck(
+            |_, v| Ok(v[0].pointwise(SeedToyWithWrongDerivative).sum()),
+            std::slice::from_ref(&x),
+            &GradCheckOptions::default(),
+        )
+        .unwrap();
         // The error is the missing 4 everywhere; relative to
         // max(|true|, |wrong|) it is largest at x = 0.5, where the true
         // derivative is 1.75 and the wrong one -2.25.

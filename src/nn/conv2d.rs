@@ -19,7 +19,14 @@ pub struct Conv2d<T: Element> {
 
 impl<T: Element> Conv2d<T> {
     /// A `kernel x kernel` convolution `in_channels -> out_channels` with a bias.
-    pub fn new(in_channels: usize, out_channels: usize, kernel: usize, options: Conv2dOptions, init: Init, rng: &mut Rng) -> Result<Self> {
+    pub fn new(
+        in_channels: usize,
+        out_channels: usize,
+        kernel: usize,
+        options: Conv2dOptions,
+        init: Init,
+        rng: &mut Rng,
+    ) -> Result<Self> {
         let weight = init.weight(&[out_channels, in_channels, kernel, kernel], rng)?;
         let bias = init.bias(out_channels, in_channels * kernel * kernel, rng);
         Ok(Conv2d { weight: Param::new("weight", weight), bias: Some(Param::new("bias", bias)), options })
@@ -40,6 +47,9 @@ impl<T: Element> Module<T> for Conv2d<T> {
     }
     fn describe(&self) -> String {
         let s = self.weight.value().shape();
-        format!("Conv2d({} -> {}, {}x{}, stride {:?}, padding {:?})", s[1], s[0], s[2], s[3], self.options.stride, self.options.padding)
+        format!(
+            "Conv2d({} -> {}, {}x{}, stride {:?}, padding {:?})",
+            s[1], s[0], s[2], s[3], self.options.stride, self.options.padding
+        )
     }
 }

@@ -46,7 +46,11 @@ pub enum Init {
 /// `(fan_in, fan_out)` of a weight shape `(out, in, k...)`.
 pub fn fans(shape: &[usize]) -> Result<(usize, usize)> {
     if shape.len() < 2 {
-        return Err(Error::invalid("init", "shape", format!("{shape:?}: a weight needs at least 2 dimensions (out, in, ...)")));
+        return Err(Error::invalid(
+            "init",
+            "shape",
+            format!("{shape:?}: a weight needs at least 2 dimensions (out, in, ...)"),
+        ));
     }
     let receptive: usize = shape[2..].iter().product();
     Ok((shape[1] * receptive, shape[0] * receptive))
@@ -181,7 +185,10 @@ mod tests {
         assert!((0.5f64.sqrt()..2f64.sqrt()).contains(&he_uniform), "He uniform: variance ratio {he_uniform}");
         let xavier = variance_ratio_through_ten_relu_layers(Init::XavierNormal);
         let want = 0.5f64.powi(9);
-        assert!((want / 2f64.sqrt()..want * 2f64.sqrt()).contains(&xavier), "Xavier: variance ratio {xavier}, theory {want}");
+        assert!(
+            (want / 2f64.sqrt()..want * 2f64.sqrt()).contains(&xavier),
+            "Xavier: variance ratio {xavier}, theory {want}"
+        );
         let naive = variance_ratio_through_ten_relu_layers(Init::Normal { std: 0.01 });
         assert!(naive < 1e-12, "naive: variance ratio {naive}");
     }

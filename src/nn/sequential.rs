@@ -23,7 +23,7 @@ impl<T: Element> Sequential<T> {
     }
 
     /// Appends a layer (builder style).
-    pub fn add(mut self, layer: impl Module<T> + 'static) -> Self {
+    pub fn with(mut self, layer: impl Module<T> + 'static) -> Self {
         self.layers.push(Box::new(layer));
         self
     }
@@ -52,7 +52,9 @@ impl<T: Element> Module<T> for Sequential<T> {
         self.layers
             .iter()
             .enumerate()
-            .flat_map(|(i, layer)| layer.named_parameters().into_iter().map(move |(name, p)| (format!("{i}.{name}"), p)))
+            .flat_map(|(i, layer)| {
+                layer.named_parameters().into_iter().map(move |(name, p)| (format!("{i}.{name}"), p))
+            })
             .collect()
     }
     fn parameters_mut(&mut self) -> Vec<&mut Param<T>> {
@@ -76,11 +78,11 @@ mod tests {
     fn small_cnn() -> Sequential<f32> {
         let mut rng = seeded(0);
         Sequential::new()
-            .add(Conv2d::new(1, 4, 3, Conv2dOptions::default(), Init::TorchDefault, &mut rng).unwrap())
-            .add(ReLU)
-            .add(MaxPool2d::new(2))
-            .add(Flatten)
-            .add(Linear::new(4 * 3 * 3, 10, Init::TorchDefault, &mut rng).unwrap())
+            .with(Conv2d::new(1, 4, 3, Conv2dOptions::default(), Init::TorchDefault, &mut rng).unwrap())
+            .with(ReLU)
+            .with(MaxPool2d::new(2))
+            .with(Flatten)
+            .with(Linear::new(4 * 3 * 3, 10, Init::TorchDefault, &mut rng).unwrap())
     }
 
     #[test]
@@ -116,7 +118,10 @@ mod tests {
         let tape = Tape::new();
         let x = tape.constant(ArrayD::zeros(vec![2, 1, 10, 10])); // flattens to 64, not 36
         let err = model.forward(&tape, x).unwrap_err();
-        assert!(matches!(&err, Error::Shape { op: "linear", lhs, rhs, .. } if lhs == &[2, 64] && rhs == &[10, 36]), "{err}");
+        assert!(
+            matches!(&err, Error::Shape { op: "linear", lhs, rhs, .. } if lhs == &[2, 64] && rhs == &[10, 36]),
+            "{err}"
+        );
     }
 
     #[test]

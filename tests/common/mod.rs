@@ -17,7 +17,8 @@ pub struct Tensor {
 impl Tensor {
     /// As an array of `T` (the scripts write float32 values exactly).
     pub fn array<T: Element>(&self) -> ArrayD<T> {
-        ArrayD::from_shape_vec(IxDyn(&self.shape), self.data.iter().map(|&v| T::of(v)).collect()).expect("golden shape matches data")
+        ArrayD::from_shape_vec(IxDyn(&self.shape), self.data.iter().map(|&v| T::of(v)).collect())
+            .expect("golden shape matches data")
     }
 }
 

@@ -86,7 +86,13 @@ struct BinaryOp<B> {
 }
 
 impl<T: Element, B: Binary<T>> Backward<T> for BinaryOp<B> {
-    fn backward(&self, inputs: &[&ArrayD<T>], output: &ArrayD<T>, grad: ArrayD<T>, wants: &[bool]) -> Vec<Option<ArrayD<T>>> {
+    fn backward(
+        &self,
+        inputs: &[&ArrayD<T>],
+        output: &ArrayD<T>,
+        grad: ArrayD<T>,
+        wants: &[bool],
+    ) -> Vec<Option<ArrayD<T>>> {
         let shape = IxDyn(&self.out_shape);
         let a = inputs[0].broadcast(shape.clone()).expect("checked in forward");
         let b = inputs[1].broadcast(shape).expect("checked in forward");

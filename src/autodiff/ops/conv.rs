@@ -130,10 +130,17 @@ struct Conv2d<T> {
 }
 
 impl<T: Element> Backward<T> for Conv2d<T> {
-    fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, wants: &[bool]) -> Vec<Option<ArrayD<T>>> {
+    fn backward(
+        &self,
+        inputs: &[&ArrayD<T>],
+        _: &ArrayD<T>,
+        grad: ArrayD<T>,
+        wants: &[bool],
+    ) -> Vec<Option<ArrayD<T>>> {
         let g = &self.geometry;
         let (k, p) = (g.k(), g.p());
-        let weight = ArrayView2::from_shape((g.o, k), inputs[1].as_slice().expect("standard layout")).expect("weight size");
+        let weight =
+            ArrayView2::from_shape((g.o, k), inputs[1].as_slice().expect("standard layout")).expect("weight size");
         let grad = grad.as_slice().expect("standard layout");
         let mut grad_x = wants[0].then(|| vec![T::zero(); g.n * g.c * g.h * g.w]);
         let mut grad_w = wants[1].then(|| Array2::<T>::zeros((g.o, k)));
@@ -181,7 +188,12 @@ fn geometry(x: &[usize], w: &[usize], opts: Conv2dOptions) -> Result<Geometry> {
     }
     let (h, wd) = (x[2] + 2 * opts.padding.0, x[3] + 2 * opts.padding.1);
     if h < w[2] || wd < w[3] || w[2] == 0 || w[3] == 0 {
-        return Err(Error::shape("conv2d", x, w, format!("kernel {}x{} does not fit the padded input {h}x{wd}", w[2], w[3])));
+        return Err(Error::shape(
+            "conv2d",
+            x,
+            w,
+            format!("kernel {}x{} does not fit the padded input {h}x{wd}", w[2], w[3]),
+        ));
     }
     Ok(Geometry {
         n: x[0],
@@ -302,12 +314,18 @@ mod tests {
         let tape = Tape::<f32>::new();
         let x = tape.leaf(ndarray::ArrayD::zeros(vec![1, 2, 4, 4]));
         let wrong_channels = tape.leaf(ndarray::ArrayD::zeros(vec![3, 1, 3, 3]));
-        assert!(matches!(x.conv2d(&wrong_channels, None, Conv2dOptions::default()), Err(Error::Shape { op: "conv2d", .. })));
+        assert!(matches!(
+            x.conv2d(&wrong_channels, None, Conv2dOptions::default()),
+            Err(Error::Shape { op: "conv2d", .. })
+        ));
         let too_big = tape.leaf(ndarray::ArrayD::zeros(vec![3, 2, 5, 5]));
         assert!(matches!(x.conv2d(&too_big, None, Conv2dOptions::default()), Err(Error::Shape { op: "conv2d", .. })));
         let w = tape.leaf(ndarray::ArrayD::zeros(vec![3, 2, 3, 3]));
         assert!(matches!(x.conv2d(&w, None, opts((0, 1), (0, 0))), Err(Error::InvalidArgument { op: "conv2d", .. })));
         let bad_bias = tape.leaf(ndarray::ArrayD::zeros(vec![2]));
-        assert!(matches!(x.conv2d(&w, Some(&bad_bias), Conv2dOptions::default()), Err(Error::Shape { op: "conv2d", .. })));
+        assert!(matches!(
+            x.conv2d(&w, Some(&bad_bias), Conv2dOptions::default()),
+            Err(Error::Shape { op: "conv2d", .. })
+        ));
     }
 }

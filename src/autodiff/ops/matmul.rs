@@ -15,7 +15,13 @@ fn as_matrix<'a, T: Element>(a: &'a ArrayD<T>) -> ArrayView2<'a, T> {
 struct Matmul;
 
 impl<T: Element> Backward<T> for Matmul {
-    fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, wants: &[bool]) -> Vec<Option<ArrayD<T>>> {
+    fn backward(
+        &self,
+        inputs: &[&ArrayD<T>],
+        _: &ArrayD<T>,
+        grad: ArrayD<T>,
+        wants: &[bool],
+    ) -> Vec<Option<ArrayD<T>>> {
         let (a, b, g) = (as_matrix(inputs[0]), as_matrix(inputs[1]), as_matrix(&grad));
         vec![
             wants[0].then(|| g.dot(&b.t()).into_dyn()), // dA = G B^T
@@ -29,7 +35,13 @@ struct Linear {
 }
 
 impl<T: Element> Backward<T> for Linear {
-    fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, wants: &[bool]) -> Vec<Option<ArrayD<T>>> {
+    fn backward(
+        &self,
+        inputs: &[&ArrayD<T>],
+        _: &ArrayD<T>,
+        grad: ArrayD<T>,
+        wants: &[bool],
+    ) -> Vec<Option<ArrayD<T>>> {
         let (x, w, g) = (as_matrix(inputs[0]), as_matrix(inputs[1]), as_matrix(&grad));
         let mut grads = vec![
             wants[0].then(|| g.dot(&w).into_dyn()),     // dX = G W

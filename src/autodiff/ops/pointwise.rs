@@ -21,8 +21,14 @@ pub trait Pointwise<T: Element>: Send + 'static {
 struct PointwiseOp<P>(P);
 
 impl<T: Element, P: Pointwise<T>> Backward<T> for PointwiseOp<P> {
-    fn backward(&self, inputs: &[&ArrayD<T>], output: &ArrayD<T>, mut grad: ArrayD<T>, _: &[bool]) -> Vec<Option<ArrayD<T>>> {
-        Zip::from(&mut grad).and(inputs[0]).and(output).for_each(|g, &x, &y| *g = *g * self.0.df(x, y));
+    fn backward(
+        &self,
+        inputs: &[&ArrayD<T>],
+        output: &ArrayD<T>,
+        mut grad: ArrayD<T>,
+        _: &[bool],
+    ) -> Vec<Option<ArrayD<T>>> {
+        Zip::from(&mut grad).and(inputs[0]).and(output).for_each(|g, &x, &y| *g *= self.0.df(x, y));
         vec![Some(grad)]
     }
 }

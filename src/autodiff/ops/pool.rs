@@ -45,11 +45,20 @@ impl<'t, T: Element> Var<'t, T> {
             return Err(Error::shape("max_pool2d", shape, &[], "input must be (N, C, H, W)"));
         }
         if kernel.0 == 0 || kernel.1 == 0 || stride.0 == 0 || stride.1 == 0 {
-            return Err(Error::invalid("max_pool2d", "kernel/stride", format!("kernel {kernel:?} and stride {stride:?} must be positive")));
+            return Err(Error::invalid(
+                "max_pool2d",
+                "kernel/stride",
+                format!("kernel {kernel:?} and stride {stride:?} must be positive"),
+            ));
         }
         let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3]);
         if h < kernel.0 || w < kernel.1 {
-            return Err(Error::shape("max_pool2d", shape, &[kernel.0, kernel.1], "the window is larger than the input"));
+            return Err(Error::shape(
+                "max_pool2d",
+                shape,
+                &[kernel.0, kernel.1],
+                "the window is larger than the input",
+            ));
         }
         let (oh, ow) = ((h - kernel.0) / stride.0 + 1, (w - kernel.1) / stride.1 + 1);
         let xs = x.as_slice().expect("standard layout");
@@ -92,8 +101,8 @@ mod tests {
         // Distinct values (no ties), so the max is differentiable; windows
         // overlapping (stride < kernel) exercise the accumulation.
         let x = randn(&[2, 3, 7, 6], 31);
-        assert_gradcheck(|_, v| v[0].max_pool2d((2, 2), (2, 2)), &[x.clone()]);
-        assert_gradcheck(|_, v| v[0].max_pool2d((3, 2), (1, 2)), &[x.clone()]);
+        assert_gradcheck(|_, v| v[0].max_pool2d((2, 2), (2, 2)), std::slice::from_ref(&x));
+        assert_gradcheck(|_, v| v[0].max_pool2d((3, 2), (1, 2)), std::slice::from_ref(&x));
         assert_gradcheck(|_, v| v[0].max_pool2d((3, 3), (2, 1)), &[x]);
     }
 
