@@ -30,6 +30,7 @@ pub mod autodiff;
 pub mod element;
 pub mod error;
 pub mod nn;
+pub mod optim;
 pub mod rng;
 
 pub use element::Element;
