@@ -42,6 +42,8 @@ mod rmsprop;
 mod rule;
 mod schedule;
 mod sgd;
+#[cfg(test)]
+mod tests;
 
 pub use adadelta::{Adadelta, AdadeltaConfig, AdadeltaState};
 pub use adagrad::{Adagrad, AdagradConfig, AdagradState};
