@@ -180,17 +180,19 @@ impl<T: Element> Rule<T> for SgdConfig {
             }
             return;
         }
-        let one_minus_dampening = T::of(1.0 - self.dampening);
         let one_minus_beta = T::one() - mu;
-        let first = t == 1;
+        // torch's recursion as b ← decay b + keep g; the first step's rule b_1 = g_1 is
+        // decay = 0, keep = 1 (exact: the buffer starts at 0). Branch-free, so it vectorises.
+        let (decay, keep) = if t == 1 { (T::zero(), T::one()) } else { (mu, T::of(1.0 - self.dampening)) };
+        // direction = g + μ b (nesterov) or b, as `along_g g + along_b b` (exact: 0 g + 1 b = b).
+        let (along_g, along_b) = if self.nesterov { (T::one(), mu) } else { (T::zero(), T::one()) };
         for ((p, g), buf) in params.iter_mut().zip(grads).zip(&mut state.momentum_buffer) {
             let zip = Zip::from(&mut **p).and(g).and(buf);
             match (self.momentum_form, self.nesterov) {
-                (MomentumForm::Torch, nesterov) => zip.for_each(|p, &g, b| {
+                (MomentumForm::Torch, _) => zip.for_each(|p, &g, b| {
                     let g = transform.apply(g, *p);
-                    *b = if first { g } else { *b * mu + one_minus_dampening * g };
-                    let direction = if nesterov { g + mu * *b } else { *b };
-                    *p += neg_lr * direction;
+                    *b = *b * decay + keep * g;
+                    *p += neg_lr * (along_g * g + along_b * *b);
                 }),
                 (MomentumForm::Ema, _) => zip.for_each(|p, &g, v| {
                     *v = mu * *v + one_minus_beta * transform.apply(g, *p);
