@@ -31,12 +31,48 @@ pub enum Error {
     /// A value that does not belong to the tape it is used with.
     #[error("{0}")]
     Graph(String),
+    /// A data file that is missing, truncated, corrupt or not what its name says.
+    #[error("{file}: {reason}")]
+    Data {
+        /// The file (path or URL).
+        file: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A dataset that is nowhere descent looked.
+    #[error("{what} not found; looked in:\n{looked}\n{fix}", looked = .looked.iter().map(|l| format!("  - {l}")).collect::<Vec<_>>().join("\n"))]
+    NotFound {
+        /// What was looked for.
+        what: String,
+        /// Every place descent looked, with why it did not qualify.
+        looked: Vec<String>,
+        /// How to get it.
+        fix: String,
+    },
+    /// An operating-system error (reading or writing a file, a socket).
+    #[error("{path}: {message}")]
+    Io {
+        /// The file or address involved.
+        path: String,
+        /// The system's message.
+        message: String,
+    },
 }
 
 impl Error {
     /// A shape error for `op` with both shapes and a reason.
     pub fn shape(op: &'static str, lhs: &[usize], rhs: &[usize], reason: impl Into<String>) -> Self {
         Error::Shape { op, lhs: lhs.to_vec(), rhs: rhs.to_vec(), reason: reason.into() }
+    }
+
+    /// A data error for `file`.
+    pub fn data(file: impl std::fmt::Display, reason: impl Into<String>) -> Self {
+        Error::Data { file: file.to_string(), reason: reason.into() }
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(path: impl std::fmt::Display, err: std::io::Error) -> Self {
+        Error::Io { path: path.to_string(), message: err.to_string() }
     }
 
     /// An invalid-argument error for argument `name` of `op`.

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod autodiff;
+pub mod data;
 pub mod element;
 pub mod error;
 pub mod nn;
