@@ -33,6 +33,7 @@ pub mod error;
 pub mod nn;
 pub mod optim;
 pub mod rng;
+pub mod train;
 
 pub use element::Element;
 pub use error::{Error, Result};

@@ -1,0 +1,94 @@
+//! What the training loop trains on: a [`Dataset`] gives the inputs and the
+//! targets of any set of examples.
+
+use super::models::InputLayout;
+use crate::data::MnistSplit;
+use crate::Element;
+use ndarray::{Array2, ArrayD, Axis, IxDyn};
+
+/// The targets of a batch.
+#[derive(Debug, Clone)]
+pub enum Targets<T> {
+    /// Class indices (softmax cross-entropy; accuracy is reported).
+    Classes(Vec<usize>),
+    /// Real values shaped like the model's output (mean squared error).
+    Values(ArrayD<T>),
+}
+
+/// A set of examples the training loop can batch.
+pub trait Dataset<T: Element>: Sync {
+    /// Number of examples.
+    fn len(&self) -> usize;
+    /// True when there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The inputs of the examples `indices`, batch first.
+    fn inputs(&self, indices: &[usize]) -> ArrayD<T>;
+    /// Their targets.
+    fn targets(&self, indices: &[usize]) -> Targets<T>;
+}
+
+/// MNIST images scaled to [0, 1], in the layout a model expects.
+pub struct MnistData<'a> {
+    split: &'a MnistSplit,
+    layout: InputLayout,
+}
+
+impl<'a> MnistData<'a> {
+    /// Wraps a split for a model with `layout`.
+    pub fn new(split: &'a MnistSplit, layout: InputLayout) -> Self {
+        MnistData { split, layout }
+    }
+}
+
+impl<T: Element> Dataset<T> for MnistData<'_> {
+    fn len(&self) -> usize {
+        self.split.len()
+    }
+
+    fn inputs(&self, indices: &[usize]) -> ArrayD<T> {
+        let pixels = self.split.rows * self.split.cols;
+        let scale = T::of(1.0 / 255.0);
+        let mut data = Vec::with_capacity(indices.len() * pixels);
+        for &i in indices {
+            data.extend(self.split.images.row(i).iter().map(|&p| T::of(p as f64) * scale));
+        }
+        let shape = match self.layout {
+            InputLayout::Flat => vec![indices.len(), pixels],
+            InputLayout::Image => vec![indices.len(), 1, self.split.rows, self.split.cols],
+        };
+        ArrayD::from_shape_vec(IxDyn(&shape), data).expect("sizes agree")
+    }
+
+    fn targets(&self, indices: &[usize]) -> Targets<T> {
+        Targets::Classes(indices.iter().map(|&i| self.split.labels[i] as usize).collect())
+    }
+}
+
+/// A regression set: rows of `x`, targets `y` as a column.
+pub struct RegressionData<T> {
+    x: Array2<T>,
+    y: Array2<T>,
+}
+
+impl<T: Element> RegressionData<T> {
+    /// From f64 data (converted to `T`).
+    pub fn new(x: &Array2<f64>, y: &ndarray::Array1<f64>) -> Self {
+        RegressionData { x: x.mapv(T::of), y: y.mapv(T::of).insert_axis(Axis(1)) }
+    }
+}
+
+impl<T: Element> Dataset<T> for RegressionData<T> {
+    fn len(&self) -> usize {
+        self.x.nrows()
+    }
+
+    fn inputs(&self, indices: &[usize]) -> ArrayD<T> {
+        self.x.select(Axis(0), indices).into_dyn()
+    }
+
+    fn targets(&self, indices: &[usize]) -> Targets<T> {
+        Targets::Values(self.y.select(Axis(0), indices).into_dyn())
+    }
+}

@@ -1,0 +1,78 @@
+//! The MNIST models, fixed here so that experiments, tests and benchmarks agree.
+
+use crate::nn::{Conv2d, Flatten, Init, Linear, MaxPool2d, ReLU, Sequential};
+use crate::rng::Rng;
+use crate::{Element, Result};
+
+/// The input layout a model expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputLayout {
+    /// `[batch, 784]`.
+    Flat,
+    /// `[batch, 1, 28, 28]` (NCHW).
+    Image,
+}
+
+/// Which of the two MNIST models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MnistModel {
+    /// 784 → 256 → ReLU → 256 → ReLU → 10, batch 128.
+    Mlp,
+    /// Seed 003's CNN: conv 1→16 5×5, ReLU, pool 2; conv 16→32 5×5, ReLU,
+    /// pool 2; flatten 512; linear 512→128, ReLU; linear 128→10; batch 512.
+    Cnn,
+}
+
+impl MnistModel {
+    /// Builds the model with `init` (PyTorch's default for the accuracy bars).
+    pub fn build<T: Element>(self, init: Init, rng: &mut Rng) -> Result<Sequential<T>> {
+        match self {
+            MnistModel::Mlp => Ok(Sequential::new()
+                .with(Linear::new(784, 256, init, rng)?)
+                .with(ReLU)
+                .with(Linear::new(256, 256, init, rng)?)
+                .with(ReLU)
+                .with(Linear::new(256, 10, init, rng)?)),
+            MnistModel::Cnn => {
+                let conv = crate::autodiff::Conv2dOptions::default();
+                Ok(Sequential::new()
+                    .with(Conv2d::new(1, 16, 5, conv, init, rng)?)
+                    .with(ReLU)
+                    .with(MaxPool2d::new(2))
+                    .with(Conv2d::new(16, 32, 5, conv, init, rng)?)
+                    .with(ReLU)
+                    .with(MaxPool2d::new(2))
+                    .with(Flatten)
+                    .with(Linear::new(512, 128, init, rng)?)
+                    .with(ReLU)
+                    .with(Linear::new(128, 10, init, rng)?))
+            }
+        }
+    }
+
+    /// The batch size the seeds and the issue fix for this model.
+    pub fn batch_size(self) -> usize {
+        match self {
+            MnistModel::Mlp => 128,
+            MnistModel::Cnn => 512,
+        }
+    }
+
+    /// The input layout.
+    pub fn layout(self) -> InputLayout {
+        match self {
+            MnistModel::Mlp => InputLayout::Flat,
+            MnistModel::Cnn => InputLayout::Image,
+        }
+    }
+
+    /// `"mlp"` or `"cnn"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MnistModel::Mlp => "mlp",
+            MnistModel::Cnn => "cnn",
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The training loop every experiment shares.
+//!
+//! Model, loss (from the targets: cross-entropy for classes, MSE for
+//! values), optimizer, schedule (per epoch), batching, epochs or a step
+//! budget; evaluates loss (and accuracy for classes) on chosen sets before
+//! training and after every epoch, and records every update's batch loss.
+//! The history is long-format rows, ready for a polars DataFrame.
+//!
+//! A non-finite loss, a loss above `divergence_bound`, or a step refused for
+//! a non-finite gradient stops the run and marks it [`RunStatus::Diverged`];
+//! the caller goes on with its other runs.
+
+use super::dataset::{Dataset, Targets};
+use crate::autodiff::{Tape, Var};
+use crate::data::Batching;
+use crate::nn::Module;
+use crate::optim::{Optimizer, Schedule};
+use crate::rng::seeded;
+use crate::{Element, Error, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use ndarray::ArrayD;
+use serde::{Deserialize, Serialize};
+
+/// How a run is trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Stop after this many updates, if given (mid-epoch).
+    pub max_steps: Option<u64>,
+    /// Full batch, single examples or mini-batches.
+    pub batching: Batching,
+    /// Seed of the per-epoch shuffling.
+    pub shuffle_seed: u64,
+    /// Learning-rate schedule, stepped once per epoch (`t` = epochs done).
+    pub schedule: Schedule,
+    /// A loss above this counts as divergence.
+    pub divergence_bound: f64,
+    /// Batch size for evaluation (no effect on results, only on memory).
+    pub eval_batch: usize,
+    /// Draw a progress bar (only ever on a terminal).
+    pub progress: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 1,
+            max_steps: None,
+            batching: Batching::MiniBatch(128),
+            shuffle_seed: 0,
+            schedule: Schedule::Constant,
+            divergence_bound: 1e6,
+            eval_batch: 1000,
+            progress: false,
+        }
+    }
+}
+
+/// One measurement: long format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    /// Updates taken when it was measured.
+    pub step: u64,
+    /// Epochs completed (fractional within an epoch).
+    pub epoch: f64,
+    /// `"batch"` (the update's own mini-batch) or an evaluation set's name.
+    pub split: String,
+    /// `"loss"` or `"accuracy"`.
+    pub metric: String,
+    /// The value.
+    pub value: f64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Trained for its whole budget.
+    Completed,
+    /// Stopped: the loss became non-finite or exceeded the bound.
+    Diverged {
+        /// The update at which it was detected.
+        step: u64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A run's history and outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunHistory {
+    /// Every measurement.
+    pub rows: Vec<HistoryRow>,
+    /// Completed or diverged.
+    pub status: RunStatus,
+    /// Updates taken.
+    pub steps: u64,
+}
+
+impl RunHistory {
+    /// The last value of `metric` on `split`, if measured.
+    pub fn last(&self, split: &str, metric: &str) -> Option<f64> {
+        self.rows.iter().rev().find(|r| r.split == split && r.metric == metric).map(|r| r.value)
+    }
+}
+
+/// Loss of `output` against `targets` (mean over the batch).
+fn loss<'t, T: Element>(output: Var<'t, T>, targets: &Targets<T>) -> Result<Var<'t, T>> {
+    match targets {
+        Targets::Classes(labels) => output.softmax_cross_entropy(labels),
+        Targets::Values(values) => output.mse_loss(&output.tape().constant(values.clone())),
+    }
+}
+
+/// Mean loss (and accuracy, for classes) of `model` on all of `data`.
+pub fn evaluate<T: Element>(model: &dyn Module<T>, data: &dyn Dataset<T>, batch: usize) -> Result<(f64, Option<f64>)> {
+    let n = data.len();
+    let (mut total_loss, mut correct, mut classes) = (0.0, 0usize, false);
+    let indices: Vec<usize> = (0..n).collect();
+    for chunk in indices.chunks(batch.max(1)) {
+        let tape = Tape::new();
+        let output = model.forward(&tape, tape.constant(data.inputs(chunk)))?;
+        let targets = data.targets(chunk);
+        if let Targets::Classes(labels) = &targets {
+            classes = true;
+            correct += count_correct(&output.value(), labels);
+        }
+        total_loss += loss(output, &targets)?.item().expect("scalar loss").as_f64() * chunk.len() as f64;
+    }
+    Ok((total_loss / n as f64, classes.then(|| correct as f64 / n as f64)))
+}
+
+/// Predictions equal to the label (argmax over the last axis; first max wins).
+fn count_correct<T: Element>(logits: &ArrayD<T>, labels: &[usize]) -> usize {
+    logits
+        .rows()
+        .into_iter()
+        .zip(labels)
+        .filter(|(row, &label)| {
+            let mut best = 0;
+            for (j, &v) in row.iter().enumerate() {
+                if v > row[best] {
+                    best = j;
+                }
+            }
+            best == label
+        })
+        .count()
+}
+
+/// Trains `model` with `optimizer` on `train`, evaluating on `eval` (name,
+/// set) before training and after each epoch.
+pub fn train<T: Element>(
+    model: &mut dyn Module<T>,
+    optimizer: &mut dyn Optimizer<T>,
+    train: &dyn Dataset<T>,
+    eval: &[(&str, &dyn Dataset<T>)],
+    config: &TrainConfig,
+) -> Result<RunHistory> {
+    config.schedule.validate()?;
+    if train.is_empty() {
+        return Err(Error::invalid("train", "train", "the training set is empty"));
+    }
+    let base_lr = optimizer.lr();
+    let mut rng = seeded(config.shuffle_seed);
+    let mut rows = Vec::new();
+    let mut step: u64 = 0;
+    let n = train.len();
+    let updates_per_epoch = config.batching.epoch(n, None)?.len() as u64;
+    let total = config.max_steps.unwrap_or(u64::MAX).min(updates_per_epoch * config.epochs as u64);
+    let bar = progress_bar(config.progress, total);
+    let record_eval = |rows: &mut Vec<HistoryRow>, step: u64, epoch: f64, model: &dyn Module<T>| -> Result<()> {
+        for (name, data) in eval {
+            let (loss, accuracy) = evaluate(model, *data, config.eval_batch)?;
+            let row =
+                |metric: &str, value| HistoryRow { step, epoch, split: name.to_string(), metric: metric.into(), value };
+            rows.push(row("loss", loss));
+            if let Some(accuracy) = accuracy {
+                rows.push(row("accuracy", accuracy));
+            }
+        }
+        Ok(())
+    };
+    record_eval(&mut rows, 0, 0.0, &*model)?;
+    for epoch in 0..config.epochs {
+        optimizer.set_lr(config.schedule.lr(base_lr, epoch as u64))?;
+        let batches = config.batching.epoch(n, Some(&mut rng))?;
+        for (b, indices) in batches.iter().enumerate() {
+            if step >= total {
+                break;
+            }
+            let fraction = epoch as f64 + (b + 1) as f64 / batches.len() as f64;
+            let batch_loss = match update(model, optimizer, train, indices) {
+                Ok(l) => l,
+                Err(e @ Error::InvalidArgument { name: "grads", .. }) => {
+                    bar.finish_and_clear();
+                    let status = RunStatus::Diverged { step: step + 1, reason: e.to_string() };
+                    return Ok(RunHistory { rows, status, steps: step });
+                }
+                Err(e) => return Err(e),
+            };
+            step += 1;
+            bar.inc(1);
+            rows.push(HistoryRow {
+                step,
+                epoch: fraction,
+                split: "batch".into(),
+                metric: "loss".into(),
+                value: batch_loss,
+            });
+            if !batch_loss.is_finite() || batch_loss > config.divergence_bound {
+                bar.finish_and_clear();
+                let reason = format!("batch loss {batch_loss} (bound {})", config.divergence_bound);
+                return Ok(RunHistory { rows, status: RunStatus::Diverged { step, reason }, steps: step });
+            }
+        }
+        record_eval(&mut rows, step, (epoch + 1) as f64, &*model)?;
+        if step >= total {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    Ok(RunHistory { rows, status: RunStatus::Completed, steps: step })
+}
+
+/// One update on the examples `indices`; returns the batch loss. A
+/// non-finite loss is returned without updating (the caller stops).
+fn update<T: Element>(
+    model: &mut dyn Module<T>,
+    optimizer: &mut dyn Optimizer<T>,
+    data: &dyn Dataset<T>,
+    indices: &[usize],
+) -> Result<f64> {
+    let tape = Tape::new();
+    let output = model.forward(&tape, tape.constant(data.inputs(indices)))?;
+    let loss = loss(output, &data.targets(indices))?;
+    let value = loss.item().expect("scalar loss").as_f64();
+    if !value.is_finite() {
+        return Ok(value);
+    }
+    let mut grads = tape.backward(&loss)?;
+    let grads: Vec<ArrayD<T>> = model
+        .parameters()
+        .into_iter()
+        .map(|p| grads.take_param(p).unwrap_or_else(|| ArrayD::zeros(p.value().raw_dim())))
+        .collect();
+    drop(tape); // release the tape's shares of the parameters: the update is in place
+    let mut params: Vec<&mut ArrayD<T>> = model.parameters_mut().into_iter().map(|p| p.value_mut()).collect();
+    optimizer.step(&mut params, &grads)?;
+    Ok(value)
+}
+
+fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    // indicatif draws to stderr only when it is a terminal.
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} steps ({per_sec}, eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}

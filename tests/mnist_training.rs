@@ -1,0 +1,92 @@
+//! Training on the real MNIST files (MNIST_DIR, as `.ci/run` sets it):
+//! the accuracy bars of the MLP and the CNN, determinism, parallel grids and
+//! divergence handling.
+
+use descent::data::{Batching, Mnist};
+use descent::nn::{Init, Module};
+use descent::optim::{by_name, Optimizer};
+use descent::rng::seeded;
+use descent::train::{run_parallel, train, MnistData, MnistModel, RunHistory, RunStatus, TrainConfig};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+fn mnist() -> &'static Mnist {
+    static MNIST: OnceLock<Mnist> = OnceLock::new();
+    MNIST.get_or_init(|| Mnist::load(None).unwrap_or_else(|e| panic!("these tests train on the real MNIST: {e}")))
+}
+
+/// Trains `model` with Adam (lr 1e-3, PyTorch's default init, seed 0) and
+/// returns the history, evaluated on the test set after each epoch.
+fn train_adam(model: MnistModel, train_examples: usize, epochs: usize, seed: u64) -> RunHistory {
+    let data = mnist();
+    let split = data.train.head(train_examples);
+    let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(seed)).unwrap();
+    let mut adam = by_name::<f32>("adam", Some(1e-3)).unwrap();
+    let config = TrainConfig {
+        epochs,
+        batching: Batching::MiniBatch(model.batch_size()),
+        shuffle_seed: seed,
+        progress: true,
+        ..TrainConfig::default()
+    };
+    let train_set = MnistData::new(&split, model.layout());
+    let test_set = MnistData::new(&data.test, model.layout());
+    train(&mut net, adam.as_mut(), &train_set, &[("test", &test_set)], &config).unwrap()
+}
+
+#[test]
+fn the_training_pixels_have_the_known_statistics() {
+    let images = &mnist().train.images;
+    let scaled = images.mapv(|p| p as f64 / 255.0);
+    let (mean, std) = (scaled.mean().unwrap(), scaled.std(0.0));
+    assert!((mean - 0.1307).abs() < 1e-4 && (std - 0.3081).abs() < 1e-4, "mean {mean}, std {std}");
+}
+
+#[test]
+fn mlp_reaches_97_percent_test_accuracy_in_3_epochs_with_adam() {
+    let start = Instant::now();
+    let history = train_adam(MnistModel::Mlp, 60_000, 3, 0);
+    let accuracy = history.last("test", "accuracy").unwrap();
+    eprintln!("MLP: test accuracy {accuracy:.4} after 3 epochs in {:.1?}", start.elapsed());
+    assert_eq!(history.status, RunStatus::Completed);
+    assert!(accuracy >= 0.970, "MLP test accuracy {accuracy}");
+}
+
+#[test]
+fn cnn_reaches_97_5_percent_test_accuracy_in_3_epochs_with_adam() {
+    let start = Instant::now();
+    let history = train_adam(MnistModel::Cnn, 60_000, 3, 0);
+    let accuracy = history.last("test", "accuracy").unwrap();
+    eprintln!("CNN: test accuracy {accuracy:.4} after 3 epochs in {:.1?}", start.elapsed());
+    assert_eq!(history.status, RunStatus::Completed);
+    assert!(accuracy >= 0.975, "CNN test accuracy {accuracy}");
+}
+
+#[test]
+fn the_same_seed_gives_bit_identical_histories_whatever_the_thread_count() {
+    let short = |seed| train_adam(MnistModel::Mlp, 2_000, 1, seed);
+    let sequential: Vec<RunHistory> = [3, 4].iter().map(|&s| short(s)).collect();
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let in_one = one.install(|| run_parallel(&[3, 4], |&s| short(s)));
+    let in_two = two.install(|| run_parallel(&[3, 4], |&s| short(s)));
+    assert_eq!(sequential, in_one);
+    assert_eq!(sequential, in_two);
+    assert_ne!(sequential[0], sequential[1], "different seeds differ");
+    assert!(sequential[0].rows.iter().any(|r| r.split == "batch"), "the history records every update");
+}
+
+#[test]
+fn a_diverging_run_is_marked_and_returned() {
+    let data = mnist();
+    let split = data.train.head(1_000);
+    let mut net = MnistModel::Mlp.build::<f32>(Init::TorchDefault, &mut seeded(0)).unwrap();
+    let mut sgd: Box<dyn Optimizer<f32>> = by_name("sgd", Some(1e4)).unwrap();
+    let config = TrainConfig { epochs: 5, batching: Batching::MiniBatch(100), ..TrainConfig::default() };
+    let set = MnistData::new(&split, MnistModel::Mlp.layout());
+    let history = train(&mut net, sgd.as_mut(), &set, &[], &config).unwrap();
+    assert!(matches!(history.status, RunStatus::Diverged { .. }), "{:?}", history.status);
+    assert!(history.steps < 50, "stopped early, after {} steps", history.steps);
+    let last = history.rows.iter().rev().find(|r| r.split == "batch").unwrap().value;
+    assert!(!last.is_finite() || last > config.divergence_bound, "the last recorded loss {last} is the divergence");
+}
