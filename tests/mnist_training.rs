@@ -3,7 +3,7 @@
 //! divergence handling.
 
 use descent::data::{Batching, Mnist};
-use descent::nn::{Init, Module};
+use descent::nn::Init;
 use descent::optim::{by_name, Optimizer};
 use descent::rng::seeded;
 use descent::train::{run_parallel, train, MnistData, MnistModel, RunHistory, RunStatus, TrainConfig};
