@@ -3,7 +3,7 @@
 //! written, and written atomically (a temporary file in the destination,
 //! then a rename), so an interrupted download never leaves a partial file.
 
-use super::mnist::{find_file_in, gunzip, verify, MnistFile, MNIST_FILES};
+use super::mnist::{gunzip, read_verified, verify, MNIST_FILES};
 use crate::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{Read, Write};
@@ -35,7 +35,7 @@ pub fn fetch_mnist(dest: &Path, mirrors: &[String]) -> Result<Vec<(&'static str,
         .build();
     let mut report = Vec::new();
     for file in &MNIST_FILES {
-        if present_and_valid(dest, file) {
+        if read_verified(dest, file).is_ok() {
             report.push((file.name, Fetched::AlreadyPresent));
             continue;
         }
@@ -63,14 +63,6 @@ pub fn fetch_mnist(dest: &Path, mirrors: &[String]) -> Result<Vec<(&'static str,
         }
     }
     Ok(report)
-}
-
-fn present_and_valid(dest: &Path, file: &MnistFile) -> bool {
-    let Some(path) = find_file_in(dest, file.name) else { return false };
-    let Ok(bytes) = std::fs::read(&path) else { return false };
-    let shown = path.display().to_string();
-    let raw = if shown.ends_with(".gz") { gunzip(&bytes, &shown) } else { Ok(bytes) };
-    raw.and_then(|raw| verify(&raw, file, &shown)).is_ok()
 }
 
 /// GETs `url` into memory with a progress bar (drawn only on a terminal).

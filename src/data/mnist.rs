@@ -170,13 +170,13 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// `dir/name.gz` if it exists, else `dir/name`, else `None`.
-pub(crate) fn find_file_in(dir: &Path, name: &str) -> Option<PathBuf> {
+fn find_file_in(dir: &Path, name: &str) -> Option<PathBuf> {
     [dir.join(format!("{name}.gz")), dir.join(name)].into_iter().find(|p| p.is_file())
 }
 
 /// The raw bytes of `file` in `dir` (decompressed when gzipped), with their
 /// structure and SHA-256 checked.
-fn read_verified(dir: &Path, file: &MnistFile) -> Result<Vec<u8>> {
+pub(crate) fn read_verified(dir: &Path, file: &MnistFile) -> Result<Vec<u8>> {
     let path = find_file_in(dir, file.name).ok_or_else(|| Error::data(dir.join(file.name).display(), "missing"))?;
     let bytes = std::fs::read(&path).map_err(|e| Error::io(path.display(), e))?;
     let raw =
