@@ -4,8 +4,9 @@
 //! optimizer and thread count). Best of `--epochs` epochs per model.
 //!
 //! `cargo bench --bench train_epoch -- --threads 2` (MNIST from MNIST_DIR or
-//! data/mnist). The thread count is the GEMM's (`MATMUL_NUM_THREADS`); the
-//! rest of a step is single-threaded.
+//! data/mnist). The thread count is both rayon's (the convolution and
+//! pooling work in parallel over samples) and the GEMM's
+//! (`MATMUL_NUM_THREADS`, used by the linear layers' large products).
 
 use descent::data::{Batching, Mnist};
 use descent::nn::Init;
@@ -24,11 +25,12 @@ fn main() {
     let epochs = arg("--epochs", 2);
     // Read by matrixmultiply at its first product, so set before any.
     std::env::set_var("MATMUL_NUM_THREADS", threads.to_string());
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().expect("first use of rayon's pool");
     let mnist = Mnist::load(None).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(1)
     });
-    println!("descent {}, {threads} GEMM threads", env!("CARGO_PKG_VERSION"));
+    println!("descent {}, {threads} threads (rayon and GEMM)", env!("CARGO_PKG_VERSION"));
     for model in [MnistModel::Mlp, MnistModel::Cnn] {
         let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(0)).unwrap();
         let mut adam = by_name::<f32>("adam", Some(1e-3)).unwrap();

@@ -90,3 +90,41 @@ fn a_diverging_run_is_marked_and_returned() {
     let last = history.rows.iter().rev().find(|r| r.split == "batch").unwrap().value;
     assert!(!last.is_finite() || last > config.divergence_bound, "the last recorded loss {last} is the divergence");
 }
+
+/// Every number of a short MLP and CNN history, as bits, one line.
+fn fingerprint() -> String {
+    let mlp = train_adam(MnistModel::Mlp, 1_024, 1, 5);
+    let cnn = train_adam(MnistModel::Cnn, 1_024, 1, 5);
+    let bits: Vec<String> = mlp.rows.iter().chain(&cnn.rows).map(|r| format!("{:016x}", r.value.to_bits())).collect();
+    bits.join("")
+}
+
+/// Helper run by the test below in a child process (matrixmultiply reads
+/// `MATMUL_NUM_THREADS` once per process).
+#[test]
+#[ignore = "run by every_thread_count_gives_bit_identical_histories in a child process"]
+fn print_fingerprint() {
+    println!("FINGERPRINT {}", fingerprint());
+}
+
+#[test]
+fn every_thread_count_gives_bit_identical_histories() {
+    // rayon's pool (convolution, pooling) in this process...
+    let reference = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(fingerprint);
+    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(fingerprint);
+    assert_eq!(reference, two, "1 and 2 rayon threads");
+    // ...and the GEMM's threads, which need a process each.
+    for (gemm, rayon) in [("1", "1"), ("2", "2"), ("4", "3")] {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "print_fingerprint", "--nocapture", "--test-threads", "1"])
+            .env("MATMUL_NUM_THREADS", gemm)
+            .env("RAYON_NUM_THREADS", rayon)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = stdout.lines().find_map(|l| l.split("FINGERPRINT ").nth(1)).unwrap_or_else(|| {
+            panic!("child failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        });
+        assert_eq!(line, reference, "MATMUL_NUM_THREADS={gemm}, RAYON_NUM_THREADS={rayon}");
+    }
+}

@@ -24,6 +24,7 @@ mod broadcast;
 pub mod gradcheck;
 pub mod ops;
 mod tape;
+mod workspace;
 
 pub use broadcast::{broadcast_shape, sum_to_shape};
 pub use gradcheck::{gradcheck, GradCheckOptions, GradCheckReport};

@@ -1,5 +1,6 @@
 //! The tape: nodes, handles to them, and the backward pass.
 
+use super::workspace;
 use crate::nn::Param;
 use crate::{Element, Error, Result};
 use ndarray::ArrayD;
@@ -178,7 +179,9 @@ impl<T: Element> Tape<T> {
         // Keep only the gradients of leaves that asked for one.
         for (i, g) in grads.iter_mut().enumerate() {
             if !(nodes[i].op.is_none() && nodes[i].requires_grad) {
-                *g = None;
+                if let Some(g) = g.take() {
+                    workspace::give_array(g);
+                }
             }
         }
         Ok(Gradients { grads, params: self.params.borrow().clone() })
@@ -188,8 +191,23 @@ impl<T: Element> Tape<T> {
 /// `slot += g`, moving `g` in when the slot is empty.
 fn accumulate<T: Element>(slot: &mut Option<ArrayD<T>>, g: ArrayD<T>) {
     match slot {
-        Some(acc) => *acc += &g,
+        Some(acc) => {
+            *acc += &g;
+            workspace::give_array(g);
+        }
         None => *slot = Some(g),
+    }
+}
+
+impl<T: Element> Drop for Tape<T> {
+    /// Gives the storage of the values only this tape holds back to the
+    /// thread's pool, for the next step's tape.
+    fn drop(&mut self) {
+        for node in self.nodes.get_mut().drain(..) {
+            if let Ok(value) = Arc::try_unwrap(node.value) {
+                workspace::give_array(value);
+            }
+        }
     }
 }
 

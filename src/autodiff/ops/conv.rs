@@ -1,17 +1,30 @@
-//! 2-D convolution (NCHW) by im2col + GEMM.
+//! 2-D convolution (NCHW) by im2col + GEMM, in parallel over samples.
 //!
 //! For each sample, the receptive fields are unrolled into a matrix
-//! `cols: (C*KH*KW, OH*OW)` (im2col), so the convolution is one matrix
-//! product `out = W cols + b` with `W: (O, C*KH*KW)`. The backward pass is two
-//! more products and the adjoint of im2col (col2im, which adds overlapping
-//! patches back). im2col copies whole rows (a `copy_from_slice` per kernel
-//! tap and output row at stride 1), never indexes element by element through
-//! ndarray.
+//! `cols_n: (C*KH*KW, OH*OW)` (im2col), so its convolution is one matrix
+//! product `out_n = W cols_n + b` with `W: (O, C*KH*KW)`, written straight
+//! into the sample's slice of the `(N, O, P)` output. The backward pass is two
+//! more products per sample and the adjoint of im2col (col2im, which adds
+//! overlapping patches back). im2col copies whole rows (a `copy_from_slice`
+//! per kernel tap and output row at stride 1), never indexes element by
+//! element through ndarray.
+//!
+//! Samples are processed in parallel on rayon's pool, in fixed groups of
+//! [`GROUP`]: each group's weight and bias gradients are summed inside the
+//! group, and the groups' partial sums are then added in group order, so the
+//! result is bit-identical whatever the number of threads. The unrolled
+//! matrices live in [`Buffer`]s, reused from one training step to the next.
 
+use crate::autodiff::workspace::{self, Buffer};
 use crate::autodiff::{Backward, Var};
 use crate::{Element, Error, Result};
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewMut2, Axis, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, ArrayView2, ArrayViewMut2, Axis, IxDyn};
+use rayon::prelude::*;
+
+/// Samples per parallel task; fixed, so that the order of the reductions
+/// (and hence every bit of the result) does not depend on the thread count.
+const GROUP: usize = 16;
 
 /// Stride and zero padding of a convolution, per spatial dimension `(h, w)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -53,6 +66,10 @@ impl Geometry {
     fn p(&self) -> usize {
         self.oh * self.ow
     }
+    /// Input elements per sample.
+    fn image(&self) -> usize {
+        self.c * self.h * self.w
+    }
 
     /// The range of output columns `ow` whose input column
     /// `ow*sw + kw - pw` falls inside the image, for kernel column `kw`.
@@ -70,7 +87,7 @@ impl Geometry {
         (ih < self.h).then_some(ih)
     }
 
-    /// Calls `f(cols_row, image_row, lo, hi, first_input_col)` for every
+    /// Calls `f(cols_index, image_index, lo, hi, first_input_col)` for every
     /// (kernel tap, output row) whose input row exists, where output columns
     /// `lo..hi` read input columns `first_input_col + (ow - lo) * sw`.
     /// Shared by im2col and col2im, so that the two are exact adjoints.
@@ -93,11 +110,36 @@ impl Geometry {
             }
         }
     }
+
+    /// Stride 1 and no padding: the common case, with a faster im2col.
+    fn dense(&self) -> bool {
+        self.opts == Conv2dOptions::default()
+    }
+
+    /// Whether im2col leaves some entries of `cols` unwritten (padding).
+    fn pads(&self) -> bool {
+        self.opts.padding != (0, 0)
+    }
 }
 
-/// Unrolls one sample `image: (C, H, W)` into `cols: (K, P)` (zeros where the
-/// receptive field covers padding). `cols` must be zero-filled on entry.
+/// Unrolls one sample `image: (C, H, W)` into `cols: (K, P)`. Entries over
+/// padding are left as they are (zero-filled by the caller when it pads).
 fn im2col<T: Element>(g: &Geometry, image: &[T], cols: &mut [T]) {
+    if g.dense() {
+        // Stride 1, no padding: every row of `cols` is `oh` input row
+        // segments of length `ow`, copied by an inlined loop (short rows
+        // make a `memcpy` call per segment the bottleneck).
+        for (row, dst) in cols.chunks_exact_mut(g.p()).enumerate() {
+            let (c, kh, kw) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
+            for (oh, dst) in dst.chunks_exact_mut(g.ow).enumerate() {
+                let start = (c * g.h + oh + kh) * g.w + kw;
+                for (d, s) in dst.iter_mut().zip(&image[start..start + g.ow]) {
+                    *d = *s;
+                }
+            }
+        }
+        return;
+    }
     let sw = g.opts.stride.1;
     g.for_each_tap(|dst, src, lo, hi, first| {
         let dst = &mut cols[dst + lo..dst + hi];
@@ -113,19 +155,40 @@ fn im2col<T: Element>(g: &Geometry, image: &[T], cols: &mut [T]) {
 
 /// The adjoint of [`im2col`]: adds `cols: (K, P)` back into `image: (C, H, W)`.
 fn col2im<T: Element>(g: &Geometry, cols: &[T], image: &mut [T]) {
+    if g.dense() {
+        for (row, src) in cols.chunks_exact(g.p()).enumerate() {
+            let (c, kh, kw) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
+            for (oh, src) in src.chunks_exact(g.ow).enumerate() {
+                let start = (c * g.h + oh + kh) * g.w + kw;
+                for (d, s) in image[start..start + g.ow].iter_mut().zip(src) {
+                    *d += *s;
+                }
+            }
+        }
+        return;
+    }
     let sw = g.opts.stride.1;
     g.for_each_tap(|src, dst, lo, hi, first| {
         let src = &cols[src + lo..src + hi];
-        for (d, s) in image[dst + first..].iter_mut().step_by(sw).zip(src) {
-            *d += *s;
+        if sw == 1 {
+            for (d, s) in image[dst + first..dst + first + (hi - lo)].iter_mut().zip(src) {
+                *d += *s;
+            }
+        } else {
+            for (d, s) in image[dst + first..].iter_mut().step_by(sw).zip(src) {
+                *d += *s;
+            }
         }
     });
 }
 
-struct Conv2d<T> {
+/// One group's sums of the weight and bias gradients (when wanted).
+type Partial<T> = (Option<Array2<T>>, Option<Array1<T>>);
+
+struct Conv2d<T: Element> {
     geometry: Geometry,
     /// im2col of every sample, `(N, K, P)`, kept for the weight gradient.
-    cols: Vec<T>,
+    cols: Buffer<T>,
     has_bias: bool,
 }
 
@@ -138,39 +201,65 @@ impl<T: Element> Backward<T> for Conv2d<T> {
         wants: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
         let g = &self.geometry;
-        let (k, p) = (g.k(), g.p());
+        let (k, p, image) = (g.k(), g.p(), g.image());
         let weight =
             ArrayView2::from_shape((g.o, k), inputs[1].as_slice().expect("standard layout")).expect("weight size");
-        let grad = grad.as_slice().expect("standard layout");
-        let mut grad_x = wants[0].then(|| vec![T::zero(); g.n * g.c * g.h * g.w]);
-        let mut grad_w = wants[1].then(|| Array2::<T>::zeros((g.o, k)));
-        let mut grad_cols = vec![T::zero(); k * p];
-        for n in 0..g.n {
-            let grad_n = ArrayView2::from_shape((g.o, p), &grad[n * g.o * p..(n + 1) * g.o * p]).expect("grad size");
-            if let Some(grad_w) = grad_w.as_mut() {
-                // dW += dOut_n cols_n^T
-                let cols_n = ArrayView2::from_shape((k, p), &self.cols[n * k * p..(n + 1) * k * p]).expect("cols size");
-                general_mat_mul(T::one(), &grad_n, &cols_n.t(), T::one(), grad_w);
+        let grad_out = grad.as_slice().expect("standard layout");
+        let (want_x, want_w) = (wants[0], wants[1]);
+        let want_b = self.has_bias && wants[2];
+        // dx has one slice per sample; without it, give each group an empty one.
+        let mut grad_x = if want_x { workspace::filled(g.n * image, T::zero()) } else { Vec::new() };
+        let x_chunk = if want_x { GROUP * image } else { 1 };
+        let mut empty = vec![T::zero(); g.n.div_ceil(GROUP)];
+        let x_slices: Vec<&mut [T]> =
+            if want_x { grad_x.chunks_mut(x_chunk).collect() } else { empty.chunks_mut(1).collect() };
+        // Per group: (sum of dW_n, sum of db_n) over its samples.
+        let partials: Vec<Partial<T>> = x_slices
+            .into_par_iter()
+            .zip(grad_out.par_chunks(GROUP * g.o * p))
+            .zip(self.cols.par_chunks(GROUP * k * p))
+            .map(|((grad_x, grad_out), cols)| {
+                let mut grad_w = want_w.then(|| Array2::<T>::zeros((g.o, k)));
+                let mut grad_b = want_b.then(|| Array1::<T>::zeros(g.o));
+                let mut grad_cols = want_x.then(|| Buffer::uninit(k * p, T::zero()));
+                for (i, (grad_n, cols_n)) in grad_out.chunks_exact(g.o * p).zip(cols.chunks_exact(k * p)).enumerate() {
+                    let grad_n = ArrayView2::from_shape((g.o, p), grad_n).expect("grad size");
+                    if let Some(grad_w) = grad_w.as_mut() {
+                        // dW += dOut_n cols_n^T
+                        let cols_n = ArrayView2::from_shape((k, p), cols_n).expect("cols size");
+                        general_mat_mul(T::one(), &grad_n, &cols_n.t(), T::one(), grad_w);
+                    }
+                    if let Some(grad_b) = grad_b.as_mut() {
+                        *grad_b += &grad_n.sum_axis(Axis(1));
+                    }
+                    if let Some(grad_cols) = grad_cols.as_mut() {
+                        // dcols = W^T dOut_n, then col2im adds the patches back.
+                        let mut gc = ArrayViewMut2::from_shape((k, p), &mut grad_cols[..]).expect("cols size");
+                        general_mat_mul(T::one(), &weight.t(), &grad_n, T::zero(), &mut gc);
+                        col2im(g, grad_cols, &mut grad_x[i * image..(i + 1) * image]);
+                    }
+                }
+                (grad_w, grad_b)
+            })
+            .collect();
+        workspace::give_array(grad);
+        // Groups' partial sums, added in group order.
+        let mut grad_w = want_w.then(|| Array2::<T>::zeros((g.o, k)));
+        let mut grad_b = want_b.then(|| Array1::<T>::zeros(g.o));
+        for (w, b) in partials {
+            if let (Some(acc), Some(w)) = (grad_w.as_mut(), w) {
+                *acc += &w;
             }
-            if let Some(grad_x) = grad_x.as_mut() {
-                // dcols = W^T dOut_n, then col2im adds the patches back.
-                let mut gc = ArrayViewMut2::from_shape((k, p), &mut grad_cols[..]).expect("cols size");
-                general_mat_mul(T::one(), &weight.t(), &grad_n, T::zero(), &mut gc);
-                let image = g.c * g.h * g.w;
-                col2im(g, &grad_cols, &mut grad_x[n * image..(n + 1) * image]);
+            if let (Some(acc), Some(b)) = (grad_b.as_mut(), b) {
+                *acc += &b;
             }
         }
         let mut grads = vec![
-            grad_x.map(|v| ArrayD::from_shape_vec(IxDyn(&[g.n, g.c, g.h, g.w]), v).expect("input size")),
+            want_x.then(|| ArrayD::from_shape_vec(IxDyn(&[g.n, g.c, g.h, g.w]), grad_x).expect("input size")),
             grad_w.map(|w| w.into_shape_with_order(IxDyn(&[g.o, g.c, g.kh, g.kw])).expect("weight size")),
         ];
         if self.has_bias {
-            grads.push(wants[2].then(|| {
-                // db[o] = sum over samples and pixels of dOut[n, o, :]
-                let grad = ArrayView2::from_shape((g.n * g.o, p), grad).expect("grad size");
-                let per_channel = grad.sum_axis(Axis(1)).into_shape_with_order((g.n, g.o)).expect("n x o");
-                per_channel.sum_axis(Axis(0)).into_dyn()
-            }));
+            grads.push(grad_b.map(Array1::into_dyn));
         }
         grads
     }
@@ -228,30 +317,45 @@ impl<'t, T: Element> Var<'t, T> {
         let g = geometry(x.shape(), w.shape(), opts)?;
         let (k, p) = (g.k(), g.p());
         let mut parents = vec![self.id, weight.id];
-        let mut out = Array2::<T>::zeros((g.n * g.o, p));
-        if let Some(bias) = bias {
-            self.same_tape("conv2d", bias)?;
-            let b = bias.value();
-            if b.shape() != [g.o] {
-                return Err(Error::shape("conv2d", b.shape(), &[g.o], "bias must have one entry per output channel"));
+        let bias = match bias {
+            Some(bias) => {
+                self.same_tape("conv2d", bias)?;
+                let b = bias.value();
+                if b.shape() != [g.o] {
+                    return Err(Error::shape(
+                        "conv2d",
+                        b.shape(),
+                        &[g.o],
+                        "bias must have one entry per output channel",
+                    ));
+                }
+                parents.push(bias.id);
+                Some(b)
             }
-            let b = b.view().into_shape_with_order((g.o, 1)).expect("1-D");
-            for mut block in out.axis_chunks_iter_mut(Axis(0), g.o) {
-                block.assign(&b.broadcast((g.o, p)).expect("bias broadcasts"));
-            }
-            parents.push(bias.id);
-        }
-        let beta = if bias.is_some() { T::one() } else { T::zero() };
-        let weight2 = ArrayView2::from_shape((g.o, k), w.as_slice().expect("standard layout")).expect("weight size");
-        let image = g.c * g.h * g.w;
+            None => None,
+        };
         let xs = x.as_slice().expect("standard layout");
-        let mut cols = vec![T::zero(); g.n * k * p];
-        for (n, (cols_n, mut out_n)) in cols.chunks_mut(k * p).zip(out.axis_chunks_iter_mut(Axis(0), g.o)).enumerate() {
-            im2col(&g, &xs[n * image..(n + 1) * image], cols_n);
-            let cols_n = ArrayView2::from_shape((k, p), &*cols_n).expect("cols size");
-            general_mat_mul(T::one(), &weight2, &cols_n, beta, &mut out_n);
-        }
-        let y = out.into_shape_with_order(IxDyn(&[g.n, g.o, g.oh, g.ow])).expect("output size");
+        let mut cols =
+            if g.pads() { Buffer::filled(g.n * k * p, T::zero()) } else { Buffer::uninit(g.n * k * p, T::zero()) };
+        let mut out = workspace::filled(g.n * g.o * p, T::zero());
+        let weight2 = ArrayView2::from_shape((g.o, k), w.as_slice().expect("standard layout")).expect("weight size");
+        let bias_column = bias.as_ref().map(|b| b.view().into_shape_with_order((g.o, 1)).expect("1-D"));
+        cols.par_chunks_mut(k * p).zip(out.par_chunks_mut(g.o * p)).zip(xs.par_chunks(g.image())).for_each(
+            |((cols_n, out_n), image)| {
+                im2col(&g, image, cols_n);
+                let mut out_n = ArrayViewMut2::from_shape((g.o, p), out_n).expect("output size");
+                let beta = match &bias_column {
+                    Some(b) => {
+                        out_n.assign(&b.broadcast((g.o, p)).expect("bias broadcasts"));
+                        T::one()
+                    }
+                    None => T::zero(),
+                };
+                let cols_n = ArrayView2::from_shape((k, p), &*cols_n).expect("cols size");
+                general_mat_mul(T::one(), &weight2, &cols_n, beta, &mut out_n);
+            },
+        );
+        let y = ArrayD::from_shape_vec(IxDyn(&[g.n, g.o, g.oh, g.ow]), out).expect("output size");
         Ok(self.tape.push(y, &parents, Conv2d { geometry: g, cols, has_bias: bias.is_some() }))
     }
 }
@@ -288,17 +392,24 @@ mod tests {
 
     #[test]
     fn forward_matches_a_direct_sum_over_the_window() {
+        // Strided and padded (general im2col), then the dense fast path.
+        for (o, shape) in [(opts((2, 1), (1, 1)), [2, 3, 3, 5]), (Conv2dOptions::default(), [2, 3, 3, 3])] {
+            check_direct_sum(o, &shape);
+        }
+    }
+
+    fn check_direct_sum(o: Conv2dOptions, shape: &[usize]) {
         let (x, w) = (randn(&[2, 2, 5, 4], 1), randn(&[3, 2, 3, 2], 2));
-        let o = opts((2, 1), (1, 1));
         let tape = Tape::<f64>::new();
         let y = tape.constant(x.clone()).conv2d(&tape.constant(w.clone()), None, o).unwrap().value();
-        assert_eq!(y.shape(), &[2, 3, 3, 5]);
+        assert_eq!(y.shape(), shape);
+        let (ph, pw) = (o.padding.0 as isize, o.padding.1 as isize);
         for ((n, oc, i, j), &got) in y.view().into_dimensionality::<ndarray::Ix4>().unwrap().indexed_iter() {
             let mut want = 0.0;
             for c in 0..2 {
                 for ki in 0..3 {
                     for kj in 0..2 {
-                        let (r, s) = ((i * 2 + ki) as isize - 1, (j + kj) as isize - 1);
+                        let (r, s) = ((i * o.stride.0 + ki) as isize - ph, (j * o.stride.1 + kj) as isize - pw);
                         if r >= 0 && s >= 0 && r < 5 && s < 4 {
                             want += x[[n, c, r as usize, s as usize]] * w[[oc, c, ki, kj]];
                         }

@@ -5,7 +5,7 @@
 //! monomorphised loops over contiguous memory (no boxing, no allocation per
 //! element).
 
-use crate::autodiff::{Backward, Var};
+use crate::autodiff::{workspace, Backward, Var};
 use crate::Element;
 use ndarray::{ArrayD, Zip};
 
@@ -38,7 +38,10 @@ impl<'t, T: Element> Var<'t, T> {
     /// can define their own and check them with [`gradcheck`](crate::autodiff::gradcheck)).
     pub fn pointwise<P: Pointwise<T>>(&self, p: P) -> Var<'t, T> {
         let x = self.value();
-        let y = x.mapv(|v| p.f(v));
+        let xs = x.as_slice().expect("standard layout");
+        let mut y = workspace::take(xs.len());
+        y.extend(xs.iter().map(|&v| p.f(v)));
+        let y = ArrayD::from_shape_vec(x.raw_dim(), y).expect("same length");
         self.tape.push(y, &[self.id], PointwiseOp(p))
     }
 }

@@ -1,23 +1,37 @@
 //! Max pooling over 2-D windows (NCHW).
 
+use crate::autodiff::workspace::{self, Buffer};
 use crate::autodiff::{Backward, Var};
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
 
 struct MaxPool2d {
-    /// Per output element, the flat index of its maximum in the input.
-    argmax: Vec<usize>,
+    /// Per output element, the index of its maximum within its input plane.
+    argmax: Buffer<u32>,
+    /// Elements per input plane `H*W` and per output plane `OH*OW`.
+    plane_in: usize,
+    plane_out: usize,
 }
 
 impl<T: Element> Backward<T> for MaxPool2d {
     fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, _: &[bool]) -> Vec<Option<ArrayD<T>>> {
         // Each output routes its gradient to the one input it copied; with
         // overlapping windows an input may receive several (+=).
-        let mut grad_x = ArrayD::<T>::zeros(inputs[0].raw_dim());
+        let mut grad_x = workspace::zeros::<T>(inputs[0].shape());
         let gx = grad_x.as_slice_mut().expect("standard layout");
-        for (&i, &g) in self.argmax.iter().zip(grad.iter()) {
-            gx[i] += g;
-        }
+        let grad_y = grad.as_slice().expect("standard layout");
+        // In parallel over (sample, channel) planes: each plane's windows
+        // only touch that plane, and within it the order is fixed.
+        gx.par_chunks_mut(self.plane_in)
+            .zip(grad_y.par_chunks(self.plane_out))
+            .zip(self.argmax.par_chunks(self.plane_out))
+            .for_each(|((gx, gy), argmax)| {
+                for (&i, &g) in argmax.iter().zip(gy) {
+                    gx[i as usize] += g;
+                }
+            });
+        workspace::give_array(grad);
         vec![Some(grad_x)]
     }
 }
@@ -61,31 +75,36 @@ impl<'t, T: Element> Var<'t, T> {
             ));
         }
         let (oh, ow) = ((h - kernel.0) / stride.0 + 1, (w - kernel.1) / stride.1 + 1);
+        if h * w > u32::MAX as usize {
+            return Err(Error::shape("max_pool2d", shape, &[], "planes above 2^32 elements are not supported"));
+        }
         let xs = x.as_slice().expect("standard layout");
-        let mut y = Vec::with_capacity(planes * oh * ow);
-        let mut argmax = Vec::with_capacity(planes * oh * ow);
-        for plane in 0..planes {
-            let base = plane * h * w;
-            for i in 0..oh {
-                for j in 0..ow {
-                    let mut best = base + i * stride.0 * w + j * stride.1;
-                    let mut best_value = xs[best];
-                    for r in i * stride.0..i * stride.0 + kernel.0 {
-                        let row = base + r * w;
-                        for (offset, &v) in xs[row + j * stride.1..row + j * stride.1 + kernel.1].iter().enumerate() {
-                            if v > best_value || (v.is_nan() && !best_value.is_nan()) {
-                                best_value = v;
-                                best = row + j * stride.1 + offset;
+        let (plane_in, plane_out) = (h * w, oh * ow);
+        let mut y = workspace::filled(planes * plane_out, T::zero());
+        let mut argmax = Buffer::uninit(planes * plane_out, 0u32);
+        y.par_chunks_mut(plane_out).zip(argmax.par_chunks_mut(plane_out)).zip(xs.par_chunks(plane_in)).for_each(
+            |((y, argmax), x)| {
+                for i in 0..oh {
+                    for j in 0..ow {
+                        let mut best = i * stride.0 * w + j * stride.1;
+                        let mut best_value = x[best];
+                        for r in i * stride.0..i * stride.0 + kernel.0 {
+                            let start = r * w + j * stride.1;
+                            for (offset, &v) in x[start..start + kernel.1].iter().enumerate() {
+                                if v > best_value || (v.is_nan() && !best_value.is_nan()) {
+                                    best_value = v;
+                                    best = start + offset;
+                                }
                             }
                         }
+                        y[i * ow + j] = best_value;
+                        argmax[i * ow + j] = best as u32;
                     }
-                    y.push(best_value);
-                    argmax.push(best);
                 }
-            }
-        }
+            },
+        );
         let y = ArrayD::from_shape_vec(IxDyn(&[shape[0], shape[1], oh, ow]), y).expect("output size");
-        Ok(self.tape.push(y, &[self.id], MaxPool2d { argmax }))
+        Ok(self.tape.push(y, &[self.id], MaxPool2d { argmax, plane_in, plane_out }))
     }
 }
 
