@@ -30,6 +30,7 @@ pub mod autodiff;
 pub mod data;
 pub mod element;
 pub mod error;
+pub mod experiments;
 pub mod nn;
 pub mod optim;
 pub mod rng;

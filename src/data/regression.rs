@@ -134,6 +134,14 @@ pub fn least_squares(x: &Array2<f64>, y: &Array1<f64>) -> Result<(Array1<f64>, f
     Ok((theta.slice(s![..d]).to_owned(), theta[d], mse))
 }
 
+/// Solves `A z = b` for a symmetric positive-definite `A` (Cholesky).
+pub fn solve_spd(a: &Array2<f64>, b: &Array1<f64>) -> Result<Array1<f64>> {
+    if a.nrows() != a.ncols() || b.len() != a.nrows() {
+        return Err(Error::shape("solve_spd", a.shape(), b.shape(), "A must be square with one row per entry of b"));
+    }
+    cholesky_solve(a, b).ok_or_else(|| Error::invalid("solve_spd", "a", "the matrix is not positive definite"))
+}
+
 /// Solves `A z = b` for symmetric positive-definite `A`; `None` if it is not.
 fn cholesky_solve(a: &Array2<f64>, b: &Array1<f64>) -> Option<Array1<f64>> {
     let n = a.nrows();

@@ -1,0 +1,179 @@
+//! Reddi, Kale and Kumar (ICLR 2018): Adam can fail to converge on a convex
+//! problem; AMSGrad, which never lets its second-moment estimate shrink,
+//! fixes it.
+//!
+//! Three problems on the feasible set `[-1, 1]` (projection after each step),
+//! step size `alpha_t = alpha / sqrt(t)`, optimum `x* = -1` in all three:
+//! - (a) online: `f_t(x) = 1010 x` if `t mod 101 == 1`, else `-10 x`
+//!   (betas 0.9, 0.99). Each period of 101 steps sums to `10 x`.
+//! - (b) stochastic: `f_t(x) = 1010 x` with probability 0.01, else `-10 x`
+//!   (expectation `0.2 x`).
+//! - (c) Theorem 1: `f_t(x) = C x` if `t mod 3 == 1`, else `-x`, `C = 3`,
+//!   `beta1 = 0`, `beta2 = 1 / (1 + C^2)`; the theorem's algorithm has no
+//!   bias correction, so both methods run without it. With the common betas
+//!   (0.9, 0.99) the same period-3 problem does not defeat Adam: we run that
+//!   too.
+//!
+//! The average regret `R_t / t = (sum_s f_s(x_s) - sum_s f_s(-1)) / t` must go
+//! to 0 for a method that converges.
+
+use super::{Claim, Context, Long, Outcome, Run};
+use crate::optim::{AdamConfig, Optimizer};
+use crate::rng::seeded;
+use crate::Result;
+use ndarray::{arr1, ArrayD};
+use rand::Rng;
+
+/// The minimiser of every problem here.
+const OPTIMUM: f64 = -1.0;
+
+/// One problem: its gradient at step `t` (1-based), given a uniform draw.
+#[derive(Debug, Clone, Copy)]
+enum Problem {
+    Online,
+    Stochastic,
+    Theorem1 { c: f64 },
+}
+
+impl Problem {
+    fn slope(self, t: u64, u: f64) -> f64 {
+        match self {
+            Problem::Online => {
+                if t % 101 == 1 {
+                    1010.0
+                } else {
+                    -10.0
+                }
+            }
+            Problem::Stochastic => {
+                if u < 0.01 {
+                    1010.0
+                } else {
+                    -10.0
+                }
+            }
+            Problem::Theorem1 { c } => {
+                if t % 3 == 1 {
+                    c
+                } else {
+                    -1.0
+                }
+            }
+        }
+    }
+}
+
+/// Final point and average regret of one method on one problem.
+struct Ending {
+    x: f64,
+    regret: f64,
+}
+
+/// Runs `steps` projected steps of `config` on `problem`, recording `x_t`
+/// and `R_t / t` at about 400 log-spaced steps.
+#[allow(clippy::too_many_arguments)]
+fn online(
+    long: &mut Long,
+    run: &Run,
+    config: AdamConfig,
+    problem: Problem,
+    alpha: f64,
+    steps: u64,
+    seed: u64,
+) -> Result<Ending> {
+    let mut opt: Box<dyn Optimizer<f64>> = Box::new(crate::optim::Adam::new(config)?);
+    let mut rng = seeded(seed);
+    let mut x = arr1(&[0.0]).into_dyn();
+    let mut regret = 0.0;
+    let mut next_record = 1.0f64;
+    for t in 1..=steps {
+        let slope = problem.slope(t, rng.gen::<f64>());
+        let xt = x[[0]];
+        regret += slope * (xt - OPTIMUM);
+        opt.set_lr(alpha / (t as f64).sqrt())?;
+        opt.step(&mut [&mut x], &[ArrayD::from_elem(vec![1], slope)])?;
+        x.mapv_inplace(|v| v.clamp(-1.0, 1.0));
+        if t as f64 >= next_record || t == steps {
+            long.push(run, t as f64, "x_t", x[[0]]);
+            long.push(run, t as f64, "R_t/t", regret / t as f64);
+            next_record = (next_record * 1.02).max(t as f64 + 1.0);
+        }
+    }
+    Ok(Ending { x: x[[0]], regret: regret / steps as f64 })
+}
+
+fn adam(betas: (f64, f64), amsgrad: bool, bias_correction: bool) -> AdamConfig {
+    AdamConfig { betas, amsgrad, bias_correction, eps: 1e-8, ..AdamConfig::default() }
+}
+
+/// Runs (a), (b), (c) and the common-betas variant of (c).
+pub fn run(ctx: &Context) -> Result<Outcome> {
+    let steps = ctx.profile.pick(1_000_000u64, 5_000_000);
+    let alpha = 0.5;
+    let c = 3.0;
+    let theorem_betas = (0.0, 1.0 / (1.0 + c * c));
+    let cases: [(&str, Problem, (f64, f64), bool); 4] = [
+        ("a: online, period 101", Problem::Online, (0.9, 0.99), true),
+        ("b: stochastic, p = 0.01", Problem::Stochastic, (0.9, 0.99), true),
+        ("c: Theorem 1, C = 3", Problem::Theorem1 { c }, theorem_betas, false),
+        ("c': period 3, betas 0.9/0.99", Problem::Theorem1 { c }, (0.9, 0.99), false),
+    ];
+    let mut long = Long::new("amsgrad");
+    let mut endings = Vec::new();
+    for (setting, problem, betas, bias_correction) in cases {
+        let mut pair = Vec::new();
+        for (name, ams) in [("adam", false), ("amsgrad", true)] {
+            let run = Run { optimizer: name, lr: alpha, seed: ctx.seed, setting };
+            pair.push(online(&mut long, &run, adam(betas, ams, bias_correction), problem, alpha, steps, ctx.seed)?);
+        }
+        endings.push(pair);
+    }
+    let fmt = |e: &Ending| format!("x_T = {:+.4}, R_T/T = {:.4}", e.x, e.regret);
+    let claim = |id: &str, statement: &str, i: usize| {
+        let (a, m) = (&endings[i][0], &endings[i][1]);
+        Claim::decided(
+            id,
+            "Reddi et al. 2018, section 3 and figure 1; seed 003",
+            statement,
+            "after T steps Adam's x_T > 0.9 (near the worst point +1) and AMSGrad's x_T < -0.9 (near the optimum -1)",
+            a.x,
+            a.x > 0.9 && m.x < -0.9,
+            format!("T = {steps}: Adam {}; AMSGrad {}", fmt(a), fmt(m)),
+        )
+    };
+    let (common_adam, common_ams) = (&endings[3][0], &endings[3][1]);
+    let claims = vec![
+        claim(
+            "amsgrad.online",
+            "on the online problem (1010x once every 101 steps, else -10x), Adam drifts to +1 while AMSGrad \
+             converges to the optimum -1",
+            0,
+        ),
+        claim(
+            "amsgrad.stochastic",
+            "on the stochastic version (1010x with probability 0.01), Adam drifts to +1 while AMSGrad converges to -1",
+            1,
+        ),
+        claim(
+            "amsgrad.theorem1",
+            "Theorem 1: with beta1 = 0 and beta2 = 1/(1 + C^2), Adam converges to the worst point +1 of the \
+             period-3 problem",
+            2,
+        ),
+        Claim::decided(
+            "amsgrad.common_betas_converge",
+            "this project's note on Reddi et al.",
+            "the failure needs Theorem 1's betas: with (0.9, 0.99) Adam converges to -1 on the same period-3 problem",
+            "Adam's x_T < -0.9 with betas (0.9, 0.99)",
+            common_adam.x,
+            common_adam.x < -0.9,
+            format!("T = {steps}: Adam {}; AMSGrad {}", fmt(common_adam), fmt(common_ams)),
+        ),
+    ];
+    let notes = vec![format!(
+        "Step size alpha / sqrt(t) with alpha = {alpha}, x_1 = 0, eps = 1e-8; (a) and (b) use torch's Adam (with \
+         bias correction), (c) the theorem's algorithm (no bias correction); AMSGrad is the same with the running \
+         maximum of v_t."
+    )];
+    Ok(Outcome { frames: vec![("path".into(), long.finish()?)], claims, notes })
+}

@@ -1,0 +1,111 @@
+//! The long-format frame every experiment returns, and its CSV output.
+
+use crate::data::download::write_atomically;
+use crate::{Error, Result};
+use polars::prelude::*;
+use std::path::Path;
+
+/// Builder of a long-format DataFrame: one row per measurement.
+#[derive(Debug, Clone, Default)]
+pub struct Long {
+    experiment: String,
+    optimizer: Vec<String>,
+    lr: Vec<f64>,
+    seed: Vec<u64>,
+    step: Vec<f64>,
+    metric: Vec<String>,
+    value: Vec<f64>,
+    setting: Vec<String>,
+}
+
+/// The labels of a run: everything in a row but the step, metric and value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run<'a> {
+    /// Optimizer name (registry name).
+    pub optimizer: &'a str,
+    /// Learning rate (NaN where none applies).
+    pub lr: f64,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Free label(s): `"bgd"`, `"saddle"`, `"eps=1e-6"`.
+    pub setting: &'a str,
+}
+
+impl Long {
+    /// An empty frame for `experiment`.
+    pub fn new(experiment: &str) -> Self {
+        Long { experiment: experiment.into(), ..Long::default() }
+    }
+
+    /// Adds one measurement.
+    pub fn push(&mut self, run: &Run, step: f64, metric: &str, value: f64) {
+        self.optimizer.push(run.optimizer.into());
+        self.lr.push(run.lr);
+        self.seed.push(run.seed);
+        self.step.push(step);
+        self.metric.push(metric.into());
+        self.value.push(value);
+        self.setting.push(run.setting.into());
+    }
+
+    /// Adds a series of `(step, value)` for one metric.
+    pub fn extend(&mut self, run: &Run, metric: &str, points: impl IntoIterator<Item = (f64, f64)>) {
+        for (step, value) in points {
+            self.push(run, step, metric, value);
+        }
+    }
+
+    /// Rows so far.
+    pub fn len(&self) -> usize {
+        self.value.len()
+    }
+
+    /// Whether no row was added.
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+
+    /// The polars DataFrame.
+    pub fn finish(self) -> Result<DataFrame> {
+        let n = self.value.len();
+        let columns = vec![
+            Column::new("experiment".into(), vec![self.experiment; n]),
+            Column::new("optimizer".into(), self.optimizer),
+            Column::new("lr".into(), self.lr),
+            Column::new("seed".into(), self.seed),
+            Column::new("step_or_epoch".into(), self.step),
+            Column::new("metric".into(), self.metric),
+            Column::new("value".into(), self.value),
+            Column::new("setting".into(), self.setting),
+        ];
+        DataFrame::new(n, columns).map_err(|e| Error::invalid("frame", "columns", e.to_string()))
+    }
+}
+
+/// Writes `df` as CSV to `path` atomically (temp file + rename).
+pub fn write_csv(df: &DataFrame, path: &Path) -> Result<()> {
+    let mut bytes = Vec::new();
+    let mut df = df.clone();
+    CsvWriter::new(&mut bytes)
+        .finish(&mut df)
+        .map_err(|e| Error::Io { path: path.display().to_string(), message: e.to_string() })?;
+    write_atomically(path, &bytes)
+}
+
+/// The `(step, value)` series of `metric` in `df` for rows whose
+/// `optimizer` and `setting` match (for charts and checks).
+pub fn series(df: &DataFrame, optimizer: &str, setting: &str, metric: &str) -> Result<Vec<(f64, f64)>> {
+    let err = |e: PolarsError| Error::invalid("frame", "columns", e.to_string());
+    let opt = df.column("optimizer").map_err(err)?.str().map_err(err)?;
+    let set = df.column("setting").map_err(err)?.str().map_err(err)?;
+    let met = df.column("metric").map_err(err)?.str().map_err(err)?;
+    let step = df.column("step_or_epoch").map_err(err)?.f64().map_err(err)?;
+    let value = df.column("value").map_err(err)?.f64().map_err(err)?;
+    let mut out = Vec::new();
+    for i in 0..df.height() {
+        if opt.get(i) == Some(optimizer) && set.get(i) == Some(setting) && met.get(i) == Some(metric) {
+            out.push((step.get(i).unwrap_or(f64::NAN), value.get(i).unwrap_or(f64::NAN)));
+        }
+    }
+    Ok(out)
+}

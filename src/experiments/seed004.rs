@@ -1,0 +1,129 @@
+//! Seed 004's topics: momentum's effective learning rate `eta / (1 - mu)`,
+//! He initialization keeping activations' variance through depth, and
+//! learning-rate schedules on the MNIST MLP.
+
+use super::mnist_mlp::{mnist_history, push_history};
+use super::{Claim, Context, Long, Outcome, Run};
+use crate::autodiff::Tape;
+use crate::nn::{Init, Linear, Module};
+use crate::optim::{OptimizerSpec, Schedule};
+use crate::rng::seeded;
+use crate::train::{run_parallel, MnistModel};
+use crate::Result;
+use ndarray::ArrayD;
+use ndarray_rand::rand_distr::StandardNormal;
+use ndarray_rand::RandomExt;
+
+/// Per-step displacement of momentum `name` (lr `eta`, momentum 0.9) under
+/// a constant gradient 1, after `steps` steps.
+pub fn terminal_velocity(name: &str, eta: f64, steps: usize) -> Result<Vec<f64>> {
+    let mut opt = OptimizerSpec::by_name(name, Some(eta))?.build::<f64>()?;
+    let mut x = ArrayD::from_elem(vec![1], 0.0);
+    let mut v = Vec::with_capacity(steps);
+    for _ in 0..steps {
+        let before = x[[0]];
+        opt.step(&mut [&mut x], &[ArrayD::from_elem(vec![1], 1.0)])?;
+        v.push(before - x[[0]]);
+    }
+    Ok(v)
+}
+
+/// Variance of the activations after each of `depth` ReLU layers of width
+/// `width`, for inputs `N(0, 1)`.
+pub fn activation_variances(init: Init, depth: usize, width: usize, seed: u64) -> Result<Vec<f64>> {
+    let mut rng = seeded(seed);
+    let layers: Vec<Linear<f64>> =
+        (0..depth).map(|_| Linear::new(width, width, init, &mut rng)).collect::<Result<_>>()?;
+    let tape = Tape::<f64>::new();
+    let mut h = tape.constant(ArrayD::random_using(vec![1000, width], StandardNormal, &mut rng));
+    let mut out = Vec::new();
+    for layer in &layers {
+        h = layer.forward(&tape, h)?.relu();
+        let v = h.value();
+        let mean = v.mean().unwrap_or(0.0);
+        out.push(v.mapv(|a| (a - mean).powi(2)).mean().unwrap_or(0.0));
+    }
+    Ok(out)
+}
+
+/// Runs the three parts.
+pub fn run(ctx: &Context) -> Result<Outcome> {
+    let mut long = Long::new("seed004");
+    let mut claims = Vec::new();
+    let mut notes = Vec::new();
+    // (a) momentum's terminal velocity
+    let eta = 0.01;
+    let mut worst: f64 = 0.0;
+    for name in ["momentum", "heavy_ball"] {
+        let v = terminal_velocity(name, eta, 300)?;
+        let run = Run { optimizer: name, lr: eta, seed: ctx.seed, setting: "constant gradient 1" };
+        long.extend(&run, "step size", v.iter().enumerate().map(|(t, &s)| ((t + 1) as f64, s)));
+        worst = worst.max((v[v.len() - 1] / (eta / (1.0 - 0.9)) - 1.0).abs());
+    }
+    claims.push(Claim::decided(
+        "seed004.momentum_effective_rate",
+        "seed 004 (momentum)",
+        "with momentum mu, a constant gradient is followed at the terminal velocity eta / (1 - mu): momentum \
+         multiplies the learning rate by 1 / (1 - mu)",
+        "after 300 steps with mu = 0.9, the step of torch's momentum and of the heavy ball equals 10 eta to 1e-9",
+        worst,
+        worst < 1e-9,
+        format!("largest relative deviation from eta / (1 - mu) = {}: {worst:.1e}", eta / 0.1),
+    ));
+    // (b) He initialization
+    let depth = 10;
+    let he = activation_variances(Init::KaimingNormal, depth, 256, ctx.seed)?;
+    let naive = activation_variances(Init::Normal { std: 0.01 }, depth, 256, ctx.seed)?;
+    for (name, vars) in [("he", &he), ("normal(0, 0.01)", &naive)] {
+        let run = Run { optimizer: "none", lr: f64::NAN, seed: ctx.seed, setting: name };
+        long.extend(&run, "activation variance", vars.iter().enumerate().map(|(l, &v)| ((l + 1) as f64, v)));
+    }
+    let he_ratio = he[depth - 1] / he[0];
+    let naive_ratio = naive[depth - 1] / naive[0];
+    claims.push(Claim::decided(
+        "seed004.he_init",
+        "seed 004 (He initialization)",
+        "He initialization (variance 2 / fan_in) keeps the activations' variance through ReLU layers, where a small \
+         fixed-variance initialization makes it vanish",
+        "through 10 ReLU layers of width 256: variance ratio last/first layer in [0.5, 2] for He, below 1e-6 for \
+         N(0, 0.01^2)",
+        he_ratio,
+        (0.5..=2.0).contains(&he_ratio) && naive_ratio < 1e-6,
+        format!("last/first variance ratio: He {he_ratio:.3}, naive {naive_ratio:.2e}"),
+    ));
+    // (c) schedules on the MNIST MLP
+    let epochs = ctx.profile.pick(4, 10) as u64;
+    let schedules = [
+        ("constant", Schedule::Constant),
+        ("step", Schedule::Step { step_size: (epochs / 2).max(1), gamma: 0.1 }),
+        ("exponential", Schedule::Exponential { gamma: 0.7 }),
+        ("cosine", Schedule::Cosine { t_max: epochs, eta_min: 0.0 }),
+        ("warmup+cosine", Schedule::warmup(1, 0.1, Schedule::Cosine { t_max: epochs - 1, eta_min: 0.0 })),
+    ];
+    let lr = 0.1;
+    for (name, s) in &schedules {
+        let run = Run { optimizer: "momentum", lr, seed: ctx.seed, setting: name };
+        long.extend(&run, "learning rate", s.trace(lr, epochs).into_iter().enumerate().map(|(t, v)| (t as f64, v)));
+    }
+    match ctx.mnist() {
+        Ok(mnist) => {
+            let train_n = ctx.profile.pick(10_000, 60_000);
+            let results = run_parallel(&schedules, |(_, s)| {
+                mnist_history(mnist, MnistModel::Mlp, train_n, epochs as usize, "momentum", lr, s.clone(), ctx.seed)
+            });
+            let mut finals = Vec::new();
+            for ((name, _), h) in schedules.iter().zip(results) {
+                let h = h?;
+                push_history(&mut long, &Run { optimizer: "momentum", lr, seed: ctx.seed, setting: name }, &h, 5);
+                finals.push(format!("{name} {:.4}", h.last("test", "accuracy").unwrap_or(f64::NAN)));
+            }
+            notes.push(format!(
+                "Schedules on the MNIST MLP (torch momentum 0.9, lr 0.1, stepped per epoch, {train_n} images, \
+                 {epochs} epochs): final test accuracy {}.",
+                finals.join(", ")
+            ));
+        }
+        Err(e) => notes.push(format!("Schedules on MNIST not run: {e}")),
+    }
+    Ok(Outcome { frames: vec![("results".into(), long.finish()?)], claims, notes })
+}

@@ -1,0 +1,134 @@
+//! Seed 003's toy function `f(x) = x^3 - 3x^2 + 4x` and its wrong gradient.
+//!
+//! The seed's code minimises `f` with Adam (step 0.01, betas 0.9/0.999,
+//! eps 1e-8, five coordinates drawn from U(0, 1)) but gives Adam
+//! `3x^2 - 6x`, the derivative of `x^3 - 3x^2`. The true derivative
+//! `3x^2 - 6x + 4 = 3(x - 1)^2 + 1` is at least 1 everywhere, so `f` is
+//! strictly increasing and has no minimum: gradient methods walk to -inf.
+//! With the seed's gradient, Adam instead settles at `x = 2`, the minimum of
+//! `x^3 - 3x^2`, where the true slope of `f` is 4. We run both, the true
+//! gradient coming from our autodiff.
+
+use super::{minimize, Claim, Context, Long, Outcome, Run};
+use crate::autodiff::Tape;
+use crate::optim::by_name;
+use crate::rng::seeded;
+use crate::Result;
+use ndarray::ArrayD;
+use rand::Rng;
+
+/// `f(x) = x^3 - 3x^2 + 4x`.
+pub fn f(x: f64) -> f64 {
+    x.powi(3) - 3.0 * x * x + 4.0 * x
+}
+
+/// The seed's (wrong) gradient `3x^2 - 6x`.
+pub fn seed_gradient(x: f64) -> f64 {
+    3.0 * x * x - 6.0 * x
+}
+
+/// `f` and its gradient by descent's autodiff (not by the formula).
+pub fn autodiff_gradient(x: f64) -> Result<(f64, f64)> {
+    let tape = Tape::<f64>::new();
+    let v = tape.leaf(ArrayD::from_elem(vec![], x));
+    let x2 = v.mul(&v)?;
+    let y = x2.mul(&v)?.sub(&x2.mul_scalar(3.0))?.add(&v.mul_scalar(4.0))?;
+    let g = tape.backward(&y)?;
+    Ok((y.item().expect("scalar"), *g.wrt(&v).expect("leaf").iter().next().expect("one element")))
+}
+
+/// Runs both gradients from the same start.
+pub fn run(ctx: &Context) -> Result<Outcome> {
+    let steps = ctx.profile.pick(3_000, 20_000);
+    let mut rng = seeded(ctx.seed);
+    let start: Vec<f64> = (0..5).map(|_| rng.gen::<f64>()).collect();
+    let mut long = Long::new("toy_function");
+    let mut ends = Vec::new();
+    for (setting, use_seed) in [("autodiff gradient", false), ("seed's gradient", true)] {
+        let mut adam = by_name::<f64>("adam", Some(0.01))?;
+        let mut autodiff_error = None;
+        let path = minimize(
+            adam.as_mut(),
+            &start,
+            steps,
+            |x| {
+                let value = x.iter().map(|&v| f(v)).sum();
+                let grad = x
+                    .iter()
+                    .map(|&v| {
+                        if use_seed {
+                            seed_gradient(v)
+                        } else {
+                            autodiff_gradient(v).map(|(_, g)| g).unwrap_or_else(|e| {
+                                autodiff_error = Some(e.to_string());
+                                f64::NAN
+                            })
+                        }
+                    })
+                    .collect();
+                (value, grad)
+            },
+            None,
+        )?;
+        if let Some(e) = autodiff_error {
+            return Err(crate::Error::Graph(e));
+        }
+        let run = Run { optimizer: "adam", lr: 0.01, seed: ctx.seed, setting };
+        for (t, (p, v)) in path.points.iter().zip(&path.values).enumerate() {
+            if t % 10 == 0 || t == steps {
+                long.push(&run, t as f64, "sum f(x)", *v);
+                long.push(&run, t as f64, "x[0]", p[0]);
+                long.push(&run, t as f64, "true slope f'(x[0])", 3.0 * (p[0] - 1.0).powi(2) + 1.0);
+            }
+        }
+        ends.push(path.last().to_vec());
+    }
+    let (with_autodiff, with_seed) = (&ends[0], &ends[1]);
+    let min_slope =
+        (0..=4000).map(|i| -10.0 + i as f64 * 0.005).map(|x| 3.0 * x * x - 6.0 * x + 4.0).fold(f64::MAX, f64::min);
+    let worst_from_2 = with_seed.iter().map(|x| (x - 2.0).abs()).fold(0.0, f64::max);
+    let highest = with_autodiff.iter().copied().fold(f64::MIN, f64::max);
+    let claims = vec![
+        Claim::decided(
+            "toy_function.no_minimum",
+            "seed 003 (its code); calculus",
+            "f(x) = x^3 - 3x^2 + 4x has no minimum: its derivative 3x^2 - 6x + 4 = 3(x - 1)^2 + 1 is never below 1",
+            "the smallest derivative on a grid of [-10, 10] (step 0.005) is >= 1, and Adam with the autodiff \
+             gradient ends below x = -(steps x lr)/2 in every coordinate",
+            highest,
+            min_slope >= 1.0 - 1e-12 && highest < -(steps as f64) * 0.01 / 2.0,
+            format!(
+                "smallest derivative on the grid {min_slope:.6}; after {steps} steps every coordinate is at most \
+                 {highest:.2} and still moving (f keeps decreasing)"
+            ),
+        ),
+        Claim::decided(
+            "toy_function.seed_gradient_stops_at_2",
+            "seed 003 (its code)",
+            "with the seed's gradient 3x^2 - 6x, Adam 'converges', but to x = 2, where the true slope of f is 4",
+            "every coordinate ends within 0.05 of 2",
+            worst_from_2,
+            worst_from_2 < 0.05,
+            format!("largest |x - 2| after {steps} steps: {worst_from_2:.2e}; true slope there: f'(2) = 4"),
+        ),
+    ];
+    let notes = vec![format!(
+        "Start (seed {}): {:?}. The seed's loop stops when theta stops changing; with the wrong gradient that \
+         happens at a point where f is not even stationary.",
+        ctx.seed,
+        start.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>()
+    )];
+    Ok(Outcome { frames: vec![("trajectory".into(), long.finish()?)], claims, notes })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn autodiff_gives_the_true_derivative() {
+        for x in [-3.0, 0.0, 0.5, 1.0, 2.0, 7.5] {
+            let (v, g) = super::autodiff_gradient(x).unwrap();
+            assert!((v - super::f(x)).abs() < 1e-12);
+            assert!((g - (3.0 * x * x - 6.0 * x + 4.0)).abs() < 1e-12, "{x}: {g}");
+        }
+    }
+}
