@@ -33,6 +33,7 @@ pub mod error;
 pub mod experiments;
 pub mod nn;
 pub mod optim;
+pub mod report;
 pub mod rng;
 pub mod train;
 

@@ -95,7 +95,17 @@ pub fn write_csv(df: &DataFrame, path: &Path) -> Result<()> {
 /// The `(step, value)` series of `metric` in `df` for rows whose
 /// `optimizer` and `setting` match (for charts and checks).
 pub fn series(df: &DataFrame, optimizer: &str, setting: &str, metric: &str) -> Result<Vec<(f64, f64)>> {
+    select(df, optimizer, setting, metric, None)
+}
+
+/// Like [`series`], for the rows of one learning rate (grids).
+pub fn frame_rows(df: &DataFrame, optimizer: &str, setting: &str, metric: &str, lr: f64) -> Result<Vec<(f64, f64)>> {
+    select(df, optimizer, setting, metric, Some(lr))
+}
+
+fn select(df: &DataFrame, optimizer: &str, setting: &str, metric: &str, lr: Option<f64>) -> Result<Vec<(f64, f64)>> {
     let err = |e: PolarsError| Error::invalid("frame", "columns", e.to_string());
+    let lrs = df.column("lr").map_err(err)?.f64().map_err(err)?;
     let opt = df.column("optimizer").map_err(err)?.str().map_err(err)?;
     let set = df.column("setting").map_err(err)?.str().map_err(err)?;
     let met = df.column("metric").map_err(err)?.str().map_err(err)?;
@@ -103,7 +113,11 @@ pub fn series(df: &DataFrame, optimizer: &str, setting: &str, metric: &str) -> R
     let value = df.column("value").map_err(err)?.f64().map_err(err)?;
     let mut out = Vec::new();
     for i in 0..df.height() {
-        if opt.get(i) == Some(optimizer) && set.get(i) == Some(setting) && met.get(i) == Some(metric) {
+        if (lr.is_none() || lrs.get(i) == lr)
+            && opt.get(i) == Some(optimizer)
+            && set.get(i) == Some(setting)
+            && met.get(i) == Some(metric)
+        {
             out.push((step.get(i).unwrap_or(f64::NAN), value.get(i).unwrap_or(f64::NAN)));
         }
     }

@@ -1,0 +1,103 @@
+//! The report in a real browser: headless Chromium loads the generated
+//! file; no console messages (the page has no scripts, so any would be an
+//! error) and no network requests (NetLog), and a screenshot is saved.
+//!
+//! Needs Debian's `chromium` (installed by `.ci/run`, which also sets
+//! DESCENT_REQUIRE_BROWSER=1 so that a missing browser fails CI instead of
+//! skipping).
+
+use descent::experiments::Profile;
+use descent::report::{generate, ReportOptions};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+/// Loads `page` headless; returns (console lines, URLs requested over the network).
+fn load(browser: &Path, page: &Path, screenshot: &Path) -> (Vec<String>, Vec<String>) {
+    let profile = tempfile::tempdir().unwrap();
+    let netlog = profile.path().join("net.json");
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1100,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--log-net-log={}", netlog.display()))
+        .arg(format!("--screenshot={}", screenshot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<String> = stderr.lines().filter(|l| l.contains("CONSOLE")).map(String::from).collect();
+    // Requests the page made: those keyed to its file:// origin (the
+    // browser's own background requests are keyed to other sites).
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&netlog).unwrap_or_default()).unwrap_or_default();
+    let mut urls = Vec::new();
+    for event in log["events"].as_array().into_iter().flatten() {
+        let params = &event["params"];
+        let (Some(url), Some(key)) = (params["url"].as_str(), params["network_isolation_key"].as_str()) else {
+            continue;
+        };
+        if key.contains("file://")
+            && !url.starts_with("file:")
+            && !url.starts_with("data:")
+            && !urls.iter().any(|u| u == url)
+        {
+            urls.push(url.to_string());
+        }
+    }
+    assert!(screenshot.exists(), "no screenshot; chromium said: {stderr}");
+    (console, urls)
+}
+
+#[test]
+fn the_report_loads_without_console_errors_or_network_requests() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("DESCENT_REQUIRE_BROWSER").is_err(),
+            "DESCENT_REQUIRE_BROWSER is set but chromium is not installed"
+        );
+        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let only = ["surfaces", "toy_function", "amsgrad", "seed004"];
+    generate(&ReportOptions {
+        profile: Profile::Quick,
+        seed: 0,
+        out: dir.path().to_path_buf(),
+        only: Some(only.iter().map(|s| s.to_string()).collect()),
+        mnist_dir: Some("/nonexistent".into()),
+        progress: false,
+    })
+    .unwrap();
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report.png");
+    let (console, urls) = load(&browser, &dir.path().join("index.html"), &shot);
+    assert!(console.is_empty(), "console messages: {console:?}");
+    assert!(urls.is_empty(), "network requests: {urls:?}");
+    eprintln!("screenshot: {}", shot.display());
+
+    // The checks themselves catch what they look for.
+    let bad = dir.path().join("bad.html");
+    std::fs::write(
+        &bad,
+        "<html><body><img src=\"http://127.0.0.1:9/x.png\"><script>console.error('boom')</script></body></html>",
+    )
+    .unwrap();
+    let (console, urls) = load(&browser, &bad, &dir.path().join("bad.png"));
+    assert!(!console.is_empty(), "a console.error must be seen");
+    assert!(!urls.is_empty(), "a request must be seen");
+}

@@ -1,0 +1,140 @@
+//! The report renders from the quick profile: structure, ledger against
+//! summary.json, no template syntax left, `--only` keeps the other sections,
+//! a missing MNIST marks its sections as not run, identical CSVs for the
+//! same seed.
+
+use descent::experiments::{Profile, EXPERIMENTS};
+use descent::report::{generate, ReportOptions};
+use std::path::{Path, PathBuf};
+
+/// Fast sections only (the MNIST ones are exercised by tests/experiments.rs).
+const FAST: [&str; 6] = ["batch_modes", "surfaces", "toy_function", "amsgrad", "adadelta_eps", "adagrad_sparse"];
+
+fn options(out: &Path, only: &[&str]) -> ReportOptions {
+    ReportOptions {
+        profile: Profile::Quick,
+        seed: 0,
+        out: out.to_path_buf(),
+        only: Some(only.iter().map(|s| s.to_string()).collect()),
+        mnist_dir: Some(PathBuf::from("/nonexistent/mnist")),
+        progress: false,
+    }
+}
+
+fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_report_has_every_section_its_charts_and_a_ledger_matching_summary_json() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(&options(dir.path(), &FAST)).unwrap();
+    let html = read(dir.path().join("index.html"));
+    for e in EXPERIMENTS {
+        assert!(html.contains(&format!("<section id=\"{}\">", e.name)), "section {} missing", e.name);
+    }
+    assert!(!html.contains("{{") && !html.contains("{%") && !html.contains("}}"), "unrendered template syntax");
+    assert!(
+        !html.contains("http://") && !html.contains("https://")
+            || html.matches("http").count() == html.matches("http://www.w3.org").count(),
+        "only SVG/MathML namespaces may name a URL"
+    );
+    // Every chart an SVG with data.
+    let figures: Vec<&str> = html.split("<figure>").skip(1).collect();
+    assert!(figures.len() >= 15, "{} charts", figures.len());
+    for f in &figures {
+        assert!(f.starts_with("<svg") && (f.contains("<polyline") || f.contains("<rect")), "a chart without data");
+    }
+    assert!(html.contains("<math"), "formulas are MathML");
+    // Ledger rows = claims in summary.json, with the same verdicts.
+    let summary: serde_json::Value = serde_json::from_str(&read(dir.path().join("summary.json"))).unwrap();
+    let claims = summary["claims"].as_array().unwrap();
+    let ledger = html.split("id=\"ledger\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert_eq!(ledger.matches("<tr>").count() - 1, claims.len(), "one ledger row per claim (plus the header)");
+    let supported = claims.iter().filter(|c| c["verdict"] == "supported").count();
+    assert_eq!(ledger.matches("✓ supported").count(), supported);
+    // Sections not selected and never run say so; their claims are absent.
+    let sections = summary["sections"].as_array().unwrap();
+    let mlp = sections.iter().find(|s| s["name"] == "mnist_mlp").unwrap();
+    assert_eq!(mlp["status"], "not_run");
+    // CSVs for every frame of the sections that ran.
+    for s in sections.iter().filter(|s| s["status"] == "ran") {
+        for f in s["csv"].as_array().unwrap() {
+            let csv = read(dir.path().join("data").join(f.as_str().unwrap()));
+            assert!(csv.starts_with("experiment,optimizer,lr,seed,step_or_epoch,metric,value,setting"));
+        }
+    }
+}
+
+#[test]
+fn only_reruns_the_named_sections_and_keeps_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(&options(dir.path(), &["toy_function", "adadelta_eps"])).unwrap();
+    let first = read(dir.path().join("data/sections/adadelta_eps.json"));
+    let summary = generate(&options(dir.path(), &["toy_function"])).unwrap();
+    let kept = summary.sections.iter().find(|s| s.name == "adadelta_eps").unwrap();
+    assert_eq!(kept.status, "kept (ran)");
+    assert_eq!(read(dir.path().join("data/sections/adadelta_eps.json")), first);
+    let html = read(dir.path().join("index.html"));
+    assert!(
+        html.contains("adadelta_eps.eps_is_a_learning_rate") || html.contains("epsilon behaves like a learning rate")
+    );
+}
+
+#[test]
+fn missing_mnist_marks_its_sections_not_run_and_the_rest_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(&options(dir.path(), &["toy_function", "mnist_mlp", "cnn_grid"])).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&read(dir.path().join("summary.json"))).unwrap();
+    for name in ["mnist_mlp", "cnn_grid"] {
+        let s = summary["sections"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap();
+        assert_eq!(s["status"], "not_run", "{name}");
+        let reason = s["reason"].as_str().unwrap();
+        assert!(reason.contains("MNIST") && reason.contains("/nonexistent/mnist"), "{reason}");
+    }
+    let html = read(dir.path().join("index.html"));
+    assert!(html.contains("not run"), "the page says which sections did not run");
+}
+
+#[test]
+fn an_unknown_section_is_an_error_that_lists_the_valid_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = generate(&options(dir.path(), &["nope"])).unwrap_err().to_string();
+    assert!(err.contains("nope") && err.contains("toy_function") && err.contains("cnn_grid"), "{err}");
+    assert!(!dir.path().join("index.html").exists(), "nothing is written on bad input");
+}
+
+#[test]
+fn the_same_seed_gives_identical_csvs() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let only = ["batch_modes", "toy_function", "amsgrad"];
+    generate(&options(a.path(), &only)).unwrap();
+    generate(&options(b.path(), &only)).unwrap();
+    let mut compared = 0;
+    for entry in std::fs::read_dir(a.path().join("data")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            let other = b.path().join("data").join(path.file_name().unwrap());
+            assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(other).unwrap(), "{}", path.display());
+            compared += 1;
+        }
+    }
+    assert!(compared >= 3);
+}
+
+#[test]
+fn the_binary_rejects_bad_arguments_with_the_valid_values() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_report")).args(["--profile", "fast"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("quick, full"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(["--only", "toy_function,nope", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nope") && err.contains("batch_modes"), "{err}");
+}
