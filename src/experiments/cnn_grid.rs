@@ -2,9 +2,8 @@
 //! Adadelta at learning rates 0.1, 0.01 and 0.0001, batch 512; train loss
 //! (raw and smoothed, as the seed plots it) and test loss and accuracy.
 
-use super::mnist_mlp::{final_train_loss, mnist_history, push_history};
+use super::mnist_mlp::{final_train_loss, push_history, MnistRun};
 use super::{Claim, Context, Long, Outcome, Profile, Run};
-use crate::optim::Schedule;
 use crate::train::{run_parallel, MnistModel};
 use crate::Result;
 
@@ -19,7 +18,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let (train_n, epochs) = ctx.profile.pick((5_120, 2), (60_000, 5));
     let jobs: Vec<(&str, f64)> = LRS.iter().flat_map(|&lr| OPTIMIZERS.iter().map(move |&n| (n, lr))).collect();
     let histories = run_parallel(&jobs, |&(name, lr)| {
-        mnist_history(mnist, MnistModel::Cnn, train_n, epochs, name, lr, Schedule::Constant, ctx.seed)
+        MnistRun::new(MnistModel::Cnn, train_n, epochs, name, lr, ctx.seed).train(mnist)
     });
     let mut long = Long::new("cnn_grid");
     let mut loss = Vec::new();

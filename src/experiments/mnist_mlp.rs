@@ -9,33 +9,56 @@ use crate::rng::seeded;
 use crate::train::{run_parallel, train, MnistData, MnistModel, RunHistory, TrainConfig};
 use crate::Result;
 
-/// One MNIST run on the first `train_n` training images, evaluated on the
-/// test set after every epoch.
-#[allow(clippy::too_many_arguments)]
-pub fn mnist_history(
-    mnist: &Mnist,
-    model: MnistModel,
-    train_n: usize,
-    epochs: usize,
-    name: &str,
-    lr: f64,
-    schedule: Schedule,
-    seed: u64,
-) -> Result<RunHistory> {
-    let split = mnist.train.head(train_n);
-    let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(seed))?;
-    let mut opt = by_name::<f32>(name, Some(lr))?;
-    let train_set = MnistData::new(&split, model.layout());
-    let test_set = MnistData::new(&mnist.test, model.layout());
-    let config = TrainConfig {
-        epochs,
-        batching: Batching::MiniBatch(model.batch_size()),
-        shuffle_seed: seed,
-        schedule,
-        divergence_bound: 1e3,
-        ..TrainConfig::default()
-    };
-    train(&mut net, opt.as_mut(), &train_set, &[("test", &test_set)], &config)
+/// One MNIST training run of the experiments.
+#[derive(Debug, Clone)]
+pub struct MnistRun<'a> {
+    /// MLP or CNN (with its batch size).
+    pub model: MnistModel,
+    /// Train on the first `train_n` training images.
+    pub train_n: usize,
+    /// Epochs.
+    pub epochs: usize,
+    /// Registry name of the optimizer.
+    pub optimizer: &'a str,
+    /// Learning rate.
+    pub lr: f64,
+    /// Per-epoch schedule.
+    pub schedule: Schedule,
+    /// Seed of the initialisation and the shuffling.
+    pub seed: u64,
+    /// Also evaluate on the training images after every epoch (split `train`).
+    pub eval_train: bool,
+}
+
+impl MnistRun<'_> {
+    /// A run with a constant learning rate, evaluated on the test set only.
+    pub fn new(model: MnistModel, train_n: usize, epochs: usize, optimizer: &str, lr: f64, seed: u64) -> MnistRun<'_> {
+        MnistRun { model, train_n, epochs, optimizer, lr, schedule: Schedule::Constant, seed, eval_train: false }
+    }
+
+    /// Trains; the history has the test set's loss and accuracy after
+    /// every epoch (and the training images', with `eval_train`).
+    pub fn train(&self, mnist: &Mnist) -> Result<RunHistory> {
+        let model = self.model;
+        let split = mnist.train.head(self.train_n);
+        let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(self.seed))?;
+        let mut opt = by_name::<f32>(self.optimizer, Some(self.lr))?;
+        let train_set = MnistData::new(&split, model.layout());
+        let test_set = MnistData::new(&mnist.test, model.layout());
+        let config = TrainConfig {
+            epochs: self.epochs,
+            batching: Batching::MiniBatch(model.batch_size()),
+            shuffle_seed: self.seed,
+            schedule: self.schedule.clone(),
+            divergence_bound: 1e3,
+            ..TrainConfig::default()
+        };
+        let mut eval: Vec<(&str, &dyn crate::train::Dataset<f32>)> = vec![("test", &test_set)];
+        if self.eval_train {
+            eval.insert(0, ("train", &train_set));
+        }
+        train(&mut net, opt.as_mut(), &train_set, &eval, &config)
+    }
 }
 
 /// Adds a run's rows: batch loss (every `every`-th update), its exponential
@@ -90,7 +113,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let mnist = ctx.mnist()?;
     let (train_n, epochs) = ctx.profile.pick((10_000, 3), (60_000, 10));
     let histories = run_parallel(&OPTIMIZERS, |&(name, lr)| {
-        mnist_history(mnist, MnistModel::Mlp, train_n, epochs, name, lr, Schedule::Constant, ctx.seed)
+        MnistRun::new(MnistModel::Mlp, train_n, epochs, name, lr, ctx.seed).train(mnist)
     });
     let mut long = Long::new("mnist_mlp");
     let mut first_epoch = Vec::new();

@@ -2,7 +2,7 @@
 //! He initialization keeping activations' variance through depth, and
 //! learning-rate schedules on the MNIST MLP.
 
-use super::mnist_mlp::{mnist_history, push_history};
+use super::mnist_mlp::{push_history, MnistRun};
 use super::{Claim, Context, Long, Outcome, Run};
 use crate::autodiff::Tape;
 use crate::nn::{Init, Linear, Module};
@@ -109,7 +109,8 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         Ok(mnist) => {
             let train_n = ctx.profile.pick(10_000, 60_000);
             let results = run_parallel(&schedules, |(_, s)| {
-                mnist_history(mnist, MnistModel::Mlp, train_n, epochs as usize, "momentum", lr, s.clone(), ctx.seed)
+                let run = MnistRun::new(MnistModel::Mlp, train_n, epochs as usize, "momentum", lr, ctx.seed);
+                MnistRun { schedule: s.clone(), ..run }.train(mnist)
             });
             let mut finals = Vec::new();
             for ((name, _), h) in schedules.iter().zip(results) {

@@ -17,12 +17,12 @@
 //! grid (extended when the best is at an edge), then train several seeds and
 //! compare train and test error.
 
+use super::mnist_mlp::MnistRun;
 use super::{mean_std, minimize, Claim, Context, Long, Outcome, Profile, Run};
-use crate::data::{Batching, Mnist};
-use crate::nn::Init;
+use crate::data::Mnist;
 use crate::optim::by_name;
 use crate::rng::seeded;
-use crate::train::{run_parallel, train, MnistData, MnistModel, RunStatus, TrainConfig};
+use crate::train::{run_parallel, MnistModel, RunStatus};
 use crate::Result;
 use ndarray::{Array1, Array2};
 use rand::Rng;
@@ -61,6 +61,23 @@ pub fn minimum_norm(x: &Array2<f64>, y: &Array1<f64>) -> Result<Array1<f64>> {
 
 /// Error rate of `sign(w . x)` on fresh points of the construction (their
 /// unique features are new, so only the first three count).
+/// Largest eigenvalue of a symmetric positive semi-definite matrix (power
+/// iteration; plenty of iterations for the well-separated top eigenvalue here).
+fn largest_eigenvalue(a: &Array2<f64>) -> f64 {
+    let mut v = Array1::from_elem(a.nrows(), 1.0 / (a.nrows() as f64).sqrt());
+    let mut lambda = 0.0;
+    for _ in 0..1000 {
+        let w = a.dot(&v);
+        lambda = v.dot(&w);
+        let norm = w.dot(&w).sqrt();
+        if norm == 0.0 {
+            break;
+        }
+        v = w / norm;
+    }
+    lambda
+}
+
 /// A prediction of exactly 0 counts as wrong.
 fn test_error(w: &Array1<f64>, test_labels: &[f64]) -> f64 {
     let wrong = test_labels.iter().filter(|&&y| sign(w[0] * y + w[1] + w[2]) != y).count();
@@ -97,8 +114,12 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
         let r = x.dot(&w) - &y;
         (0.5 * r.dot(&r), x.t().dot(&r).to_vec())
     };
-    let methods = [("gd", 0.01), ("adagrad", 0.1), ("rmsprop", 0.001), ("adam", 0.001)];
+    // Gradient descent with the textbook step 1/L, L = largest eigenvalue of
+    // X^T X (the gradient's Lipschitz constant), which grows with n here.
+    let gd_lr = 1.0 / largest_eigenvalue(&x.dot(&x.t()));
+    let methods = [("gd", gd_lr), ("adagrad", 0.1), ("rmsprop", 0.001), ("adam", 0.001)];
     let mut results = Vec::new();
+    let mut notes_extra = Vec::new();
     for (name, lr) in methods {
         let mut opt = by_name::<f64>(if name == "gd" { "sgd" } else { name }, Some(lr))?;
         let path = minimize(opt.as_mut(), &vec![0.0; x.ncols()], steps, objective, None)?;
@@ -106,6 +127,9 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
         let run = Run { optimizer: name, lr, seed: ctx.seed, setting: "construction" };
         for (t, v) in path.values.iter().enumerate().filter(|(t, _)| t % 100 == 0) {
             long.push(&run, t as f64, "train loss", *v);
+        }
+        if let Some(t) = path.diverged {
+            notes_extra.push(format!("{name} (lr {lr:.3e}) diverged at step {t}"));
         }
         let err = test_error(&w, &test_labels);
         let rel_min = (&w - &w_min).mapv(|v| v * v).sum().sqrt() / w_min.dot(&w_min).sqrt();
@@ -146,29 +170,19 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
             ),
         ),
     ];
-    let notes = vec![format!(
-        "Construction: n = {n} training points, p(y = +1) = {p}, {} features, {steps} full-batch steps from w = 0; \
-         10,000 test labels.",
+    let mut notes = vec![format!(
+        "Construction: n = {n} training points, p(y = +1) = {p}, {} features, {steps} full-batch steps from w = 0 \
+         (GD's step 1/L = {gd_lr:.3e}); 10,000 test labels.",
         x.ncols()
     )];
+    notes.extend(notes_extra);
     Ok((claims, notes))
 }
 
 /// One MNIST MLP run: final train loss, train error, test error.
 fn mnist_run(mnist: &Mnist, train_n: usize, epochs: usize, name: &str, lr: f64, seed: u64) -> Result<[f64; 3]> {
-    let split = mnist.train.head(train_n);
-    let model = MnistModel::Mlp;
-    let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(seed))?;
-    let mut opt = by_name::<f32>(name, Some(lr))?;
-    let train_set = MnistData::new(&split, model.layout());
-    let test_set = MnistData::new(&mnist.test, model.layout());
-    let config = TrainConfig {
-        epochs,
-        batching: Batching::MiniBatch(model.batch_size()),
-        shuffle_seed: seed,
-        ..TrainConfig::default()
-    };
-    let h = train(&mut net, opt.as_mut(), &train_set, &[("train", &train_set), ("test", &test_set)], &config)?;
+    let run = MnistRun { eval_train: true, ..MnistRun::new(MnistModel::Mlp, train_n, epochs, name, lr, seed) };
+    let h = run.train(mnist)?;
     if !matches!(h.status, RunStatus::Completed) {
         return Ok([f64::INFINITY, 1.0, 1.0]);
     }
