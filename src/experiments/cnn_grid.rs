@@ -18,7 +18,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let (train_n, epochs) = ctx.profile.pick((5_120, 2), (60_000, 5));
     let jobs: Vec<(&str, f64)> = LRS.iter().flat_map(|&lr| OPTIMIZERS.iter().map(move |&n| (n, lr))).collect();
     let histories = run_parallel(&jobs, |&(name, lr)| {
-        MnistRun::new(MnistModel::Cnn, train_n, epochs, name, lr, ctx.seed).train(mnist)
+        MnistRun::new(MnistModel::Cnn, train_n, epochs, name, lr, ctx.seed)?.train(mnist)
     });
     let mut long = Long::new("cnn_grid");
     let mut loss = Vec::new();

@@ -4,24 +4,22 @@
 use super::{Claim, Context, Long, Outcome, Run};
 use crate::data::{Batching, Mnist};
 use crate::nn::Init;
-use crate::optim::{by_name, Schedule};
+use crate::optim::{OptimizerSpec, Schedule};
 use crate::rng::seeded;
 use crate::train::{run_parallel, train, MnistData, MnistModel, RunHistory, TrainConfig};
 use crate::Result;
 
 /// One MNIST training run of the experiments.
 #[derive(Debug, Clone)]
-pub struct MnistRun<'a> {
+pub struct MnistRun {
     /// MLP or CNN (with its batch size).
     pub model: MnistModel,
     /// Train on the first `train_n` training images.
     pub train_n: usize,
     /// Epochs.
     pub epochs: usize,
-    /// Registry name of the optimizer.
-    pub optimizer: &'a str,
-    /// Learning rate.
-    pub lr: f64,
+    /// The optimizer and its hyperparameters.
+    pub spec: OptimizerSpec,
     /// Per-epoch schedule.
     pub schedule: Schedule,
     /// Seed of the initialisation and the shuffling.
@@ -30,10 +28,19 @@ pub struct MnistRun<'a> {
     pub eval_train: bool,
 }
 
-impl MnistRun<'_> {
-    /// A run with a constant learning rate, evaluated on the test set only.
-    pub fn new(model: MnistModel, train_n: usize, epochs: usize, optimizer: &str, lr: f64, seed: u64) -> MnistRun<'_> {
-        MnistRun { model, train_n, epochs, optimizer, lr, schedule: Schedule::Constant, seed, eval_train: false }
+impl MnistRun {
+    /// A run of the registry's optimizer `optimizer` at `lr`, with a
+    /// constant learning rate, evaluated on the test set only.
+    pub fn new(
+        model: MnistModel,
+        train_n: usize,
+        epochs: usize,
+        optimizer: &str,
+        lr: f64,
+        seed: u64,
+    ) -> Result<MnistRun> {
+        let spec = OptimizerSpec::by_name(optimizer, Some(lr))?;
+        Ok(MnistRun { model, train_n, epochs, spec, schedule: Schedule::Constant, seed, eval_train: false })
     }
 
     /// Trains; the history has the test set's loss and accuracy after
@@ -42,7 +49,7 @@ impl MnistRun<'_> {
         let model = self.model;
         let split = mnist.train.head(self.train_n);
         let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(self.seed))?;
-        let mut opt = by_name::<f32>(self.optimizer, Some(self.lr))?;
+        let mut opt = self.spec.build::<f32>()?;
         let train_set = MnistData::new(&split, model.layout());
         let test_set = MnistData::new(&mnist.test, model.layout());
         let config = TrainConfig {
@@ -113,7 +120,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let mnist = ctx.mnist()?;
     let (train_n, epochs) = ctx.profile.pick((10_000, 3), (60_000, 10));
     let histories = run_parallel(&OPTIMIZERS, |&(name, lr)| {
-        MnistRun::new(MnistModel::Mlp, train_n, epochs, name, lr, ctx.seed).train(mnist)
+        MnistRun::new(MnistModel::Mlp, train_n, epochs, name, lr, ctx.seed)?.train(mnist)
     });
     let mut long = Long::new("mnist_mlp");
     let mut first_epoch = Vec::new();

@@ -210,9 +210,11 @@ pub struct Experiment {
     pub title: &'static str,
     /// Seeds and papers it reproduces.
     pub sources: &'static str,
-    /// Needs the MNIST files for everything it does (experiments that need
-    /// them for a part only run the rest and say so in a note).
+    /// Needs the MNIST files for everything it does.
     pub needs_mnist: bool,
+    /// Uses MNIST for a part, and runs the rest without it (saying so in a
+    /// note).
+    pub uses_mnist: bool,
     /// Runs it.
     pub run: fn(&Context) -> Result<Outcome>,
 }
@@ -224,6 +226,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "Batch, stochastic and mini-batch gradient descent",
         sources: "seed 000 (convergence steps), seed 004",
         needs_mnist: false,
+        uses_mnist: false,
         run: batch_modes::run,
     },
     Experiment {
@@ -231,6 +234,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "Optimizers on linear regression",
         sources: "seed 000, figure 7",
         needs_mnist: false,
+        uses_mnist: false,
         run: linear_regression::run,
     },
     Experiment {
@@ -238,6 +242,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "Trajectories on 2-D surfaces",
         sources: "seed 000, figures 2 and 4; d2l; Rosenbrock",
         needs_mnist: false,
+        uses_mnist: false,
         run: surfaces::run,
     },
     Experiment {
@@ -245,6 +250,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "Seed 003's toy function and its wrong gradient",
         sources: "seed 003",
         needs_mnist: false,
+        uses_mnist: false,
         run: toy_function::run,
     },
     Experiment {
@@ -252,6 +258,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "MNIST MLP: the optimizers compared",
         sources: "seed 000, figure 6",
         needs_mnist: true,
+        uses_mnist: true,
         run: mnist_mlp::run,
     },
     Experiment {
@@ -259,6 +266,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "MNIST CNN: optimizers x learning rates",
         sources: "seed 003, figure 1",
         needs_mnist: true,
+        uses_mnist: true,
         run: cnn_grid::run,
     },
     Experiment {
@@ -266,6 +274,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "Wilson et al.: adaptive methods and generalization",
         sources: "seed 002; Wilson et al. 2017 (arXiv:1705.08292)",
         needs_mnist: false,
+        uses_mnist: true,
         run: wilson::run,
     },
     Experiment {
@@ -273,6 +282,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "Reddi et al.: Adam's non-convergence and AMSGrad",
         sources: "seed 003; Reddi, Kale, Kumar, ICLR 2018",
         needs_mnist: false,
+        uses_mnist: false,
         run: amsgrad::run,
     },
     Experiment {
@@ -280,6 +290,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "Adadelta: epsilon acts as a learning rate",
         sources: "seed 002",
         needs_mnist: false,
+        uses_mnist: true,
         run: adadelta_eps::run,
     },
     Experiment {
@@ -287,6 +298,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "Adagrad: the vanishing step and sparse features",
         sources: "seeds 000 and 002",
         needs_mnist: false,
+        uses_mnist: false,
         run: adagrad_sparse::run,
     },
     Experiment {
@@ -294,6 +306,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "Momentum's effective rate, He initialization, schedules",
         sources: "seed 004",
         needs_mnist: false,
+        uses_mnist: true,
         run: seed004::run,
     },
 ];

@@ -109,7 +109,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         Ok(mnist) => {
             let train_n = ctx.profile.pick(10_000, 60_000);
             let results = run_parallel(&schedules, |(_, s)| {
-                let run = MnistRun::new(MnistModel::Mlp, train_n, epochs as usize, "momentum", lr, ctx.seed);
+                let run = MnistRun::new(MnistModel::Mlp, train_n, epochs as usize, "momentum", lr, ctx.seed)?;
                 MnistRun { schedule: s.clone(), ..run }.train(mnist)
             });
             let mut finals = Vec::new();

@@ -181,7 +181,7 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
 
 /// One MNIST MLP run: final train loss, train error, test error.
 fn mnist_run(mnist: &Mnist, train_n: usize, epochs: usize, name: &str, lr: f64, seed: u64) -> Result<[f64; 3]> {
-    let run = MnistRun { eval_train: true, ..MnistRun::new(MnistModel::Mlp, train_n, epochs, name, lr, seed) };
+    let run = MnistRun { eval_train: true, ..MnistRun::new(MnistModel::Mlp, train_n, epochs, name, lr, seed)? };
     let h = run.train(mnist)?;
     if !matches!(h.status, RunStatus::Completed) {
         return Ok([f64::INFINITY, 1.0, 1.0]);

@@ -6,7 +6,7 @@
 //! ```text
 //! input:  γ (lr, a multiplier; 1 in the paper), θ0 (params), f(θ) (objective),
 //!         ρ (rho), ε (eps), λ (weight_decay), maximize
-//! initialize: v0 ← 0 (square_avg), u0 ← 0 (acc_delta)
+//! initialize: v0 ← 0 (square_avg), u0 ← u_init (acc_delta; 0 in torch)
 //! for t = 1, 2, ... do
 //!     g_t ← ∇f(θ_{t-1})                  (−∇f if maximize)
 //!     if λ ≠ 0:  g_t ← g_t + λ θ_{t-1}
@@ -25,7 +25,10 @@
 //!   steps. Seed 000 writes the same update as the paper.
 //! - ε sits inside both roots. At the start `u = 0`, so the first steps are
 //!   `sqrt(ε) / RMS[g]`: ε acts as the initial learning rate (seed 002's
-//!   remark), which is why Adadelta is sensitive to it.
+//!   remark), which is why Adadelta is sensitive to it. `initial_acc_delta`
+//!   (u0, not in torch; 0 by default) sets the initial accumulated update
+//!   instead, the other knob of seed 002's remark: the first step becomes
+//!   `sqrt(u0 + ε) / RMS[g]`.
 //!
 //! # References
 //! - M. D. Zeiler, "ADADELTA: An Adaptive Learning Rate Method", 2012,
@@ -51,11 +54,14 @@ pub struct AdadeltaConfig {
     pub weight_decay: f64,
     /// Ascend instead of descend. Default false.
     pub maximize: bool,
+    /// u0: initial value of the accumulated squared update E[Δx²]. Default 0
+    /// (torch and the paper); not a torch option.
+    pub initial_acc_delta: f64,
 }
 
 impl Default for AdadeltaConfig {
     fn default() -> Self {
-        AdadeltaConfig { lr: 1.0, rho: 0.9, eps: 1e-6, weight_decay: 0.0, maximize: false }
+        AdadeltaConfig { lr: 1.0, rho: 0.9, eps: 1e-6, weight_decay: 0.0, maximize: false, initial_acc_delta: 0.0 }
     }
 }
 
@@ -90,7 +96,8 @@ impl<T: Element> Rule<T> for AdadeltaConfig {
         check_lr(op, self.lr)?;
         check_unit_closed(op, "rho", self.rho)?;
         check_positive(op, "eps", self.eps)?;
-        check_non_negative(op, "weight_decay", self.weight_decay)
+        check_non_negative(op, "weight_decay", self.weight_decay)?;
+        check_non_negative(op, "initial_acc_delta", self.initial_acc_delta)
     }
 
     fn lr(&self) -> f64 {
@@ -102,7 +109,7 @@ impl<T: Element> Rule<T> for AdadeltaConfig {
     }
 
     fn init(&self, params: &[&mut ArrayD<T>]) -> AdadeltaState<T> {
-        AdadeltaState { square_avg: buffers_like(params, 0.0), acc_delta: buffers_like(params, 0.0) }
+        AdadeltaState { square_avg: buffers_like(params, 0.0), acc_delta: buffers_like(params, self.initial_acc_delta) }
     }
 
     fn buffer<'s>(&self, state: &'s AdadeltaState<T>, name: &str) -> Option<&'s [ArrayD<T>]> {
@@ -129,5 +136,26 @@ impl<T: Element> Rule<T> for AdadeltaConfig {
                 },
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Adadelta, AdadeltaConfig};
+    use crate::optim::Optimizer;
+    use ndarray::ArrayD;
+
+    #[test]
+    fn the_initial_accumulated_update_sets_the_first_step() {
+        for (u0, g) in [(0.0, 2.0), (1e-2, 2.0), (1.0, -0.5)] {
+            let config = AdadeltaConfig { initial_acc_delta: u0, ..AdadeltaConfig::default() };
+            let mut opt = Adadelta::<f64>::new(config).unwrap();
+            let mut x = ArrayD::from_elem(vec![1], 0.0);
+            opt.step(&mut [&mut x], &[ArrayD::from_elem(vec![1], g)]).unwrap();
+            let want = -((u0 + 1e-6f64).sqrt() / (0.1 * g * g + 1e-6f64).sqrt() * g);
+            assert!((x[[0]] - want).abs() <= 1e-15 * want.abs(), "u0 {u0}: {} vs {want}", x[[0]]);
+        }
+        let bad = AdadeltaConfig { initial_acc_delta: -1.0, ..AdadeltaConfig::default() };
+        assert!(Adadelta::<f64>::new(bad).is_err());
     }
 }

@@ -276,10 +276,22 @@ pub fn visuals(name: &str, o: &Outcome) -> Result<Visuals> {
         "adadelta_eps" => {
             let df = frame(o, "sweep").expect("frame");
             v.formulas(&["adadelta"])?;
-            let l = Visuals::lines(df, "loss", None, true)?;
+            let settings = distinct(df, "setting");
+            let with = |prefix: &str| settings.iter().filter(|s| s.starts_with(prefix)).cloned().collect::<Vec<_>>();
+            let l = Visuals::lines(df, "loss", Some(&with("eps=")), true)?;
             v.chart(
-                "Full-data loss per epoch, one line per epsilon.",
-                line_chart(&Axes::new("Adadelta on regression", "epoch", "MSE").log_y(), &l),
+                "Regression: full-data loss per epoch, one line per epsilon.",
+                line_chart(&Axes::new("Adadelta: epsilon", "epoch", "MSE").log_y(), &l),
+            );
+            let l = Visuals::lines(df, "loss", Some(&with("u0=")), true)?;
+            v.chart(
+                "Regression: one line per initial accumulated update u0 (eps 1e-6).",
+                line_chart(&Axes::new("Adadelta: initial accumulated update", "epoch", "MSE").log_y(), &l),
+            );
+            let l = Visuals::lines(df, "batch loss (smoothed)", Some(&with("mnist")), true)?;
+            v.chart(
+                "MNIST MLP: training loss (smoothed), one line per epsilon.",
+                line_chart(&Axes::new("Adadelta on MNIST", "update", "cross-entropy (nats)").log_y(), &l),
             );
         }
         "adagrad_sparse" => {
