@@ -5,7 +5,7 @@ use crate::data::download::write_atomically;
 use crate::data::Mnist;
 use crate::experiments::{Claim, Context, Profile, Verdict, EXPERIMENTS};
 use crate::{Error, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -197,13 +197,23 @@ pub fn generate(opts: &ReportOptions) -> Result<ReportSummary> {
         Err(Error::invalid("report", "mnist", "not loaded: no selected section needs it"))
     };
     let tera = templates()?;
-    let bar = if opts.progress { ProgressBar::new(EXPERIMENTS.len() as u64) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}").expect("valid template"));
+    // An overall bar, and a spinner with its elapsed time for the running section.
+    let multi = MultiProgress::new();
+    if !opts.progress {
+        multi.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let bar = multi.add(ProgressBar::new(EXPERIMENTS.len() as u64));
+    bar.set_style(
+        ProgressStyle::with_template("report {bar:30} {pos}/{len} sections, {elapsed}").expect("valid template"),
+    );
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut sections = Vec::new();
     let mut summaries = Vec::new();
     for e in EXPERIMENTS {
-        bar.set_message(e.name);
+        let spinner = multi.add(ProgressBar::new_spinner());
+        spinner.set_style(ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("valid template"));
+        spinner.set_message(e.name);
+        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
         let section_start = Instant::now();
         let mut status_note = None;
         let section = if !selected(e.name) {
@@ -274,6 +284,7 @@ pub fn generate(opts: &ReportOptions) -> Result<ReportSummary> {
             full_only: count(Verdict::FullProfileOnly),
         });
         sections.push(section);
+        spinner.finish_and_clear();
         bar.inc(1);
     }
     bar.finish_and_clear();
