@@ -82,14 +82,18 @@ impl Long {
     }
 }
 
+/// `df` as CSV bytes (header, then one line per row); `name` labels errors.
+pub fn csv_bytes(df: &DataFrame, name: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    CsvWriter::new(&mut bytes)
+        .finish(&mut df.clone())
+        .map_err(|e| Error::Io { path: name.to_string(), message: e.to_string() })?;
+    Ok(bytes)
+}
+
 /// Writes `df` as CSV to `path` atomically (temp file + rename).
 pub fn write_csv(df: &DataFrame, path: &Path) -> Result<()> {
-    let mut bytes = Vec::new();
-    let mut df = df.clone();
-    CsvWriter::new(&mut bytes)
-        .finish(&mut df)
-        .map_err(|e| Error::Io { path: path.display().to_string(), message: e.to_string() })?;
-    write_atomically(path, &bytes)
+    write_atomically(path, &csv_bytes(df, &path.display().to_string())?)
 }
 
 /// The `(step, value)` series of `metric` in `df` for rows whose

@@ -35,7 +35,7 @@ pub mod surfaces;
 pub mod toy_function;
 pub mod wilson;
 
-pub use frame::{frame_rows, series, write_csv, Long, Run};
+pub use frame::{csv_bytes, frame_rows, series, write_csv, Long, Run};
 pub use minimize::{minimize, Trajectory};
 
 use crate::data::Mnist;

@@ -241,14 +241,16 @@ fn empirical(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String>)
     }
     let jobs: Vec<(&str, f64, u64)> =
         chosen.iter().flat_map(|&(n, lr)| (0..seeds).map(move |s| (n, lr, 1000 + s))).collect();
-    let results = run_parallel(&jobs, |&(n, lr, s)| mnist_run(mnist, train_n, epochs, n, lr, s));
+    let results: Vec<[f64; 3]> = run_parallel(&jobs, |&(n, lr, s)| mnist_run(mnist, train_n, epochs, n, lr, s))
+        .into_iter()
+        .collect::<Result<_>>()?;
     let mut summary = Vec::new();
     for &(name, lr) in &chosen {
         let mut train_err = Vec::new();
         let mut test_err = Vec::new();
         for ((n, _, s), r) in jobs.iter().zip(&results) {
             if *n == name {
-                let [loss, tr, te] = *r.as_ref().map_err(|e| crate::Error::Graph(e.to_string()))?;
+                let [loss, tr, te] = *r;
                 let run = Run { optimizer: name, lr, seed: *s, setting: "mnist chosen" };
                 long.push(&run, epochs as f64, "train loss", loss);
                 long.push(&run, epochs as f64, "train error", tr);

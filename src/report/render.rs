@@ -3,7 +3,7 @@
 use super::sections::{visuals, Visuals};
 use crate::data::download::write_atomically;
 use crate::data::Mnist;
-use crate::experiments::{Claim, Context, Profile, Verdict, EXPERIMENTS};
+use crate::experiments::{csv_bytes, Claim, Context, Profile, Verdict, EXPERIMENTS};
 use crate::{Error, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -239,12 +239,7 @@ pub fn generate(opts: &ReportOptions) -> Result<ReportSummary> {
                     let mut csv = Vec::new();
                     for (frame, df) in &outcome.frames {
                         let file = format!("{}_{frame}.csv", e.name);
-                        let mut bytes = Vec::new();
-                        use polars::prelude::{CsvWriter, SerWriter};
-                        CsvWriter::new(&mut bytes)
-                            .finish(&mut df.clone())
-                            .map_err(|err| Error::Io { path: file.clone(), message: err.to_string() })?;
-                        files.push((opts.out.join("data").join(&file), bytes));
+                        files.push((opts.out.join("data").join(&file), csv_bytes(df, &file)?));
                         csv.push(file);
                     }
                     Section {

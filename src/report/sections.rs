@@ -102,7 +102,7 @@ impl Visuals {
     }
 }
 
-fn claims_table(o: &Outcome) -> Option<TableView> {
+fn notes_table(o: &Outcome) -> Option<TableView> {
     (!o.notes.is_empty()).then(|| TableView {
         caption: "Notes from the run".into(),
         header: vec!["note".into()],
@@ -337,7 +337,7 @@ pub fn visuals(name: &str, o: &Outcome) -> Result<Visuals> {
         }
         _ => {}
     }
-    if let Some(t) = claims_table(o) {
+    if let Some(t) = notes_table(o) {
         v.tables.push(t);
     }
     Ok(v)
