@@ -11,6 +11,10 @@
 //!   `Sequential`), the [`nn::Module`] trait that lists a model's parameters
 //!   in a stable order, and seeded initialisers (He, Xavier, PyTorch's
 //!   defaults).
+//! - [`optim`]: the optimizers, each matching `torch.optim` step for step;
+//!   [`train`], [`data`] and [`experiments`]: the training loop, datasets and
+//!   the seeds' experiments (polars DataFrames); [`report`] draws and writes
+//!   the HTML report; [`notebook`] shows charts and tables in Jupyter.
 //!
 //! Every computation is generic over [`Element`] (`f32` for training speed,
 //! `f64` for exact checks) and every random draw takes a seed ([`rng`]).
@@ -32,6 +36,7 @@ pub mod element;
 pub mod error;
 pub mod experiments;
 pub mod nn;
+pub mod notebook;
 pub mod optim;
 pub mod report;
 pub mod rng;
@@ -39,3 +44,8 @@ pub mod train;
 
 pub use element::Element;
 pub use error::{Error, Result};
+
+// The notebooks use the crate's own ndarray and polars, so that their types
+// are the ones the library takes and returns (no second version to pin).
+pub use ndarray;
+pub use polars;

@@ -96,6 +96,34 @@ pub fn write_csv(df: &DataFrame, path: &Path) -> Result<()> {
     write_atomically(path, &csv_bytes(df, &path.display().to_string())?)
 }
 
+/// The column called `name`, found by comparing names one by one.
+///
+/// Polars' own `DataFrame::column` looks a name up in a hash map once the
+/// frame's schema is cached, and the hash's seed lives in a static: code
+/// compiled into another shared object (each evcxr notebook cell is one)
+/// hashes differently and misses a column that is there. A long-format frame
+/// has eight columns, so a scan costs nothing and works from any cell.
+pub fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column> {
+    df.columns().iter().find(|c| c.name().as_str() == name).ok_or_else(|| {
+        let names: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
+        Error::invalid("frame", "columns", format!("no column {name:?}; the frame has {}", names.join(", ")))
+    })
+}
+
+/// The distinct values of the string column `name`, in order of first
+/// appearance (the optimizers, settings or metrics of a long frame).
+pub fn labels(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let err = |e: PolarsError| Error::invalid("frame", "columns", e.to_string());
+    let values = column(df, name)?.str().map_err(err)?;
+    let mut out: Vec<String> = Vec::new();
+    for v in values.iter().flatten() {
+        if !out.iter().any(|o| o == v) {
+            out.push(v.to_string());
+        }
+    }
+    Ok(out)
+}
+
 /// The `(step, value)` series of `metric` in `df` for rows whose
 /// `optimizer` and `setting` match (for charts and checks).
 pub fn series(df: &DataFrame, optimizer: &str, setting: &str, metric: &str) -> Result<Vec<(f64, f64)>> {
@@ -109,12 +137,12 @@ pub fn frame_rows(df: &DataFrame, optimizer: &str, setting: &str, metric: &str, 
 
 fn select(df: &DataFrame, optimizer: &str, setting: &str, metric: &str, lr: Option<f64>) -> Result<Vec<(f64, f64)>> {
     let err = |e: PolarsError| Error::invalid("frame", "columns", e.to_string());
-    let lrs = df.column("lr").map_err(err)?.f64().map_err(err)?;
-    let opt = df.column("optimizer").map_err(err)?.str().map_err(err)?;
-    let set = df.column("setting").map_err(err)?.str().map_err(err)?;
-    let met = df.column("metric").map_err(err)?.str().map_err(err)?;
-    let step = df.column("step_or_epoch").map_err(err)?.f64().map_err(err)?;
-    let value = df.column("value").map_err(err)?.f64().map_err(err)?;
+    let lrs = column(df, "lr")?.f64().map_err(err)?;
+    let opt = column(df, "optimizer")?.str().map_err(err)?;
+    let set = column(df, "setting")?.str().map_err(err)?;
+    let met = column(df, "metric")?.str().map_err(err)?;
+    let step = column(df, "step_or_epoch")?.f64().map_err(err)?;
+    let value = column(df, "value")?.f64().map_err(err)?;
     let mut out = Vec::new();
     for i in 0..df.height() {
         if (lr.is_none() || lrs.get(i) == lr)

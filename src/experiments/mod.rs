@@ -35,8 +35,8 @@ pub mod surfaces;
 pub mod toy_function;
 pub mod wilson;
 
-pub use frame::{csv_bytes, frame_rows, series, write_csv, Long, Run};
-pub use minimize::{minimize, Trajectory};
+pub use frame::{column, csv_bytes, frame_rows, labels, series, write_csv, Long, Run};
+pub use minimize::{minimize, minimize_traced, Trajectory};
 
 use crate::data::Mnist;
 use crate::{Error, Result};
@@ -217,6 +217,29 @@ pub struct Experiment {
     pub uses_mnist: bool,
     /// Runs it.
     pub run: fn(&Context) -> Result<Outcome>,
+}
+
+impl Experiment {
+    /// Runs it on its own (notebooks, scripts): MNIST is looked up
+    /// (`MNIST_DIR`, then `data/mnist`) when the experiment uses it; an
+    /// experiment that needs it fails with the lookup's error, one that only
+    /// uses it for a part runs the rest and says so in a note.
+    pub fn run_alone(&self, profile: Profile, seed: u64) -> Result<Outcome> {
+        let mnist = if self.needs_mnist || self.uses_mnist {
+            Mnist::load(None)
+        } else {
+            Err(Error::NotFound {
+                what: "MNIST".into(),
+                looked: vec![],
+                fix: format!("{} does not use MNIST", self.name),
+            })
+        };
+        let ctx = Context { profile, seed, mnist: mnist.as_ref(), progress: false };
+        if self.needs_mnist {
+            ctx.mnist()?;
+        }
+        (self.run)(&ctx)
+    }
 }
 
 /// Every experiment, in the report's order.

@@ -8,3 +8,4 @@ mod render;
 mod sections;
 
 pub use render::{generate, ReportOptions, ReportSummary, SectionSummary};
+pub use sections::{visuals, ChartView, MathView, TableView, Visuals};

@@ -50,17 +50,7 @@ pub struct Visuals {
 }
 
 fn distinct(df: &DataFrame, column: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    if let Ok(c) = df.column(column).and_then(|c| c.str().cloned()) {
-        for i in 0..c.len() {
-            if let Some(v) = c.get(i) {
-                if !out.iter().any(|o| o == v) {
-                    out.push(v.to_string());
-                }
-            }
-        }
-    }
-    out
+    crate::experiments::labels(df, column).unwrap_or_default()
 }
 
 fn frame<'a>(o: &'a Outcome, name: &str) -> Option<&'a DataFrame> {
