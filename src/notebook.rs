@@ -79,8 +79,11 @@ fn size_of(svg: &str) -> Option<(u32, u32)> {
     Some((attr("width")?, attr("height")?))
 }
 
+/// Widest a figure is shown, in pixels (its content is scaled to fit).
+pub const MAX_WIDTH: u32 = 960;
+
 /// Several charts laid out in one SVG, `columns` to a row, each with its
-/// caption underneath.
+/// caption underneath, scaled down to [`MAX_WIDTH`] when wider.
 pub fn figure(charts: &[ChartView], columns: usize) -> Result<Svg> {
     if charts.is_empty() {
         return Err(Error::invalid("figure", "charts", "no chart to show"));
@@ -95,8 +98,12 @@ pub fn figure(charts: &[ChartView], columns: usize) -> Result<Svg> {
     let cell_h = sizes.iter().map(|s| s.1).max().unwrap_or(0) + CAPTION;
     let rows = charts.len().div_ceil(columns) as u32;
     let (width, height) = (cell_w * columns as u32, cell_h * rows);
+    // Shown at most MAX_WIDTH wide (a notebook's output column), scaled
+    // through the viewBox so nothing is cut off or scrolls sideways.
+    let shown_w = width.min(MAX_WIDTH);
+    let shown_h = (height as u64 * shown_w as u64 / width as u64) as u32;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{shown_w}\" height=\"{shown_h}\" \
          viewBox=\"0 0 {width} {height}\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     );
     for (i, (c, (w, h))) in charts.iter().zip(&sizes).enumerate() {
@@ -249,7 +256,9 @@ mod tests {
         let charts = [small_chart("one"), small_chart("two"), small_chart("three")];
         let Svg(svg) = figure(&charts, 2).unwrap();
         let (w, h) = size_of(&charts[0].svg).unwrap();
-        assert_eq!(size_of(&svg), Some((2 * w, 2 * (h + 34))));
+        let (full_w, full_h) = (2 * w, 2 * (h + 34));
+        assert!(svg.contains(&format!("viewBox=\"0 0 {full_w} {full_h}\"")));
+        assert_eq!(size_of(&svg), Some((MAX_WIDTH, full_h * MAX_WIDTH / full_w)));
         assert_eq!(svg.matches("<polyline").count(), 3 * charts[0].svg.matches("<polyline").count());
         assert!(svg.contains("three &lt;caption&gt;") && svg.ends_with("</svg>"));
         assert!(figure(&[], 2).is_err());

@@ -125,10 +125,21 @@ fn tick(v: f64, log: bool) -> String {
         if (v - v.round()).abs() < 1e-9 {
             return format!("1e{}", v.round() as i64);
         }
-        return tick(10f64.powf(v), false);
+        return number(10f64.powf(v));
     }
+    // A tick at zero arrives with rounding error (-2e-16); it is 0.
+    if v.abs() < 1e-12 {
+        return "0".into();
+    }
+    number(v)
+}
+
+/// A tick label: plain for moderate values, else scientific with as many
+/// digits as it takes to tell neighbouring ticks apart (12000 is 1.2e4, not 1e4).
+fn number(v: f64) -> String {
     if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
-        format!("{v:.0e}")
+        let s = format!("{v:.1e}");
+        s.replace(".0e", "e")
     } else {
         format!("{v:.2}").trim_end_matches('0').trim_end_matches('.').to_string()
     }
@@ -283,6 +294,8 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.contains("<polyline") && svg.contains("\nadam\n</text>"));
         assert!(line_chart(&Axes::new("t", "x", "y"), &[Line::new("a", "a", vec![(f64::NAN, 1.0)])]).is_none());
         assert_eq!(colour("adam"), colour("adam"));
+        assert_eq!([tick(-2.2e-16, false), tick(12000.0, false), tick(10000.0, false)], ["0", "1.2e4", "1e4"]);
+        assert_eq!([tick(0.0025, false), tick(0.5, false), tick(-3.0, true)], ["2.5e-3", "0.5", "1e-3"]);
         assert_ne!(colour("adam"), colour("sgd"));
     }
 }
