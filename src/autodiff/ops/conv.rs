@@ -391,15 +391,29 @@ mod tests {
     }
 
     #[test]
+    fn gradients_are_right_across_groups_of_samples() {
+        // 18 samples: one full group of 16 and a partial one of 2, with
+        // padding (general im2col) and without (the dense path).
+        for (i, o) in [opts((1, 1), (1, 0)), Conv2dOptions::default()].into_iter().enumerate() {
+            let seed = 200 + 3 * i as u64;
+            let (x, w, b) = (randn(&[18, 1, 4, 3], seed), randn(&[2, 1, 2, 2], seed + 1), randn(&[2], seed + 2));
+            assert_gradcheck(|_, v| v[0].conv2d(&v[1], Some(&v[2]), o), &[x, w, b]);
+        }
+    }
+
+    #[test]
     fn forward_matches_a_direct_sum_over_the_window() {
-        // Strided and padded (general im2col), then the dense fast path.
-        for (o, shape) in [(opts((2, 1), (1, 1)), [2, 3, 3, 5]), (Conv2dOptions::default(), [2, 3, 3, 3])] {
-            check_direct_sum(o, &shape);
+        // Strided and padded (general im2col), then the dense fast path; 2
+        // samples (one group), then 35 (two full groups and a partial one).
+        for n in [2, 35] {
+            for (o, shape) in [(opts((2, 1), (1, 1)), [n, 3, 3, 5]), (Conv2dOptions::default(), [n, 3, 3, 3])] {
+                check_direct_sum(o, &shape);
+            }
         }
     }
 
     fn check_direct_sum(o: Conv2dOptions, shape: &[usize]) {
-        let (x, w) = (randn(&[2, 2, 5, 4], 1), randn(&[3, 2, 3, 2], 2));
+        let (x, w) = (randn(&[shape[0], 2, 5, 4], 1), randn(&[3, 2, 3, 2], 2));
         let tape = Tape::<f64>::new();
         let y = tape.constant(x.clone()).conv2d(&tape.constant(w.clone()), None, o).unwrap().value();
         assert_eq!(y.shape(), shape);
