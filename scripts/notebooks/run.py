@@ -41,7 +41,6 @@ def problems_of(nb):
     problems = []
     previous = None
     for index, cell in enumerate(nb.cells):
-        where = f"cell {index}"
         if cell.cell_type != "code":
             previous = cell
             continue

@@ -113,8 +113,7 @@ pub fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column> {
 /// The distinct values of the string column `name`, in order of first
 /// appearance (the optimizers, settings or metrics of a long frame).
 pub fn labels(df: &DataFrame, name: &str) -> Result<Vec<String>> {
-    let err = |e: PolarsError| Error::invalid("frame", "columns", e.to_string());
-    let values = column(df, name)?.str().map_err(err)?;
+    let values = column(df, name)?.str().map_err(column_error)?;
     let mut out: Vec<String> = Vec::new();
     for v in values.iter().flatten() {
         if !out.iter().any(|o| o == v) {
@@ -135,14 +134,18 @@ pub fn frame_rows(df: &DataFrame, optimizer: &str, setting: &str, metric: &str, 
     select(df, optimizer, setting, metric, Some(lr))
 }
 
+/// A column of the wrong type, as descent's error.
+fn column_error(e: PolarsError) -> Error {
+    Error::invalid("frame", "columns", e.to_string())
+}
+
 fn select(df: &DataFrame, optimizer: &str, setting: &str, metric: &str, lr: Option<f64>) -> Result<Vec<(f64, f64)>> {
-    let err = |e: PolarsError| Error::invalid("frame", "columns", e.to_string());
-    let lrs = column(df, "lr")?.f64().map_err(err)?;
-    let opt = column(df, "optimizer")?.str().map_err(err)?;
-    let set = column(df, "setting")?.str().map_err(err)?;
-    let met = column(df, "metric")?.str().map_err(err)?;
-    let step = column(df, "step_or_epoch")?.f64().map_err(err)?;
-    let value = column(df, "value")?.f64().map_err(err)?;
+    let lrs = column(df, "lr")?.f64().map_err(column_error)?;
+    let opt = column(df, "optimizer")?.str().map_err(column_error)?;
+    let set = column(df, "setting")?.str().map_err(column_error)?;
+    let met = column(df, "metric")?.str().map_err(column_error)?;
+    let step = column(df, "step_or_epoch")?.f64().map_err(column_error)?;
+    let value = column(df, "value")?.f64().map_err(column_error)?;
     let mut out = Vec::new();
     for i in 0..df.height() {
         if (lr.is_none() || lrs.get(i) == lr)
