@@ -4,9 +4,9 @@
 //! optimizer and thread count). Best of `--epochs` epochs per model.
 //!
 //! `cargo bench --bench train_epoch -- --threads 2` (MNIST from MNIST_DIR or
-//! data/mnist). The thread count is both rayon's (the convolution and
-//! pooling work in parallel over samples) and the GEMM's
-//! (`MATMUL_NUM_THREADS`, used by the linear layers' large products).
+//! data/mnist). The thread count is the size of rayon's pool, on which all
+//! of descent's parallel work runs (convolution and pooling over samples,
+//! large matrix products in blocks).
 
 use descent::data::{Batching, Mnist};
 use descent::nn::Init;
@@ -23,8 +23,6 @@ fn arg(name: &str, default: usize) -> usize {
 fn main() {
     let threads = arg("--threads", 2);
     let epochs = arg("--epochs", 2);
-    // Read by matrixmultiply at its first product, so set before any.
-    std::env::set_var("MATMUL_NUM_THREADS", threads.to_string());
     rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().expect("first use of rayon's pool");
     let mnist = Mnist::load(None).unwrap_or_else(|e| {
         eprintln!("error: {e}");

@@ -14,6 +14,7 @@
 //! - `ops/`: one op family per file, each op's forward and local derivative
 //!   side by side. Few ops carry their own backward; the rest are built from
 //!   them.
+//! - `gemm.rs`: every matrix product, and how large ones run in parallel.
 //! - `gradcheck.rs`: central-difference gradient checks in `f64`, public so
 //!   that tests and notebooks can check any function built from the ops.
 //!
@@ -21,6 +22,7 @@
 //! which the kernels (GEMM, im2col, pooling) rely on.
 
 mod broadcast;
+pub(crate) mod gemm;
 pub mod gradcheck;
 pub mod ops;
 mod tape;

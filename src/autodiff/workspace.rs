@@ -14,7 +14,7 @@
 //! Reuse never changes a result: every taken buffer is fully overwritten.
 
 use crate::Element;
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use std::any::Any;
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
@@ -38,13 +38,7 @@ impl<T: Copy + 'static> Buffer<T> {
     /// A buffer of `len` elements with unspecified (but initialised) contents:
     /// for callers that overwrite every element.
     pub(crate) fn uninit(len: usize, fill: T) -> Self {
-        let mut data = take_raw::<T>(len);
-        if data.len() > len {
-            data.truncate(len);
-        } else {
-            data.resize(len, fill);
-        }
-        Buffer { data }
+        Buffer { data: stale(len, fill) }
     }
 
     /// A buffer of `len` copies of `value`.
@@ -84,17 +78,18 @@ fn take_raw<T: Copy + 'static>(len: usize) -> Vec<T> {
     })
 }
 
-/// `len` copies of `value` in a vector from the pool.
-pub(crate) fn filled<T: Copy + 'static>(len: usize, value: T) -> Vec<T> {
-    let mut v = take(len);
-    v.resize(len, value);
-    v
-}
-
-/// An array of zeros from the pool.
-pub(crate) fn zeros<T: Element>(shape: &[usize]) -> ArrayD<T> {
-    let len = shape.iter().product();
-    ArrayD::from_shape_vec(IxDyn(shape), filled(len, T::zero())).expect("length matches shape")
+/// A vector of `len` elements from the pool with unspecified (but
+/// initialised) contents: whatever a previous user left, or `fill` where the
+/// storage is new. For callers that overwrite every element, in parallel
+/// where they can, instead of paying for a serial fill first.
+pub(crate) fn stale<T: Copy + 'static>(len: usize, fill: T) -> Vec<T> {
+    let mut data = take_raw::<T>(len);
+    if data.len() > len {
+        data.truncate(len);
+    } else {
+        data.resize(len, fill);
+    }
+    data
 }
 
 /// Gives an array's storage back to the pool (large ones only).

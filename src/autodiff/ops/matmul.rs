@@ -1,11 +1,12 @@
 //! Matrix products: `matmul` and the fused affine map `linear`.
 //!
-//! Both go to a real GEMM (`matrixmultiply`'s sgemm/dgemm through ndarray's
-//! `dot` and `general_mat_mul`); transposes are strided views, never copies.
+//! Both go to a real GEMM (`matrixmultiply`'s sgemm/dgemm, large products
+//! in parallel blocks: [`crate::autodiff::gemm`]); transposes are strided
+//! views, never copies.
 
+use crate::autodiff::gemm::{dot, gemm};
 use crate::autodiff::{Backward, Var};
 use crate::{Element, Error, Result};
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayD, ArrayView2, Axis, Ix2};
 
 fn as_matrix<'a, T: Element>(a: &'a ArrayD<T>) -> ArrayView2<'a, T> {
@@ -24,8 +25,8 @@ impl<T: Element> Backward<T> for Matmul {
     ) -> Vec<Option<ArrayD<T>>> {
         let (a, b, g) = (as_matrix(inputs[0]), as_matrix(inputs[1]), as_matrix(&grad));
         vec![
-            wants[0].then(|| g.dot(&b.t()).into_dyn()), // dA = G B^T
-            wants[1].then(|| a.t().dot(&g).into_dyn()), // dB = A^T G
+            wants[0].then(|| dot(&g, &b.t()).into_dyn()), // dA = G B^T
+            wants[1].then(|| dot(&a.t(), &g).into_dyn()), // dB = A^T G
         ]
     }
 }
@@ -44,8 +45,8 @@ impl<T: Element> Backward<T> for Linear {
     ) -> Vec<Option<ArrayD<T>>> {
         let (x, w, g) = (as_matrix(inputs[0]), as_matrix(inputs[1]), as_matrix(&grad));
         let mut grads = vec![
-            wants[0].then(|| g.dot(&w).into_dyn()),     // dX = G W
-            wants[1].then(|| g.t().dot(&x).into_dyn()), // dW = G^T X
+            wants[0].then(|| dot(&g, &w).into_dyn()),     // dX = G W
+            wants[1].then(|| dot(&g.t(), &x).into_dyn()), // dW = G^T X
         ];
         if self.has_bias {
             grads.push(wants[2].then(|| g.sum_axis(Axis(0)).into_dyn())); // db = sum over the batch
@@ -87,7 +88,7 @@ impl<'t, T: Element> Var<'t, T> {
         if a.shape()[1] != b.shape()[0] {
             return Err(Error::shape("matmul", a.shape(), b.shape(), "inner dimensions differ"));
         }
-        let c = as_matrix(&a).dot(&as_matrix(&b));
+        let c = dot(&as_matrix(&a), &as_matrix(&b));
         Ok(self.tape.push(c.into_dyn(), &[self.id, other.id], Matmul))
     }
 
@@ -128,7 +129,7 @@ impl<'t, T: Element> Var<'t, T> {
             parents.push(bias.id);
         }
         let beta = if bias.is_some() { T::one() } else { T::zero() };
-        general_mat_mul(T::one(), &as_matrix(&x), &as_matrix(&w).t(), beta, &mut y);
+        gemm(T::one(), &as_matrix(&x), &as_matrix(&w).t(), beta, &mut y.view_mut());
         Ok(self.tape.push(y.into_dyn(), &parents, Linear { has_bias: bias.is_some() }))
     }
 }

@@ -18,8 +18,8 @@ impl<T: Element> Backward<T> for MaxPool2d {
     fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, _: &[bool]) -> Vec<Option<ArrayD<T>>> {
         // Each output routes its gradient to the one input it copied; with
         // overlapping windows an input may receive several (+=).
-        let mut grad_x = workspace::zeros::<T>(inputs[0].shape());
-        let gx = grad_x.as_slice_mut().expect("standard layout");
+        // Zeroed plane by plane in the parallel loop below.
+        let mut gx = workspace::stale(inputs[0].len(), T::zero());
         let grad_y = grad.as_slice().expect("standard layout");
         // In parallel over (sample, channel) planes: each plane's windows
         // only touch that plane, and within it the order is fixed.
@@ -27,13 +27,76 @@ impl<T: Element> Backward<T> for MaxPool2d {
             .zip(grad_y.par_chunks(self.plane_out))
             .zip(self.argmax.par_chunks(self.plane_out))
             .for_each(|((gx, gy), argmax)| {
+                gx.fill(T::zero());
                 for (&i, &g) in argmax.iter().zip(gy) {
                     gx[i as usize] += g;
                 }
             });
         workspace::give_array(grad);
-        vec![Some(grad_x)]
+        vec![Some(ArrayD::from_shape_vec(inputs[0].raw_dim(), gx).expect("input size"))]
     }
+}
+
+/// One row of outputs: the maximum (and its index in the plane `x`, of
+/// width `w`) of each window whose top row is `top`.
+fn pool_row<T: Element>(
+    x: &[T],
+    w: usize,
+    top: usize,
+    kernel: (usize, usize),
+    sw: usize,
+    y: &mut [T],
+    argmax: &mut [u32],
+) {
+    if kernel == (2, 2) && sw == 2 && pool_row_2x2(x, w, top, y, argmax) {
+        return;
+    }
+    // The window's taps in row-major order, each compared with the whole
+    // row's running maxima.
+    for r in top..top + kernel.0 {
+        for c in 0..kernel.1 {
+            let start = r * w + c;
+            let taps = x[start..].iter().step_by(sw).zip(y.iter_mut().zip(argmax.iter_mut()));
+            if r == top && c == 0 {
+                for (j, (&v, (y, a))) in taps.enumerate() {
+                    *y = v;
+                    *a = (start + j * sw) as u32;
+                }
+                continue;
+            }
+            for (j, (&v, (y, a))) in taps.enumerate() {
+                // Strictly greater keeps the first maximum; a NaN wins.
+                if v > *y || (v.is_nan() && !y.is_nan()) {
+                    *y = v;
+                    *a = (start + j * sw) as u32;
+                }
+            }
+        }
+    }
+}
+
+/// [`pool_row`] for the common 2x2 window with stride 2, written so that it
+/// vectorises: no branches (a branch per comparison mispredicts on real
+/// activations about every other time), the four taps side by side. NaN
+/// needs the ordered comparisons of the general loop, so a row holding one
+/// is left to it (returns false).
+fn pool_row_2x2<T: Element>(x: &[T], w: usize, top: usize, y: &mut [T], argmax: &mut [u32]) -> bool {
+    let (upper, lower) = (&x[top * w..(top + 1) * w], &x[(top + 1) * w..(top + 2) * w]);
+    let (first, wide) = ((top * w) as u32, w as u32);
+    let mut nan = false;
+    for (j, (((u, l), y), a)) in
+        upper.chunks_exact(2).zip(lower.chunks_exact(2)).zip(y.iter_mut()).zip(argmax.iter_mut()).enumerate()
+    {
+        nan |= u[0].is_nan() | u[1].is_nan() | l[0].is_nan() | l[1].is_nan();
+        // Strictly greater keeps the first maximum in row-major order.
+        let (mut best, mut offset) = (u[0], 0);
+        (best, offset) = if u[1] > best { (u[1], 1) } else { (best, offset) };
+        (best, offset) = if l[0] > best { (l[0], wide) } else { (best, offset) };
+        (best, offset) = if l[1] > best { (l[1], wide + 1) } else { (best, offset) };
+        *y = best;
+        *a = first + 2 * j as u32 + offset;
+    }
+    !nan
 }
 
 impl<'t, T: Element> Var<'t, T> {
@@ -80,26 +143,12 @@ impl<'t, T: Element> Var<'t, T> {
         }
         let xs = x.as_slice().expect("standard layout");
         let (plane_in, plane_out) = (h * w, oh * ow);
-        let mut y = workspace::filled(planes * plane_out, T::zero());
+        let mut y = workspace::stale(planes * plane_out, T::zero());
         let mut argmax = Buffer::uninit(planes * plane_out, 0u32);
         y.par_chunks_mut(plane_out).zip(argmax.par_chunks_mut(plane_out)).zip(xs.par_chunks(plane_in)).for_each(
             |((y, argmax), x)| {
-                for i in 0..oh {
-                    for j in 0..ow {
-                        let mut best = i * stride.0 * w + j * stride.1;
-                        let mut best_value = x[best];
-                        for r in i * stride.0..i * stride.0 + kernel.0 {
-                            let start = r * w + j * stride.1;
-                            for (offset, &v) in x[start..start + kernel.1].iter().enumerate() {
-                                if v > best_value || (v.is_nan() && !best_value.is_nan()) {
-                                    best_value = v;
-                                    best = start + offset;
-                                }
-                            }
-                        }
-                        y[i * ow + j] = best_value;
-                        argmax[i * ow + j] = best as u32;
-                    }
+                for ((i, y), argmax) in y.chunks_exact_mut(ow).enumerate().zip(argmax.chunks_exact_mut(ow)) {
+                    pool_row(x, w, i * stride.0, kernel, stride.1, y, argmax);
                 }
             },
         );
