@@ -11,22 +11,24 @@
 //! `dW = sum_n dY_n cols_n^T` is one product over the whole group,
 //! `dYt_g^T rows_g`, where `rows_g: (G*P, K)` holds the group's receptive
 //! fields one output pixel per row (im2row, rebuilt from the input) and
-//! `dYt_g: (G*P, O)` the transposed output gradients. The input gradient is
-//! `W^T dY_n` per sample, added back into the image by col2im (the adjoint
-//! of im2col).
+//! `dYt_g: (G*P, O)` the transposed output gradients. The input gradient
+//! goes the same way: `drows_g = dYt_g W` (one product per group, into the
+//! same buffer), then each pixel's row is added back into its receptive field
+//! by row2im, the adjoint of im2row.
 //!
 //! Why these layouts: the GEMM (matrixmultiply) copies its operands into
 //! packed panels first, and that copy is fast only when the left operand is
 //! column-major and the right one row-major; the other way round it goes
 //! element by element and costs more than the arithmetic of these small
 //! products. `W` is therefore used through its transpose (copied once per
-//! call), `dW` contracts over the rows of `dYt_g` and `rows_g`, and `W^T dY_n`
-//! is in the fast layout as it is.
+//! call), and `dW` contracts over the rows of `dYt_g` and `rows_g`; in
+//! `dYt_g W` only the small `dYt_g` is packed the slow way.
 //!
-//! im2col, im2row and col2im copy whole runs of a row (no per-element
-//! indexing through ndarray); the strided and padded cases share one
-//! walk over the kernel taps ([`Geometry::for_each_tap`]), so that the three
-//! stay exact adjoints of each other.
+//! im2col, im2row and row2im copy whole runs of a row (no per-element
+//! indexing through ndarray; kernel widths 3 and 5 as constants); the
+//! strided and padded cases share one walk over the kernel taps
+//! ([`Geometry::for_each_tap`]), so that the three agree on every index and
+//! row2im stays the exact adjoint of im2row.
 //!
 //! Groups are fixed at [`GROUP`] samples: each group's weight and bias
 //! gradients are summed inside the group, and the groups' partial sums are
@@ -109,7 +111,7 @@ impl Geometry {
     /// Calls `f(cols_index, image_index, lo, hi, first_input_col)` for every
     /// (kernel tap, output row) whose input row exists, where output columns
     /// `lo..hi` read input columns `first_input_col + (ow - lo) * sw`.
-    /// Shared by im2col and col2im, so that the two are exact adjoints.
+    /// Shared by im2col, im2row and row2im, so that they agree on every index.
     fn for_each_tap(&self, mut f: impl FnMut(usize, usize, usize, usize, usize)) {
         for c in 0..self.c {
             for kh in 0..self.kh {
@@ -412,7 +414,7 @@ impl<'t, T: Element> Var<'t, T> {
     /// computed as `W cols` per sample after im2col.
     ///
     /// # Gradient
-    /// `dW = sum_n dY_n cols_n^T`, `dx_n = col2im(W^T dY_n)`,
+    /// `dW = sum_n dY_n cols_n^T`, `dx_n = row2im(dY_n^T W)`,
     /// `db[o] = sum over n and pixels of dY[n, o]`.
     ///
     /// # Shapes

@@ -1,7 +1,7 @@
 //! Matrix products: `matmul` and the fused affine map `linear`.
 //!
 //! Both go to a real GEMM (`matrixmultiply`'s sgemm/dgemm, large products
-//! in parallel blocks: [`crate::autodiff::gemm`]); transposes are strided
+//! in parallel blocks: `autodiff/gemm.rs`); transposes are strided
 //! views, never copies.
 
 use crate::autodiff::gemm::{dot, gemm};
