@@ -188,6 +188,22 @@ mod tests {
     }
 
     #[test]
+    fn the_2x2_fast_path_keeps_the_first_maximum_and_drops_odd_edges() {
+        // 2x2 windows with stride 2 on a 3x5 plane: one row of two windows
+        // (the last column and row are not covered), one window all ties.
+        let tape = Tape::<f64>::new();
+        let x = tape.leaf(
+            array![[[[1.0, 1.0, 0.0, 2.0, 9.0], [1.0, 1.0, 3.0, 2.0, 9.0], [9.0, 9.0, 9.0, 9.0, 9.0]]]].into_dyn(),
+        );
+        let y = x.max_pool2d((2, 2), (2, 2)).unwrap();
+        assert_eq!(y.value().as_ref(), &array![[[[1.0, 3.0]]]].into_dyn());
+        let g = tape.backward(&y.sum()).unwrap();
+        let want =
+            array![[[[1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]]]].into_dyn();
+        assert_eq!(g.wrt(&x).unwrap(), &want);
+    }
+
+    #[test]
     fn nan_propagates() {
         let tape = Tape::<f32>::new();
         let x = tape.leaf(array![[[[1.0f32, f32::NAN], [3.0, 2.0]]]].into_dyn());
