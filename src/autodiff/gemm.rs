@@ -52,8 +52,7 @@ pub(crate) fn gemm_serial<T: Element>(
 /// cut into: along the rows when `B` (packed again per block) is the smaller
 /// operand, else along the columns.
 fn split(m: usize, k: usize, n: usize) -> (Axis, usize) {
-    let axis = if n <= m { Axis(0) } else { Axis(1) };
-    let along = if n <= m { m } else { n };
+    let (axis, along) = if n <= m { (Axis(0), m) } else { (Axis(1), n) };
     let blocks = (m * k * n / MIN_SPLIT_WORK).min(along / MIN_BLOCK).clamp(1, MAX_BLOCKS);
     (axis, along.div_ceil(blocks))
 }

@@ -326,7 +326,8 @@ impl<T: Element> Backward<T> for Conv2d {
                 }
                 let grad_t = ArrayView2::from_shape((samples * p, g.o), &grad_t[..]).expect("grad size");
                 // The group's receptive fields, rows_g (G*P, K); reused for drows_g.
-                let mut rows = if g.pads() {
+                // Only im2row leaves entries (over padding) unwritten.
+                let mut rows = if g.pads() && want_w {
                     Buffer::filled(samples * p * k, T::zero())
                 } else {
                     Buffer::uninit(samples * p * k, T::zero())
