@@ -1,0 +1,90 @@
+//! Finite-difference checks of conv2d and its edge cases.
+
+use super::Conv2dOptions;
+use crate::autodiff::gradcheck::testing::{assert_gradcheck, randn};
+use crate::autodiff::Tape;
+use crate::Error;
+
+fn opts(stride: (usize, usize), padding: (usize, usize)) -> Conv2dOptions {
+    Conv2dOptions { stride, padding }
+}
+
+#[test]
+fn gradients_match_central_differences_for_strides_and_paddings() {
+    let cases = [
+        ((1, 1), (0, 0), [2, 2, 5, 6], [3, 2, 3, 3]),
+        ((2, 2), (1, 1), [2, 2, 5, 6], [3, 2, 3, 3]),
+        ((2, 1), (0, 2), [1, 3, 7, 5], [2, 3, 3, 2]),
+        ((3, 2), (2, 1), [2, 1, 6, 7], [2, 1, 2, 4]),
+        // Kernel covering padding only at some positions, stride > kernel.
+        ((3, 3), (1, 1), [1, 2, 4, 4], [2, 2, 1, 1]),
+    ];
+    for (i, (stride, padding, xs, ws)) in cases.into_iter().enumerate() {
+        let seed = 100 + 3 * i as u64;
+        let (x, w, b) = (randn(&xs, seed), randn(&ws, seed + 1), randn(&[ws[0]], seed + 2));
+        let o = opts(stride, padding);
+        assert_gradcheck(|_, v| v[0].conv2d(&v[1], Some(&v[2]), o), &[x.clone(), w.clone(), b]);
+        assert_gradcheck(|_, v| v[0].conv2d(&v[1], None, o), &[x, w]);
+    }
+}
+
+#[test]
+fn gradients_are_right_across_groups_of_samples() {
+    // 18 samples: one full group of 16 and a partial one of 2, with
+    // padding (general im2col) and without (the dense path).
+    for (i, o) in [opts((1, 1), (1, 0)), Conv2dOptions::default()].into_iter().enumerate() {
+        let seed = 200 + 3 * i as u64;
+        let (x, w, b) = (randn(&[18, 1, 4, 3], seed), randn(&[2, 1, 2, 2], seed + 1), randn(&[2], seed + 2));
+        assert_gradcheck(|_, v| v[0].conv2d(&v[1], Some(&v[2]), o), &[x, w, b]);
+    }
+}
+
+#[test]
+fn forward_matches_a_direct_sum_over_the_window() {
+    // Strided and padded (general im2col), then the dense fast path; 2
+    // samples (one group), then 35 (two full groups and a partial one).
+    for n in [2, 35] {
+        for (o, shape) in [(opts((2, 1), (1, 1)), [n, 3, 3, 5]), (Conv2dOptions::default(), [n, 3, 3, 3])] {
+            check_direct_sum(o, &shape);
+        }
+    }
+}
+
+fn check_direct_sum(o: Conv2dOptions, shape: &[usize]) {
+    let (x, w) = (randn(&[shape[0], 2, 5, 4], 1), randn(&[3, 2, 3, 2], 2));
+    let tape = Tape::<f64>::new();
+    let y = tape.constant(x.clone()).conv2d(&tape.constant(w.clone()), None, o).unwrap().value();
+    assert_eq!(y.shape(), shape);
+    let (ph, pw) = (o.padding.0 as isize, o.padding.1 as isize);
+    for ((n, oc, i, j), &got) in y.view().into_dimensionality::<ndarray::Ix4>().unwrap().indexed_iter() {
+        let mut want = 0.0;
+        for c in 0..2 {
+            for ki in 0..3 {
+                for kj in 0..2 {
+                    let (r, s) = ((i * o.stride.0 + ki) as isize - ph, (j * o.stride.1 + kj) as isize - pw);
+                    if r >= 0 && s >= 0 && r < 5 && s < 4 {
+                        want += x[[n, c, r as usize, s as usize]] * w[[oc, c, ki, kj]];
+                    }
+                }
+            }
+        }
+        assert!((got - want).abs() < 1e-12, "({n},{oc},{i},{j}): {got} vs {want}");
+    }
+}
+
+#[test]
+fn bad_shapes_and_options_are_errors() {
+    let tape = Tape::<f32>::new();
+    let x = tape.leaf(ndarray::ArrayD::zeros(vec![1, 2, 4, 4]));
+    let wrong_channels = tape.leaf(ndarray::ArrayD::zeros(vec![3, 1, 3, 3]));
+    assert!(matches!(
+        x.conv2d(&wrong_channels, None, Conv2dOptions::default()),
+        Err(Error::Shape { op: "conv2d", .. })
+    ));
+    let too_big = tape.leaf(ndarray::ArrayD::zeros(vec![3, 2, 5, 5]));
+    assert!(matches!(x.conv2d(&too_big, None, Conv2dOptions::default()), Err(Error::Shape { op: "conv2d", .. })));
+    let w = tape.leaf(ndarray::ArrayD::zeros(vec![3, 2, 3, 3]));
+    assert!(matches!(x.conv2d(&w, None, opts((0, 1), (0, 0))), Err(Error::InvalidArgument { op: "conv2d", .. })));
+    let bad_bias = tape.leaf(ndarray::ArrayD::zeros(vec![2]));
+    assert!(matches!(x.conv2d(&w, Some(&bad_bias), Conv2dOptions::default()), Err(Error::Shape { op: "conv2d", .. })));
+}
