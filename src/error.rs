@@ -28,6 +28,15 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A gradient with a NaN or infinite value: the optimizer refused the
+    /// step and changed nothing. Training loops record the run as diverged.
+    #[error("{op}: gradient {index} has a non-finite value (NaN or inf); the step was not taken")]
+    NonFiniteGradient {
+        /// The optimizer that refused the step.
+        op: &'static str,
+        /// Which parameter's gradient (in the order of the step's arguments).
+        index: usize,
+    },
     /// A value that does not belong to the tape it is used with.
     #[error("{0}")]
     Graph(String),

@@ -68,7 +68,10 @@ fn replay<T: Element>(case: &Case) {
     let loss = y.mul(&tape.constant(case.upstream.array())).unwrap().sum();
     let grads = tape.backward(&loss).unwrap();
     for (name, want) in &case.grads {
-        let got = grads.wrt(&leaves[name.as_str()]).unwrap_or_else(|| panic!("{}: no gradient for {name}", case.name));
+        let got = grads
+            .wrt(&leaves[name.as_str()])
+            .unwrap()
+            .unwrap_or_else(|| panic!("{}: no gradient for {name}", case.name));
         assert_close(&format!("{} d{name}", case.name), got, &want.array(), tol);
     }
 }

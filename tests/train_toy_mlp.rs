@@ -39,3 +39,43 @@ fn two_layer_mlp_trains_with_hand_written_sgd_and_loss_falls_tenfold() {
     assert!(losses.iter().all(|l| l.is_finite()));
     assert!(last < first / 10.0, "loss fell from {first} to {last}, less than tenfold");
 }
+
+/// A 2-16-1 tanh network on a fixed regression set, trained by `train`.
+fn small_net_history(optimizer: &str) -> descent::train::RunHistory {
+    use descent::data::Batching;
+    use descent::nn::Sequential;
+    use descent::train::{train, RegressionData, TrainConfig};
+    let mut rng = seeded(3);
+    let mut net = Sequential::<f64>::new()
+        .with(Linear::new(2, 16, Init::TorchDefault, &mut rng).unwrap())
+        .with(descent::nn::ReLU)
+        .with(Linear::new(16, 1, Init::TorchDefault, &mut rng).unwrap());
+    let x = ndarray::Array2::from_shape_fn((48, 2), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 5.0 - 1.0);
+    let y = x.map_axis(Axis(1), |r| (r[0] * 2.0).sin() + r[1] * r[1]);
+    let data = RegressionData::new(&x, &y);
+    let mut opt = descent::optim::by_name::<f64>(optimizer, Some(0.05)).unwrap();
+    let config =
+        TrainConfig { epochs: 40, batching: Batching::MiniBatch(16), shuffle_seed: 1, ..TrainConfig::default() };
+    train(&mut net, opt.as_mut(), &data, &[], &config).unwrap()
+}
+
+#[test]
+fn lookahead_nesterov_trains_like_torch_nesterov() {
+    // Seed 004's look-ahead Nesterov takes its gradient at w + μΔw, which is
+    // where torch's Nesterov keeps its parameters (θ = w + μΔw): the batch
+    // losses, each evaluated at the gradient point, are the same sequence.
+    // Without the look-ahead point the trainer would run heavy-ball momentum.
+    let lookahead = small_net_history("nesterov_lookahead");
+    let torch = small_net_history("nesterov");
+    let heavy = small_net_history("heavy_ball");
+    let losses = |h: &descent::train::RunHistory| -> Vec<f64> {
+        h.rows.iter().filter(|r| r.split == "batch").map(|r| r.value).collect()
+    };
+    let (a, b, c) = (losses(&lookahead), losses(&torch), losses(&heavy));
+    assert_eq!(a.len(), 120);
+    let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs() / y.abs().max(1e-12)).fold(0.0, f64::max);
+    assert!(worst < 1e-9, "look-ahead vs torch Nesterov: worst relative difference {worst:e}");
+    let apart = a.iter().zip(&c).map(|(x, y)| (x - y).abs() / y.abs().max(1e-12)).fold(0.0, f64::max);
+    assert!(apart > 1e-3, "heavy ball should differ from Nesterov, worst difference {apart:e}");
+    assert!(a.last().unwrap() < &(a[0] / 2.0), "training went down: {} -> {}", a[0], a.last().unwrap());
+}

@@ -110,7 +110,7 @@ where
     };
     let mut xs = inputs.to_vec();
     for (i, leaf) in leaves.iter().enumerate() {
-        let analytic = grads.wrt(leaf).cloned().unwrap_or_else(|| ArrayD::zeros(inputs[i].raw_dim()));
+        let analytic = grads.wrt(leaf)?.cloned().unwrap_or_else(|| ArrayD::zeros(inputs[i].raw_dim()));
         for (flat, (index, &a)) in analytic.indexed_iter().enumerate() {
             let x0 = inputs[i].as_slice().map(|s| s[flat]).unwrap_or_else(|| inputs[i][&index]);
             xs[i][&index] = x0 + opts.step;

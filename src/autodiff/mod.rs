@@ -9,6 +9,8 @@
 //!
 //! ## Layout
 //! - `tape.rs`: the graph, `Var`, `backward`, [`Gradients`].
+//! - `param.rs`: [`Param`], the tape's shared leaf: a named array a model
+//!   trains (re-exported by `nn`, whose layers own them).
 //! - `broadcast.rs`: NumPy broadcasting and its adjoint (summing a gradient
 //!   back to an operand's shape).
 //! - `ops/`: one op family per file, each op's forward and local derivative
@@ -25,12 +27,14 @@ mod broadcast;
 pub(crate) mod gemm;
 pub mod gradcheck;
 pub mod ops;
+mod param;
 mod tape;
 mod workspace;
 
 pub use broadcast::{broadcast_shape, sum_to_shape};
 pub use gradcheck::{gradcheck, GradCheckOptions, GradCheckReport};
 pub use ops::conv::Conv2dOptions;
+pub use param::Param;
 pub use tape::{Gradients, Tape, Var};
 
 pub(crate) use tape::Backward;

@@ -54,6 +54,13 @@ impl<T: Element> Param<T> {
         self.value = Arc::new(value);
     }
 
+    /// Replaces the value and returns the old one (without a copy unless a
+    /// tape still shares it).
+    pub fn replace(&mut self, value: ArrayD<T>) -> ArrayD<T> {
+        let old = std::mem::replace(&mut self.value, Arc::new(value));
+        Arc::try_unwrap(old).unwrap_or_else(|shared| shared.as_ref().clone())
+    }
+
     pub(crate) fn shared(&self) -> &Arc<ArrayD<T>> {
         &self.value
     }

@@ -1,11 +1,14 @@
 //! The tape: nodes, handles to them, and the backward pass.
 
 use super::workspace;
-use crate::nn::Param;
+use super::Param;
 use crate::{Element, Error, Result};
 use ndarray::ArrayD;
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+static NEXT_TAPE: AtomicU64 = AtomicU64::new(0);
 
 /// How an op sends the gradient of its output back to its inputs.
 ///
@@ -41,6 +44,9 @@ struct Node<T: Element> {
 /// gradient), [`Tape::constant`] (does not) or [`Tape::param`] (a model
 /// parameter, shared without copying).
 pub struct Tape<T: Element> {
+    /// Identity of this tape, so that [`Gradients`] can refuse a `Var` of
+    /// another tape (node indices alone would silently match).
+    id: u64,
     nodes: RefCell<Vec<Node<T>>>,
     /// (parameter id, node id) of every parameter registered on this tape.
     params: RefCell<Vec<(u64, usize)>>,
@@ -74,7 +80,11 @@ impl<T: Element> std::fmt::Debug for Var<'_, T> {
 impl<T: Element> Tape<T> {
     /// An empty tape.
     pub fn new() -> Self {
-        Tape { nodes: RefCell::new(Vec::new()), params: RefCell::new(Vec::new()) }
+        Tape {
+            id: NEXT_TAPE.fetch_add(1, Ordering::Relaxed),
+            nodes: RefCell::new(Vec::new()),
+            params: RefCell::new(Vec::new()),
+        }
     }
 
     /// Number of nodes recorded so far.
@@ -184,7 +194,7 @@ impl<T: Element> Tape<T> {
                 }
             }
         }
-        Ok(Gradients { grads, params: self.params.borrow().clone() })
+        Ok(Gradients { tape: self.id, grads, params: self.params.borrow().clone() })
     }
 }
 
@@ -225,6 +235,8 @@ pub(crate) fn standard<T: Element>(a: ArrayD<T>) -> ArrayD<T> {
 /// Independent of the tape: drop the tape (releasing its shares of the
 /// parameters) and keep the gradients for the optimizer.
 pub struct Gradients<T: Element> {
+    /// The tape they were computed on.
+    tape: u64,
     grads: Vec<Option<ArrayD<T>>>,
     params: Vec<(u64, usize)>,
 }
@@ -232,13 +244,29 @@ pub struct Gradients<T: Element> {
 impl<T: Element> Gradients<T> {
     /// The gradient with respect to `var`, if the loss depends on it and it
     /// is a leaf that wants one (a leaf created after the loss has none).
-    pub fn wrt(&self, var: &Var<'_, T>) -> Option<&ArrayD<T>> {
-        self.grads.get(var.id).and_then(Option::as_ref)
+    ///
+    /// An error if `var` lives on another tape than the one these gradients
+    /// were computed on.
+    pub fn wrt(&self, var: &Var<'_, T>) -> Result<Option<&ArrayD<T>>> {
+        self.check_tape("wrt", var)?;
+        Ok(self.grads.get(var.id).and_then(Option::as_ref))
     }
 
-    /// Moves the gradient with respect to `var` out.
-    pub fn take(&mut self, var: &Var<'_, T>) -> Option<ArrayD<T>> {
-        self.grads.get_mut(var.id).and_then(Option::take)
+    /// Moves the gradient with respect to `var` out (an error for a `Var` of
+    /// another tape, as [`Gradients::wrt`]).
+    pub fn take(&mut self, var: &Var<'_, T>) -> Result<Option<ArrayD<T>>> {
+        self.check_tape("take", var)?;
+        Ok(self.grads.get_mut(var.id).and_then(Option::take))
+    }
+
+    fn check_tape(&self, op: &str, var: &Var<'_, T>) -> Result<()> {
+        if var.tape.id == self.tape {
+            Ok(())
+        } else {
+            Err(Error::Graph(format!(
+                "{op}: {var:?} belongs to another tape than the one these gradients were computed on"
+            )))
+        }
     }
 
     /// The gradient with respect to a parameter registered with
@@ -296,5 +324,25 @@ impl<'t, T: Element> Var<'t, T> {
         } else {
             Err(Error::Graph(format!("{op}: operands belong to different tapes")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn gradients_refuse_a_var_of_another_tape() {
+        // Both tapes have a node 0: by index alone, `b`'s gradient would be `a`'s.
+        let (first, second) = (Tape::<f64>::new(), Tape::<f64>::new());
+        let a = first.leaf(array![1.0, 2.0].into_dyn());
+        let b = second.leaf(array![5.0, 6.0].into_dyn());
+        let mut grads = first.backward(&a.mul(&a).unwrap().sum()).unwrap();
+        assert_eq!(grads.wrt(&a).unwrap().unwrap(), &array![2.0, 4.0].into_dyn());
+        let err = grads.wrt(&b).unwrap_err();
+        assert!(matches!(err, Error::Graph(_)) && err.to_string().contains("another tape"), "{err}");
+        assert!(grads.take(&b).is_err());
+        assert!(grads.take(&a).unwrap().is_some());
     }
 }

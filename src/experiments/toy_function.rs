@@ -9,13 +9,37 @@
 //! `x^3 - 3x^2`, where the true slope of `f` is 4. We run both, the true
 //! gradient coming from our autodiff.
 
-use super::{minimize, Claim, Context, Long, Outcome, Run};
+use super::{minimize, ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Run, SeriesBy};
 use crate::autodiff::Tape;
 use crate::optim::by_name;
 use crate::rng::seeded;
 use crate::Result;
 use ndarray::ArrayD;
 use rand::Rng;
+
+/// `f` summed over the five coordinates.
+pub const SUM_F: &str = "sum f(x)";
+/// The first coordinate.
+pub const X0: &str = "x[0]";
+/// The true slope `f'` at the first coordinate.
+pub const TRUE_SLOPE: &str = "true slope f'(x[0])";
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "toy_function",
+    title: "Seed 003's toy function and its wrong gradient",
+    question: "Seed 003 minimises f(x) = x³ − 3x² + 4x with Adam, but its code's gradient is 3x² − 6x. What does \
+               Adam do with the true gradient (from our autodiff), and what with the seed's?",
+    sources: "seed 003",
+    mnist: MnistUse::NotAtAll,
+    run,
+    formulas: &["toy", "adam"],
+    charts: &[ChartSpec::lines("trajectory", &[X0])
+        .by(SeriesBy::Setting)
+        .titled("x[0] under Adam", "step", "x")
+        .caption("First coordinate under Adam: the seed's gradient stops at 2; the true one keeps going down.")],
+    tables: &[],
+};
 
 /// `f(x) = x^3 - 3x^2 + 4x`.
 pub fn f(x: f64) -> f64 {
@@ -34,7 +58,7 @@ pub fn autodiff_gradient(x: f64) -> Result<(f64, f64)> {
     let x2 = v.mul(&v)?;
     let y = x2.mul(&v)?.sub(&x2.mul_scalar(3.0))?.add(&v.mul_scalar(4.0))?;
     let g = tape.backward(&y)?;
-    Ok((y.item().expect("scalar"), *g.wrt(&v).expect("leaf").iter().next().expect("one element")))
+    Ok((y.item().expect("scalar"), *g.wrt(&v)?.expect("leaf").iter().next().expect("one element")))
 }
 
 /// Runs both gradients from the same start.
@@ -42,7 +66,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let steps = ctx.profile.pick(3_000, 20_000);
     let mut rng = seeded(ctx.seed);
     let start: Vec<f64> = (0..5).map(|_| rng.gen::<f64>()).collect();
-    let mut long = Long::new("toy_function");
+    let mut long = EXPERIMENT.frame();
     let mut ends = Vec::new();
     for (setting, use_seed) in [("autodiff gradient", false), ("seed's gradient", true)] {
         let mut adam = by_name::<f64>("adam", Some(0.01))?;
@@ -76,9 +100,9 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let run = Run { optimizer: "adam", lr: 0.01, seed: ctx.seed, setting };
         for (t, (p, v)) in path.points.iter().zip(&path.values).enumerate() {
             if t % 10 == 0 || t == steps {
-                long.push(&run, t as f64, "sum f(x)", *v);
-                long.push(&run, t as f64, "x[0]", p[0]);
-                long.push(&run, t as f64, "true slope f'(x[0])", 3.0 * (p[0] - 1.0).powi(2) + 1.0);
+                long.push(&run, t as f64, SUM_F, *v);
+                long.push(&run, t as f64, X0, p[0]);
+                long.push(&run, t as f64, TRUE_SLOPE, 3.0 * (p[0] - 1.0).powi(2) + 1.0);
             }
         }
         ends.push(path.last().to_vec());

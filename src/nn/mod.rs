@@ -13,16 +13,15 @@ mod flatten;
 pub mod init;
 mod linear;
 mod module;
-mod param;
 mod pool;
 mod sequential;
 
+pub use crate::autodiff::Param;
 pub use activation::ReLU;
 pub use conv2d::Conv2d;
 pub use flatten::Flatten;
 pub use init::Init;
 pub use linear::Linear;
 pub use module::Module;
-pub use param::Param;
 pub use pool::MaxPool2d;
 pub use sequential::Sequential;

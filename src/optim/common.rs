@@ -173,11 +173,7 @@ pub(crate) fn check_step<T: Element>(
             }
         }
         if !all_finite(g) {
-            return Err(Error::invalid(
-                op,
-                "grads",
-                format!("gradient {i} has a non-finite value (NaN or inf); the step was not taken"),
-            ));
+            return Err(Error::NonFiniteGradient { op, index: i });
         }
     }
     Ok(())

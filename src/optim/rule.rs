@@ -146,7 +146,73 @@ impl<C: Rule<T> + 'static, T: Element> Optimizer<T> for Optim<C, T> {
             )));
         }
         c.config.validate()?;
+        if c.step > MAX_STEPS {
+            return Err(bad(format!("step count {} is beyond any run (at most 2^53)", c.step)));
+        }
+        if (c.step == 0) != c.state.is_none() {
+            return Err(bad(format!(
+                "step count {} does not fit a {} state (an optimizer has state exactly after its first step)",
+                c.step,
+                if c.state.is_some() { "present" } else { "missing" }
+            )));
+        }
+        if let Some(state) = &c.state {
+            check_state::<C, T>(&c.config, state).map_err(bad)?;
+        }
         *self = Optim { config: c.config, state: c.state, step: c.step };
         Ok(())
     }
+}
+
+/// Most steps a checkpoint may claim: past 2^53 a step count no longer
+/// converts to `f64` exactly (bias corrections use it), and no run gets near.
+const MAX_STEPS: u64 = 1 << 53;
+
+/// Whether a loaded `state` fits its `config`: every buffer the
+/// configuration keeps is there (`amsgrad: true` needs `max_exp_avg_sq`),
+/// and all buffers hold the same number of arrays with the same shapes, so
+/// that `step` can never index past a buffer. The shapes are taken from the
+/// first non-empty buffer; whether they fit the parameters is checked by
+/// each `step`, which refuses a mismatch with an error.
+fn check_state<C: Rule<T>, T: Element>(config: &C, state: &C::State) -> std::result::Result<(), String> {
+    let shapes: Vec<Vec<usize>> = C::STATE_NAMES
+        .iter()
+        .find_map(|name| config.buffer(state, name).filter(|b| !b.is_empty()))
+        .map(|b| b.iter().map(|a| a.shape().to_vec()).collect())
+        .unwrap_or_default();
+    let mut like: Vec<ArrayD<T>> = shapes.iter().map(|s| ArrayD::zeros(ndarray::IxDyn(s))).collect();
+    let like: Vec<&mut ArrayD<T>> = like.iter_mut().collect();
+    let reference = config.init(&like);
+    for name in C::STATE_NAMES {
+        match (config.buffer(&reference, name), config.buffer(state, name)) {
+            (Some(want), Some(got)) => {
+                if want.len() != got.len() {
+                    return Err(format!(
+                        "state buffer `{name}` holds {} arrays where the configuration and the other buffers need {}",
+                        got.len(),
+                        want.len()
+                    ));
+                }
+                for (i, (w, g)) in want.iter().zip(got).enumerate() {
+                    if w.shape() != g.shape() {
+                        return Err(format!(
+                            "state buffer `{name}`[{i}] has shape {:?} where the other buffers have {:?}",
+                            g.shape(),
+                            w.shape()
+                        ));
+                    }
+                }
+            }
+            (Some(want), None) if !want.is_empty() => {
+                return Err(format!("the configuration keeps state buffer `{name}`, the checkpoint has none"));
+            }
+            (None, Some(got)) if !got.is_empty() => {
+                return Err(format!(
+                    "the checkpoint has state buffer `{name}`, which this configuration does not keep"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

@@ -200,6 +200,64 @@ fn a_checkpoint_resumes_the_exact_same_trajectory() {
     assert!(err.contains("float64") && err.contains("float32"), "{err}");
 }
 
+/// A checkpoint after 3 steps on two parameters (shapes [3] and [2]).
+fn two_parameter_checkpoint(name: &str) -> (Box<dyn Optimizer<f64>>, serde_json::Value) {
+    let mut opt = by_name::<f64>(name, Some(0.05)).unwrap();
+    let (mut a, mut b) = (vector(&[1.0, -0.5, 2.0]), vector(&[0.3, 0.7]));
+    for _ in 0..3 {
+        let (ga, gb) = (wiggly_grad(&a), vector(&[b[0], -b[1]]));
+        opt.step(&mut [&mut a, &mut b], &[ga, gb]).unwrap();
+    }
+    let checkpoint = opt.save().unwrap();
+    (opt, checkpoint)
+}
+
+#[test]
+fn a_checkpoint_that_does_not_fit_its_config_is_refused_on_load_and_changes_nothing() {
+    for name in names() {
+        let (_, checkpoint) = two_parameter_checkpoint(name);
+        let Some(state) = checkpoint["state"].as_object() else { continue };
+        let buffers: Vec<String> =
+            state.iter().filter(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty())).map(|(k, _)| k.clone()).collect();
+        for buffer in &buffers {
+            // (a) one array fewer in this buffer; (b) its first array reshaped [n] -> [1, n].
+            let mut fewer = checkpoint.clone();
+            fewer["state"][buffer].as_array_mut().unwrap().pop();
+            let mut reshaped = checkpoint.clone();
+            let dim = &mut reshaped["state"][buffer][0]["dim"];
+            *dim = serde_json::json!([1, dim[0].clone()]);
+            for tampered in [fewer, reshaped] {
+                let (mut opt, before) = two_parameter_checkpoint(name);
+                match opt.load(&tampered) {
+                    Err(e) => {
+                        assert!(e.to_string().contains("checkpoint"), "{name}/{buffer}: {e}");
+                        assert_eq!(
+                            opt.save().unwrap(),
+                            before,
+                            "{name}/{buffer}: a refused load changed the optimizer"
+                        );
+                    }
+                    // One buffer alone is consistent with itself; its mismatch with
+                    // the parameters is refused by the next step, never a panic.
+                    Ok(()) => {
+                        assert_eq!(buffers.len(), 1, "{name}/{buffer}: loaded a state whose buffers disagree");
+                        let (mut a, mut b) = (vector(&[1.0, -0.5, 2.0]), vector(&[0.3, 0.7]));
+                        let grads = [wiggly_grad(&a), vector(&[1.0, 1.0])];
+                        assert!(opt.step(&mut [&mut a, &mut b], &grads).is_err(), "{name}/{buffer}");
+                    }
+                }
+            }
+        }
+    }
+    // amsgrad: true needs the running maximum.
+    let (_, mut checkpoint) = two_parameter_checkpoint("adam");
+    checkpoint["config"]["amsgrad"] = serde_json::json!(true);
+    let (mut amsgrad, before) = two_parameter_checkpoint("amsgrad");
+    let err = amsgrad.load(&checkpoint).unwrap_err().to_string();
+    assert!(err.contains("max_exp_avg_sq"), "{err}");
+    assert_eq!(amsgrad.save().unwrap(), before);
+}
+
 #[test]
 fn internal_state_is_exposed_by_torch_names() {
     let expected: &[(&str, &[&str])] = &[

@@ -193,7 +193,7 @@ pub fn train<T: Element>(
             let fraction = epoch as f64 + (b + 1) as f64 / batches.len() as f64;
             let batch_loss = match update(model, optimizer, train, indices) {
                 Ok(l) => l,
-                Err(e @ Error::InvalidArgument { name: "grads", .. }) => {
+                Err(e @ Error::NonFiniteGradient { .. }) => {
                     bar.finish_and_clear();
                     let status = RunStatus::Diverged { step: step + 1, reason: e.to_string() };
                     return Ok(RunHistory { rows, status, steps: step });
@@ -226,18 +226,49 @@ pub fn train<T: Element>(
 
 /// One update on the examples `indices`; returns the batch loss. A
 /// non-finite loss is returned without updating (the caller stops).
+///
+/// An optimizer that wants its gradient somewhere else than at the
+/// parameters (Nesterov's look-ahead form: at `w + μΔw`) gets it there: the
+/// parameters are moved to that point for the forward and backward pass and
+/// put back before the step.
 fn update<T: Element>(
     model: &mut dyn Module<T>,
     optimizer: &mut dyn Optimizer<T>,
     data: &dyn Dataset<T>,
     indices: &[usize],
 ) -> Result<f64> {
+    let point = {
+        let params: Vec<&ArrayD<T>> = model.parameters().into_iter().map(|p| p.value()).collect();
+        optimizer.gradient_point(&params)
+    };
+    let parked: Option<Vec<ArrayD<T>>> =
+        point.map(|point| model.parameters_mut().into_iter().zip(point).map(|(p, at)| p.replace(at)).collect());
+    let evaluated = loss_and_gradients(&*model, data, indices);
+    if let Some(parked) = parked {
+        for (p, w) in model.parameters_mut().into_iter().zip(parked) {
+            p.set(w);
+        }
+    }
+    let (value, grads) = evaluated?;
+    let Some(grads) = grads else { return Ok(value) };
+    let mut params: Vec<&mut ArrayD<T>> = model.parameters_mut().into_iter().map(|p| p.value_mut()).collect();
+    optimizer.step(&mut params, &grads)?;
+    Ok(value)
+}
+
+/// The batch loss and, when it is finite, the gradient of every parameter
+/// (the tape is dropped before returning, so the update can be in place).
+fn loss_and_gradients<T: Element>(
+    model: &dyn Module<T>,
+    data: &dyn Dataset<T>,
+    indices: &[usize],
+) -> Result<(f64, Option<Vec<ArrayD<T>>>)> {
     let tape = Tape::new();
     let output = model.forward(&tape, tape.constant(data.inputs(indices)))?;
     let loss = loss(output, &data.targets(indices))?;
     let value = loss.item().expect("scalar loss").as_f64();
     if !value.is_finite() {
-        return Ok(value);
+        return Ok((value, None));
     }
     let mut grads = tape.backward(&loss)?;
     let grads: Vec<ArrayD<T>> = model
@@ -245,10 +276,7 @@ fn update<T: Element>(
         .into_iter()
         .map(|p| grads.take_param(p).unwrap_or_else(|| ArrayD::zeros(p.value().raw_dim())))
         .collect();
-    drop(tape); // release the tape's shares of the parameters: the update is in place
-    let mut params: Vec<&mut ArrayD<T>> = model.parameters_mut().into_iter().map(|p| p.value_mut()).collect();
-    optimizer.step(&mut params, &grads)?;
-    Ok(value)
+    Ok((value, Some(grads)))
 }
 
 fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
