@@ -1,69 +1,35 @@
-//! Charts as inline SVG strings (plotters' SVG backend): line charts with
-//! optional log axes, and contour plots with trajectories.
+//! Line charts: one polyline per series, optional log axes, as SVG.
 //!
-//! Log axes are drawn by plotting `log10` of the data on a linear axis
-//! labelled `1e{k}`; points that are not finite (or not positive on a log
-//! axis) are dropped, so a diverged run is drawn up to where it stopped.
+//! plotters draws the frame (title, axes, grid, tick labels at the
+//! positions of [`super::ticks`]); the series and the legend are written as
+//! plain SVG over it, so that each series is one `<polyline>` with its dash
+//! pattern (plotters' dashed series are one element per dash) and its
+//! points thinned to what the pixels can show. Log axes plot `log10` of the
+//! data; points that are not finite (or not positive on a log axis) are
+//! dropped, so a diverged run is drawn up to where it stopped.
 
+use super::style::{styles_for, Style, FONT, LABEL_SIZE, LINE_SIZE, TITLE_SIZE};
+use super::svg::{grid, legend, polyline, Frame};
+use super::ticks::{linear_ticks, log_ticks};
 use plotters::prelude::*;
-
-/// One colour per optimizer, the same in every chart of the report
-/// (Okabe-Ito and Tableau colours, readable by colour-blind readers first).
-pub fn colour(key: &str) -> RGBColor {
-    const PALETTE: [(&str, (u8, u8, u8)); 18] = [
-        ("sgd", (0, 0, 0)),
-        ("gd", (0, 0, 0)),
-        ("momentum", (230, 159, 0)),
-        ("heavy_ball", (230, 159, 0)),
-        ("nesterov", (86, 180, 233)),
-        ("nesterov_lookahead", (0, 114, 178)),
-        ("adagrad", (0, 158, 115)),
-        ("adadelta", (204, 121, 167)),
-        ("rmsprop", (213, 94, 0)),
-        ("adam", (0, 114, 178)),
-        ("amsgrad", (148, 103, 189)),
-        ("adamw", (140, 86, 75)),
-        ("nadam", (127, 127, 127)),
-        ("radam", (188, 189, 34)),
-        ("adamax", (23, 190, 207)),
-        ("bgd", (0, 0, 0)),
-        ("mbgd", (0, 158, 115)),
-        ("he", (0, 114, 178)),
-    ];
-    if let Some((_, (r, g, b))) = PALETTE.iter().find(|(k, _)| *k == key) {
-        return RGBColor(*r, *g, *b);
-    }
-    // Other labels (epsilons, schedules): a stable colour from the name.
-    const EXTRA: [(u8, u8, u8); 8] = [
-        (31, 119, 180),
-        (255, 127, 14),
-        (44, 160, 44),
-        (214, 39, 40),
-        (148, 103, 189),
-        (140, 86, 75),
-        (227, 119, 194),
-        (23, 190, 207),
-    ];
-    let h = key.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
-    let (r, g, b) = EXTRA[h as usize % EXTRA.len()];
-    RGBColor(r, g, b)
-}
 
 /// A named series of points.
 #[derive(Debug, Clone)]
 pub struct Line {
     /// Legend label.
     pub label: String,
-    /// Palette key (optimizer name, usually).
+    /// Style key: an optimizer's name keeps its style in every chart; equal
+    /// keys in one chart are drawn alike.
     pub key: String,
     /// Points `(x, y)`.
     pub points: Vec<(f64, f64)>,
-    /// Drawn thin and faded (raw curves under their smoothed version).
+    /// Drawn thin and faded, without a legend entry (a raw curve under its
+    /// smoothed twin of the same key).
     pub faint: bool,
 }
 
 impl Line {
-    /// A normal line coloured by `key`.
+    /// A normal line styled by `key`.
     pub fn new(label: impl Into<String>, key: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
         Line { label: label.into(), key: key.into(), points, faint: false }
     }
@@ -101,7 +67,7 @@ impl Axes {
     }
 }
 
-fn transform(v: f64, log: bool) -> Option<f64> {
+pub(crate) fn transform(v: f64, log: bool) -> Option<f64> {
     match (v.is_finite(), log) {
         (false, _) => None,
         (true, true) if v > 0.0 => Some(v.log10()),
@@ -119,165 +85,93 @@ fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-fn tick(v: f64, log: bool) -> String {
+/// Ticks of an axis over `[lo, hi]`.
+pub(crate) fn ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
     if log {
-        // Decades as 1e{k}; ticks between decades by their value.
-        if (v - v.round()).abs() < 1e-9 {
-            return format!("1e{}", v.round() as i64);
-        }
-        return number(10f64.powf(v));
-    }
-    // A tick at zero arrives with rounding error (-2e-16); it is 0.
-    if v.abs() < 1e-12 {
-        return "0".into();
-    }
-    number(v)
-}
-
-/// A tick label: plain for moderate values, else scientific with as many
-/// digits as it takes to tell neighbouring ticks apart (12000 is 1.2e4, not 1e4).
-fn number(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
-        let s = format!("{v:.1e}");
-        s.replace(".0e", "e")
+        log_ticks(lo, hi)
     } else {
-        format!("{v:.2}").trim_end_matches('0').trim_end_matches('.').to_string()
+        linear_ticks(lo, hi, 6)
     }
 }
 
 /// A line chart; `None` when no series has a drawable point.
 pub fn line_chart(axes: &Axes, lines: &[Line]) -> Option<String> {
-    let data: Vec<(&Line, Vec<(f64, f64)>)> = lines
+    let data: Vec<Vec<(f64, f64)>> = lines
         .iter()
         .map(|l| {
-            let pts = l
-                .points
-                .iter()
-                .filter_map(|&(x, y)| Some((transform(x, axes.log_x)?, transform(y, axes.log_y)?)))
-                .collect();
-            (l, pts)
+            l.points.iter().filter_map(|&(x, y)| Some((transform(x, axes.log_x)?, transform(y, axes.log_y)?))).collect()
         })
         .collect();
-    if data.iter().all(|(_, p)| p.is_empty()) {
+    if data.iter().all(Vec::is_empty) {
         return None;
     }
-    let (x0, x1) = range(data.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)));
-    let (y0, y1) = range(data.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)));
+    let (x0, x1) = range(data.iter().flatten().map(|p| p.0));
+    let (y0, y1) = range(data.iter().flatten().map(|p| p.1));
+    let styles: Vec<Style> = styles_for(&lines.iter().map(|l| l.key.as_str()).collect::<Vec<_>>());
+    let labelled: Vec<(String, Style)> = unique_labels(lines, &styles);
+    let legend_width = legend_width(&labelled);
     let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (640, 380)).into_drawing_area();
+    let frame = {
+        let root = SVGBackend::with_string(&mut svg, LINE_SIZE).into_drawing_area();
         root.fill(&WHITE).ok()?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(&axes.title, ("sans-serif", 17))
+            .caption(&axes.title, (FONT, TITLE_SIZE))
             .margin(12)
+            .margin_right(12 + legend_width)
             .x_label_area_size(38)
             .y_label_area_size(62)
             .build_cartesian_2d(x0..x1, y0..y1)
             .ok()?;
-        let (lx, ly) = (axes.log_x, axes.log_y);
+        // Axes and their titles only: ticks and grid are drawn below, where
+        // their positions are ours (decades on log axes).
         chart
             .configure_mesh()
+            .disable_mesh()
+            .x_labels(0)
+            .y_labels(0)
             .x_desc(axes.x.as_str())
             .y_desc(axes.y.as_str())
-            .x_label_formatter(&|v| tick(*v, lx))
-            .y_label_formatter(&|v| tick(*v, ly))
-            .light_line_style(RGBColor(235, 235, 235))
+            .axis_desc_style((FONT, LABEL_SIZE + 1))
             .draw()
             .ok()?;
-        for (line, pts) in &data {
-            let c = colour(&line.key);
-            let style = if line.faint { c.mix(0.25).stroke_width(1) } else { c.stroke_width(2) };
-            let series = chart.draw_series(LineSeries::new(pts.iter().copied(), style)).ok()?;
-            if !line.faint {
-                series
-                    .label(line.label.as_str())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        let frame = Frame::of(&chart, (x0, x1), (y0, y1));
+        root.present().ok()?;
+        frame
+    };
+    let (x_ticks, y_ticks) = (ticks(x0, x1, axes.log_x), ticks(y0, y1, axes.log_y));
+    let mut overlay = grid(&frame, &x_ticks, &y_ticks, (axes.log_x, axes.log_y), true);
+    // Faint curves first, so the full ones are drawn over them.
+    for pass in [true, false] {
+        for ((line, pts), style) in lines.iter().zip(&data).zip(&styles) {
+            if line.faint == pass && !pts.is_empty() {
+                let pixels: Vec<(f64, f64)> = pts.iter().map(|&p| frame.pixel(p)).collect();
+                overlay.push_str(&polyline(&pixels, style, if line.faint { 1.0 } else { 2.0 }, line.faint));
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .ok()?;
-        root.present().ok()?;
     }
-    Some(svg)
+    overlay.push_str(&legend(&labelled, frame.right() + 12.0, frame.top() + 4.0));
+    Some(super::svg::append(svg, &overlay))
 }
 
-/// A contour plot of `f` over a window (filled cells, colour by
-/// `log(1 + f - min)`) with trajectories drawn over it.
-pub fn contour_chart(
-    axes: &Axes,
-    window: ((f64, f64), (f64, f64)),
-    f: impl Fn(f64, f64) -> f64,
-    lines: &[Line],
-) -> Option<String> {
-    let ((x0, x1), (y0, y1)) = window;
-    let cells = 70;
-    let (dx, dy) = ((x1 - x0) / cells as f64, (y1 - y0) / cells as f64);
-    let mut grid = Vec::with_capacity(cells * cells);
-    for i in 0..cells {
-        for j in 0..cells {
-            grid.push((i, j, f(x0 + (i as f64 + 0.5) * dx, y0 + (j as f64 + 0.5) * dy)));
+/// The legend entries: each label once, with the style of its first full
+/// (not faint) series.
+pub(crate) fn unique_labels(lines: &[Line], styles: &[Style]) -> Vec<(String, Style)> {
+    let mut out: Vec<(String, Style)> = Vec::new();
+    for (l, s) in lines.iter().zip(styles) {
+        if !l.faint && !out.iter().any(|(label, _)| *label == l.label) {
+            out.push((l.label.clone(), *s));
         }
     }
-    let min = grid.iter().map(|c| c.2).fold(f64::INFINITY, f64::min);
-    let levels: Vec<f64> = grid.iter().map(|c| (1.0 + c.2 - min).ln()).collect();
-    let max = levels.iter().copied().fold(0.0, f64::max).max(1e-12);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (560, 480)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&axes.title, ("sans-serif", 17))
-            .margin(12)
-            .x_label_area_size(38)
-            .y_label_area_size(48)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .ok()?;
-        chart.configure_mesh().x_desc(axes.x.as_str()).y_desc(axes.y.as_str()).disable_mesh().draw().ok()?;
-        chart
-            .draw_series(grid.iter().zip(&levels).map(|(&(i, j, _), &l)| {
-                let t = l / max;
-                // light yellow (low) to dark blue-grey (high), quantised into 14 bands like contour lines
-                let t = (t * 14.0).floor() / 14.0;
-                let c = RGBColor((250.0 - 170.0 * t) as u8, (245.0 - 150.0 * t) as u8, (215.0 - 60.0 * t) as u8);
-                let (cx, cy) = (x0 + i as f64 * dx, y0 + j as f64 * dy);
-                Rectangle::new([(cx, cy), (cx + dx, cy + dy)], c.filled())
-            }))
-            .ok()?;
-        for line in lines {
-            let c = colour(&line.key);
-            let pts: Vec<(f64, f64)> = line
-                .points
-                .iter()
-                .copied()
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
-                .map(|(x, y)| (x.clamp(x0, x1), y.clamp(y0, y1)))
-                .collect();
-            if pts.is_empty() {
-                continue;
-            }
-            chart
-                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
-                .ok()?
-                .label(line.label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-            let end = *pts.last().expect("non-empty");
-            chart.draw_series(std::iter::once(Circle::new(end, 4, c.filled()))).ok()?;
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .ok()?;
-        root.present().ok()?;
+    out
+}
+
+/// Room for the legend on the right: its longest label, about 7 px a letter.
+pub(crate) fn legend_width(entries: &[(String, Style)]) -> u32 {
+    if entries.is_empty() {
+        return 0;
     }
-    Some(svg)
+    let longest = entries.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0).min(40) as u32;
+    36 + 7 * longest
 }
 
 #[cfg(test)]
@@ -291,11 +185,27 @@ mod tests {
             Line::new("sgd", "sgd", vec![(1.0, 5.0), (2.0, f64::INFINITY)]),
         ];
         let svg = line_chart(&Axes::new("loss", "step", "loss").log_y(), &lines).unwrap();
-        assert!(svg.starts_with("<svg") && svg.contains("<polyline") && svg.contains("\nadam\n</text>"));
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert_eq!(svg.matches("stroke-linejoin=\"round\"").count(), 2 + 2, "two series, two legend samples");
+        assert!(svg.contains(">adam</text>") && svg.contains(">sgd</text>"));
         assert!(line_chart(&Axes::new("t", "x", "y"), &[Line::new("a", "a", vec![(f64::NAN, 1.0)])]).is_none());
-        assert_eq!(colour("adam"), colour("adam"));
-        assert_eq!([tick(-2.2e-16, false), tick(12000.0, false), tick(10000.0, false)], ["0", "1.2e4", "1e4"]);
-        assert_eq!([tick(0.0025, false), tick(0.5, false), tick(-3.0, true)], ["2.5e-3", "0.5", "1e-3"]);
-        assert_ne!(colour("adam"), colour("sgd"));
+    }
+
+    #[test]
+    fn a_log_axis_reads_in_decades() {
+        let points: Vec<(f64, f64)> = (1..=1000).map(|i| (i as f64, 1e4 / i as f64)).collect();
+        let svg = line_chart(&Axes::new("t", "x", "y").log_x().log_y(), &[Line::new("a", "adam", points)]).unwrap();
+        for tick in [">1<", ">10<", ">100<", ">1000<", ">1e4<"] {
+            assert!(svg.contains(tick), "no tick {tick}");
+        }
+        assert!(!svg.contains("316.23") && !svg.contains("6309.57"));
+    }
+
+    #[test]
+    fn long_series_are_thinned_to_what_the_pixels_show() {
+        // 200,000 noisy points make at most a few points per pixel column.
+        let points: Vec<(f64, f64)> = (0..200_000).map(|i| (i as f64, ((i * 7919) % 1000) as f64)).collect();
+        let svg = line_chart(&Axes::new("t", "x", "y"), &[Line::new("a", "sgd", points)]).unwrap();
+        assert!(svg.len() < 60_000, "{} bytes", svg.len());
     }
 }
