@@ -109,6 +109,7 @@ fn when_no_mirror_has_a_valid_file_the_error_lists_every_failure_and_nothing_is_
     assert!(err.contains("train-images-idx3-ubyte: no mirror served a valid copy"), "{err}");
     assert!(err.contains("HTTP 404"), "{err}");
     assert!(err.contains("SHA-256 mismatch"), "{err}");
+    assert!(err.contains("MNIST_DIR") && err.contains("--mnist-dir"), "says how to use files you have: {err}");
     assert!(files_in(dest.path()).is_empty(), "left behind: {:?}", files_in(dest.path()));
 }
 

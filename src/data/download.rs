@@ -6,7 +6,7 @@
 use super::mnist::{gunzip, read_verified, verify, MNIST_FILES};
 use crate::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ pub fn fetch_mnist(dest: &Path, mirrors: &[String]) -> Result<Vec<(&'static str,
                 Ok(gz)
             }) {
                 Ok(gz) => {
-                    write_atomically(&dest.join(format!("{}.gz", file.name)), &gz)?;
+                    crate::files::write_atomically(&dest.join(format!("{}.gz", file.name)), &gz)?;
                     fetched = Some(url);
                     break;
                 }
@@ -58,7 +58,15 @@ pub fn fetch_mnist(dest: &Path, mirrors: &[String]) -> Result<Vec<(&'static str,
         match fetched {
             Some(url) => report.push((file.name, Fetched::Downloaded(url))),
             None => {
-                return Err(Error::data(file.name, format!("no mirror served a valid copy:\n{}", failures.join("\n"))))
+                return Err(Error::data(
+                    file.name,
+                    format!(
+                        "no mirror served a valid copy:\n{}\nIf you already have the four MNIST files (gzipped or \
+                         raw), point descent at their directory instead of downloading: set MNIST_DIR=/path/to/mnist, \
+                         pass --mnist-dir /path/to/mnist to `report`, or copy them into data/mnist/.",
+                        failures.join("\n")
+                    ),
+                ))
             }
         }
     }
@@ -100,21 +108,4 @@ fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
         }
     }
     Ok(body)
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory
-/// and a rename: readers see the old file or the whole new one.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir.display(), e))?;
-    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| Error::io(tmp.path().display(), e))?;
-    // Temp files are created private (0600); the result is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let perms = std::fs::Permissions::from_mode(0o644);
-        std::fs::set_permissions(tmp.path(), perms).map_err(|e| Error::io(tmp.path().display(), e))?;
-    }
-    tmp.persist(path).map_err(|e| Error::io(path.display(), e.error))?;
-    Ok(())
 }

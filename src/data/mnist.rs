@@ -185,12 +185,25 @@ pub(crate) fn read_verified(dir: &Path, file: &MnistFile) -> Result<Vec<u8>> {
     Ok(raw)
 }
 
-/// Decompresses a gzip stream.
-pub(crate) fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>> {
+/// Most bytes a gzipped MNIST file may decompress to: the largest
+/// standard file (the training images, 47,040,016 bytes) with room to spare.
+/// A stream that inflates past it (a gzip bomb, or not MNIST) is refused
+/// before it can take the machine's memory.
+pub const MAX_DECOMPRESSED: u64 = 64 << 20;
+
+/// Decompresses a gzip stream of at most [`MAX_DECOMPRESSED`] bytes.
+pub fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>> {
     let mut raw = Vec::new();
     GzDecoder::new(bytes)
+        .take(MAX_DECOMPRESSED + 1)
         .read_to_end(&mut raw)
         .map_err(|e| Error::data(file, format!("not a valid gzip stream (truncated or corrupt?): {e}")))?;
+    if raw.len() as u64 > MAX_DECOMPRESSED {
+        return Err(Error::data(
+            file,
+            format!("decompresses to more than {MAX_DECOMPRESSED} bytes, more than any MNIST file: not MNIST"),
+        ));
+    }
     Ok(raw)
 }
 

@@ -127,48 +127,11 @@ pub fn least_squares(x: &Array2<f64>, y: &Array1<f64>) -> Result<(Array1<f64>, f
     a.slice_mut(s![.., ..d]).assign(x);
     let gram = a.t().dot(&a);
     let rhs = a.t().dot(y);
-    let theta = cholesky_solve(&gram, &rhs)
+    let theta = crate::linalg::cholesky_solve(&gram, &rhs)
         .ok_or_else(|| Error::invalid("least_squares", "x", "X^T X is singular: the features are collinear"))?;
     let residual = a.dot(&theta) - y;
     let mse = residual.dot(&residual) / n as f64;
     Ok((theta.slice(s![..d]).to_owned(), theta[d], mse))
-}
-
-/// Solves `A z = b` for a symmetric positive-definite `A` (Cholesky).
-pub fn solve_spd(a: &Array2<f64>, b: &Array1<f64>) -> Result<Array1<f64>> {
-    if a.nrows() != a.ncols() || b.len() != a.nrows() {
-        return Err(Error::shape("solve_spd", a.shape(), b.shape(), "A must be square with one row per entry of b"));
-    }
-    cholesky_solve(a, b).ok_or_else(|| Error::invalid("solve_spd", "a", "the matrix is not positive definite"))
-}
-
-/// Solves `A z = b` for symmetric positive-definite `A`; `None` if it is not.
-fn cholesky_solve(a: &Array2<f64>, b: &Array1<f64>) -> Option<Array1<f64>> {
-    let n = a.nrows();
-    let mut l = Array2::<f64>::zeros((n, n));
-    for i in 0..n {
-        for j in 0..=i {
-            let dot: f64 = (0..j).map(|k| l[[i, k]] * l[[j, k]]).sum();
-            if i == j {
-                let diag = a[[i, i]] - dot;
-                if diag <= 1e-12 * a[[i, i]].abs().max(1.0) {
-                    return None;
-                }
-                l[[i, i]] = diag.sqrt();
-            } else {
-                l[[i, j]] = (a[[i, j]] - dot) / l[[j, j]];
-            }
-        }
-    }
-    let mut z = Array1::<f64>::zeros(n);
-    for i in 0..n {
-        z[i] = (b[i] - (0..i).map(|k| l[[i, k]] * z[k]).sum::<f64>()) / l[[i, i]];
-    }
-    let mut w = Array1::<f64>::zeros(n);
-    for i in (0..n).rev() {
-        w[i] = (z[i] - (i + 1..n).map(|k| l[[k, i]] * w[k]).sum::<f64>()) / l[[i, i]];
-    }
-    Some(w)
 }
 
 #[cfg(test)]
