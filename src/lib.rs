@@ -27,7 +27,7 @@
 //! let x = tape.leaf(array![1.0, 2.0, 3.0].into_dyn());
 //! let y = x.mul(&x).unwrap().sum(); // y = sum(x^2)
 //! let grads = tape.backward(&y).unwrap();
-//! assert_eq!(grads.wrt(&x).unwrap(), &array![2.0, 4.0, 6.0].into_dyn());
+//! assert_eq!(grads.wrt(&x).unwrap().unwrap(), &array![2.0, 4.0, 6.0].into_dyn());
 //! ```
 
 pub mod autodiff;
@@ -35,9 +35,12 @@ pub mod data;
 pub mod element;
 pub mod error;
 pub mod experiments;
+pub mod files;
+pub mod linalg;
 pub mod nn;
 pub mod notebook;
 pub mod optim;
+pub mod plot;
 pub mod report;
 pub mod rng;
 pub mod train;

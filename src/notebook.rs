@@ -8,12 +8,13 @@
 //! twin (what `jupyter nbconvert --to markdown` or a terminal shows).
 //!
 //! Everything here draws with the report's own chart functions
-//! ([`crate::report::charts`]) and section visuals ([`crate::report::visuals`]),
-//! so a notebook shows exactly what the report shows.
+//! ([`crate::plot`]) and each experiment's own section specifications
+//! ([`crate::experiments::Experiment::visuals`]), so a notebook shows exactly
+//! what the report shows.
 
+use crate::experiments::{by_name, ChartView, TableView};
 use crate::experiments::{Claim, Outcome, Verdict};
-use crate::report::charts::{line_chart, Axes, Line};
-use crate::report::{visuals, ChartView, TableView};
+use crate::plot::{line_chart, Axes, Line};
 use crate::{Error, Result};
 use polars::prelude::DataFrame;
 use std::fmt::Write as _;
@@ -125,13 +126,13 @@ pub fn figure(charts: &[ChartView], columns: usize) -> Result<Svg> {
 /// The charts the report draws for experiment `name` from `outcome`, as one
 /// figure.
 pub fn section_charts(name: &str, outcome: &Outcome) -> Result<Svg> {
-    figure(&visuals(name, outcome)?.charts, 2)
+    figure(&by_name(name)?.visuals(outcome)?.charts, 2)
 }
 
 /// The tables the report shows for experiment `name` (its own tables and
 /// the run's notes), then its claims.
 pub fn section_tables(name: &str, outcome: &Outcome) -> Result<Html> {
-    let mut tables = visuals(name, outcome)?.tables;
+    let mut tables = by_name(name)?.visuals(outcome)?.tables;
     tables.push(claims_table(&outcome.claims));
     Ok(join(&tables))
 }

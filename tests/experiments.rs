@@ -34,6 +34,17 @@ fn run(name: &str) -> descent::experiments::Outcome {
         );
     }
     assert!(outcome.frames.iter().any(|(_, df)| df.height() > 0), "{name} produced data");
+    for (frame, df) in &outcome.frames {
+        let labels = descent::experiments::labels(df, "experiment").unwrap();
+        assert!(labels.is_empty() || labels == [name], "{name}/{frame}: rows of {labels:?}");
+    }
+    // Every chart and table the experiment declares draws from what it ran
+    // (a metric renamed on one side only would leave one empty).
+    let visuals = experiment.visuals(&outcome).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(visuals.empty.is_empty(), "{name}: specs that drew nothing: {:?}", visuals.empty);
+    let specs = experiment.charts.len();
+    assert!(visuals.charts.len() >= specs, "{name}: {} charts from {specs} specs", visuals.charts.len());
+    assert_eq!(visuals.math.len(), experiment.formulas.len(), "{name}");
     outcome
 }
 

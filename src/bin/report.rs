@@ -1,50 +1,21 @@
 //! `cargo run --release --bin report`: runs every experiment of the seeds
-//! and writes the HTML write-up with its data into `reports/`.
+//! and writes the HTML write-up with its data into `reports/`. The options
+//! are `descent::report::cli`'s; everything else is the library's.
 
-use clap::Parser;
-use descent::experiments::{Profile, EXPERIMENTS};
-use descent::report::{generate, ReportOptions};
+use descent::experiments::EXPERIMENTS;
+use descent::report::cli::{parse, CliError};
+use descent::report::{generate, SectionStatus};
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Regenerate the descent report (HTML, CSVs, summary.json).
-#[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
-struct Args {
-    /// `quick` (a few minutes, MNIST subsets) or `full` (the real reproduction, under an hour on 2 cores).
-    #[arg(long, default_value = "quick")]
-    profile: String,
-    /// Output directory.
-    #[arg(long, default_value = "reports")]
-    out: PathBuf,
-    /// Re-run only these sections (comma-separated); the others are kept from the last run's saved data.
-    #[arg(long, value_delimiter = ',')]
-    only: Option<Vec<String>>,
-    /// Base seed of every experiment.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Directory with the four MNIST files (else MNIST_DIR, else data/mnist).
-    #[arg(long)]
-    mnist_dir: Option<PathBuf>,
-}
-
 fn main() -> ExitCode {
-    let args = Args::parse();
-    let profile: Profile = match args.profile.parse() {
-        Ok(p) => p,
-        Err(e) => {
+    let opts = match parse(std::env::args_os(), std::io::stderr().is_terminal()) {
+        Ok(opts) => opts,
+        Err(CliError::Clap(e)) => e.exit(),
+        Err(CliError::Invalid(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-    };
-    let opts = ReportOptions {
-        profile,
-        seed: args.seed,
-        out: args.out,
-        only: args.only,
-        mnist_dir: args.mnist_dir,
-        progress: std::io::stderr().is_terminal(),
     };
     match generate(&opts) {
         Ok(summary) => {
@@ -55,7 +26,17 @@ fn main() -> ExitCode {
                     s.name, s.seconds, s.supported, s.not_supported, s.full_only, s.status
                 );
             }
+            // What did not run, and why, on the terminal too (not only in the page).
+            for s in summary.sections.iter().filter(|s| s.status.status != SectionStatus::Ran) {
+                if let Some(reason) = &s.reason {
+                    eprintln!("note: {} {}: {reason}", s.name, s.status);
+                }
+            }
             println!("wrote {} in {:.1} s", summary.index.display(), summary.seconds);
+            if let Some(e) = &summary.mnist_error {
+                eprintln!("error: --mnist-dir could not be read (the report was written without MNIST): {e}");
+                return ExitCode::from(1);
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

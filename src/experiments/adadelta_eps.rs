@@ -10,13 +10,50 @@
 
 use super::linear_regression::{fit, generated};
 use super::mnist_mlp::{final_train_loss, push_history, MnistRun};
-use super::{Claim, Context, Long, Outcome, Run};
+use super::metric::{BATCH_LOSS_SMOOTHED, LOSS};
+use super::{ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Rows, Run, SeriesBy};
 use crate::data::regression::least_squares;
 use crate::data::Batching;
 use crate::optim::{Adadelta, AdadeltaConfig, Optimizer};
 use crate::train::MnistModel;
 use crate::Result;
 use ndarray::ArrayD;
+
+/// Size of the first update, by gradient (x: the gradient).
+pub const FIRST_STEP: &str = "first step size";
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "adadelta_eps",
+    title: "Adadelta: epsilon acts as a learning rate",
+    question: "Seed 002: Adadelta has no learning rate, but its epsilon acts as one. How does the speed of \
+               convergence depend on epsilon?",
+    sources: "seed 002",
+    mnist: MnistUse::InPart,
+    run,
+    formulas: &["adadelta"],
+    charts: &[
+        ChartSpec::lines("sweep", &[LOSS])
+            .rows(Rows::setting("eps="))
+            .by(SeriesBy::Setting)
+            .titled("Adadelta: epsilon", "epoch", "MSE")
+            .log_y()
+            .caption("Regression: full-data loss per epoch, one line per epsilon."),
+        ChartSpec::lines("sweep", &[LOSS])
+            .rows(Rows::setting("u0="))
+            .by(SeriesBy::Setting)
+            .titled("Adadelta: initial accumulated update", "epoch", "MSE")
+            .log_y()
+            .caption("Regression: one line per initial accumulated update u0 (eps 1e-6)."),
+        ChartSpec::lines("sweep", &[BATCH_LOSS_SMOOTHED])
+            .rows(Rows::setting("mnist"))
+            .by(SeriesBy::Setting)
+            .titled("Adadelta on MNIST", "update", "cross-entropy (nats)")
+            .log_y()
+            .caption("MNIST MLP: training loss (smoothed), one line per epsilon."),
+    ],
+    tables: &[],
+};
 
 /// The epsilons of the sweep.
 pub const EPS: [f64; 6] = [1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1];
@@ -38,7 +75,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let epochs = ctx.profile.pick(20, 60);
     let data = generated(1_000, ctx.seed)?;
     let (_, _, optimum) = least_squares(&data.x, &data.y)?;
-    let mut long = Long::new("adadelta_eps");
+    let mut long = EXPERIMENT.frame();
     let mut at_5 = Vec::new();
     let mut ratio_err: f64 = 0.0;
     for eps in EPS {
@@ -50,14 +87,14 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let h = fit(&data, &spec, Batching::MiniBatch(32), epochs, ctx.seed)?;
         let run = Run { optimizer: "adadelta", lr: 1.0, seed: ctx.seed, setting: &setting };
         for r in h.rows.iter().filter(|r| r.split == "all") {
-            long.push(&run, r.epoch, "loss", r.value);
+            long.push(&run, r.epoch, LOSS, r.value);
         }
         at_5.push(h.rows.iter().find(|r| r.split == "all" && r.epoch == 5.0).map_or(f64::NAN, |r| r.value));
         for g in [1e-3, 1.0, 1e3] {
             let step = first_step(eps, g)?;
             let predicted = eps.sqrt() * g / (0.1 * g * g + eps).sqrt();
             ratio_err = ratio_err.max((step / predicted - 1.0).abs());
-            long.push(&run, g, "first step size", step);
+            long.push(&run, g, FIRST_STEP, step);
         }
     }
     let monotone = at_5.windows(2).all(|w| w[1] < w[0]);
@@ -97,7 +134,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let h = fit(&data, &spec, Batching::MiniBatch(32), epochs, ctx.seed)?;
         let run = Run { optimizer: "adadelta", lr: 1.0, seed: ctx.seed, setting: &setting };
         for r in h.rows.iter().filter(|r| r.split == "all") {
-            long.push(&run, r.epoch, "loss", r.value);
+            long.push(&run, r.epoch, LOSS, r.value);
         }
         u0_at_5.push(h.rows.iter().find(|r| r.split == "all" && r.epoch == 5.0).map_or(f64::NAN, |r| r.value));
     }

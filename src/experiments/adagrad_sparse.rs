@@ -8,12 +8,49 @@
 //! gradient descent with one learning rate crawls on them, while Adagrad
 //! scales each coordinate by its own history.
 
-use super::{minimize, Claim, Context, Long, Outcome, Run};
+use super::metric::LOSS;
+use super::{minimize, ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Rows, Run, SeriesBy};
 use crate::optim::by_name;
 use crate::rng::seeded;
 use crate::Result;
 use ndarray::{Array1, Array2};
 use rand::Rng;
+
+/// `|w − w*|` on the dense coefficients.
+pub const DENSE_ERROR: &str = "error on dense coefficients";
+/// `|w − w*|` on the rare coefficients.
+pub const RARE_ERROR: &str = "error on rare coefficients";
+/// Adagrad's `lr / sqrt(G_t)` on a dense coordinate.
+pub const DENSE_STEP: &str = "effective step, dense coordinate 0";
+/// Adagrad's `lr / sqrt(G_t)` on a rare coordinate.
+pub const RARE_STEP: &str = "effective step, rare coordinate 10";
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "adagrad_sparse",
+    title: "Adagrad: the vanishing step and sparse features",
+    question: "Adagrad divides each coordinate's step by the root of its accumulated squared gradients: the step \
+               only shrinks, but shrinks less for rare features. Does that help on sparse features?",
+    sources: "seeds 000 and 002",
+    mnist: MnistUse::NotAtAll,
+    run,
+    formulas: &["adagrad"],
+    charts: &[
+        ChartSpec::lines("runs", &[RARE_ERROR])
+            .rows(Rows::setting("sparse regression"))
+            .titled("Rare features", "step", "||w_rare − w*_rare||")
+            .log_y()
+            .caption("Error on the coefficients of rare features."),
+        ChartSpec::lines("runs", &[DENSE_STEP, RARE_STEP])
+            .rows(Rows::of("adagrad", "effective step"))
+            .by(SeriesBy::Metric)
+            .titled("Effective step", "step", "lr / sqrt(G_t)")
+            .log_x()
+            .log_y()
+            .caption("Adagrad's per-coordinate step lr / sqrt(G_t): it only shrinks."),
+    ],
+    tables: &[],
+};
 
 /// The sparse problem: `(X, y, w_true)`.
 pub fn sparse_problem(n: usize, seed: u64) -> (Array2<f64>, Array1<f64>, Array1<f64>) {
@@ -43,7 +80,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let r = x.dot(&Array1::from(w.to_vec())) - &y;
         (r.dot(&r) / n, (x.t().dot(&r) * (2.0 / n)).to_vec())
     };
-    let mut long = Long::new("adagrad_sparse");
+    let mut long = EXPERIMENT.frame();
     let mut errors = Vec::new();
     for (name, lr) in [("sgd", 0.5), ("adagrad", 0.5)] {
         let mut opt = by_name::<f64>(name, Some(lr))?;
@@ -52,9 +89,9 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let err =
             |p: &[f64], range: std::ops::Range<usize>| range.map(|j| (p[j] - w_true[j]).powi(2)).sum::<f64>().sqrt();
         for (t, p) in path.points.iter().enumerate().filter(|(t, _)| t % 10 == 0) {
-            long.push(&run, t as f64, "error on dense coefficients", err(p, 0..10));
-            long.push(&run, t as f64, "error on rare coefficients", err(p, 10..20));
-            long.push(&run, t as f64, "loss", path.values[t]);
+            long.push(&run, t as f64, DENSE_ERROR, err(p, 0..10));
+            long.push(&run, t as f64, RARE_ERROR, err(p, 10..20));
+            long.push(&run, t as f64, LOSS, path.values[t]);
         }
         let reach = path.points.iter().position(|p| err(p, 10..20) < 0.1).map_or(f64::INFINITY, |t| t as f64);
         errors.push((name, err(path.last(), 0..10), err(path.last(), 10..20), reach));
@@ -71,8 +108,8 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let eff = |j: usize| 0.5 / (sum[[j]].sqrt() + 1e-10);
         last = (eff(0), eff(10));
         if t % 10 == 0 || t == 1 {
-            long.push(&run, t as f64, "effective step, dense coordinate 0", last.0);
-            long.push(&run, t as f64, "effective step, rare coordinate 10", last.1);
+            long.push(&run, t as f64, DENSE_STEP, last.0);
+            long.push(&run, t as f64, RARE_STEP, last.1);
         }
     }
     let (gd, ada) = (errors[0], errors[1]);

@@ -17,7 +17,7 @@
 //! The average regret `R_t / t = (sum_s f_s(x_s) - sum_s f_s(-1)) / t` must go
 //! to 0 for a method that converges.
 
-use super::{Claim, Context, Long, Outcome, Run};
+use super::{ChartSpec, Claim, Context, Experiment, Facet, Long, MnistUse, Outcome, Run};
 use crate::optim::{AdamConfig, Optimizer};
 use crate::rng::seeded;
 use crate::Result;
@@ -94,13 +94,43 @@ fn online(
         opt.step(&mut [&mut x], &[ArrayD::from_elem(vec![1], slope)])?;
         x.mapv_inplace(|v| v.clamp(-1.0, 1.0));
         if t as f64 >= next_record || t == steps {
-            long.push(run, t as f64, "x_t", x[[0]]);
-            long.push(run, t as f64, "R_t/t", regret / t as f64);
+            long.push(run, t as f64, X_T, x[[0]]);
+            long.push(run, t as f64, AVERAGE_REGRET, regret / t as f64);
             next_record = (next_record * 1.02).max(t as f64 + 1.0);
         }
     }
     Ok(Ending { x: x[[0]], regret: regret / steps as f64 })
 }
+
+/// The iterate after step t.
+pub const X_T: &str = "x_t";
+/// Average regret `R_t / t`.
+pub const AVERAGE_REGRET: &str = "R_t/t";
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "amsgrad",
+    title: "Reddi et al.: Adam's non-convergence and AMSGrad",
+    question: "Reddi et al. show that Adam can fail to converge on a simple convex online problem, and that AMSGrad \
+               fixes it. Does it happen here, and does it need the theorem's particular betas?",
+    sources: "seed 003; Reddi, Kale, Kumar, ICLR 2018",
+    mnist: MnistUse::NotAtAll,
+    run,
+    formulas: &["adam", "amsgrad", "regret"],
+    charts: &[
+        ChartSpec::lines("path", &[X_T])
+            .facet(Facet::Setting)
+            .titled("{facet}: x_t", "t", "x_t")
+            .log_x()
+            .caption("{facet}: the iterate x_t (optimum −1)."),
+        ChartSpec::lines("path", &[AVERAGE_REGRET])
+            .facet(Facet::Setting)
+            .titled("{facet}: R_t / t", "t", "R_t / t")
+            .log_x()
+            .caption("{facet}: average regret."),
+    ],
+    tables: &[],
+};
 
 fn adam(betas: (f64, f64), amsgrad: bool, bias_correction: bool) -> AdamConfig {
     AdamConfig { betas, amsgrad, bias_correction, eps: 1e-8, ..AdamConfig::default() }
@@ -118,7 +148,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         ("c: Theorem 1, C = 3", Problem::Theorem1 { c }, theorem_betas, false),
         ("c': period 3, betas 0.9/0.99", Problem::Theorem1 { c }, (0.9, 0.99), false),
     ];
-    let mut long = Long::new("amsgrad");
+    let mut long = EXPERIMENT.frame();
     let mut endings = Vec::new();
     for (setting, problem, betas, bias_correction) in cases {
         let mut pair = Vec::new();

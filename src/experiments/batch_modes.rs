@@ -6,11 +6,51 @@
 //! each a stable step for its gradient noise on standardised features.
 
 use super::linear_regression::{fit, generated};
-use super::{Claim, Context, Long, Outcome, Run};
+use super::metric::BATCH_LOSS;
+use super::{ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Run, SeriesBy};
 use crate::data::regression::least_squares;
 use crate::data::Batching;
 use crate::optim::OptimizerSpec;
 use crate::Result;
+
+/// Full-data loss, by updates taken.
+pub const FULL_LOSS_VS_UPDATES: &str = "full loss vs updates";
+/// Full-data loss, by examples processed.
+pub const FULL_LOSS_VS_EXAMPLES: &str = "full loss vs examples";
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "batch_modes",
+    title: "Batch, stochastic and mini-batch gradient descent",
+    question: "How do batch, stochastic and mini-batch gradient descent trade the number of updates against the \
+               cost of each? Seed 000 says BGD converges in the fewest steps and SGD in the noisiest way; seed 004 \
+               says the same.",
+    sources: "seed 000 (convergence steps), seed 004",
+    mnist: MnistUse::NotAtAll,
+    run,
+    formulas: &["sgd"],
+    charts: &[
+        ChartSpec::lines("loss", &[FULL_LOSS_VS_UPDATES])
+            .by(SeriesBy::Setting)
+            .titled("Loss vs updates", "updates", "MSE")
+            .log_x()
+            .log_y()
+            .caption("Full-data loss against updates: BGD needs the fewest."),
+        ChartSpec::lines("loss", &[FULL_LOSS_VS_EXAMPLES])
+            .by(SeriesBy::Setting)
+            .titled("Loss vs examples", "examples processed", "MSE")
+            .log_x()
+            .log_y()
+            .caption("Full-data loss against examples processed: SGD uses each example best."),
+        ChartSpec::lines("loss", &[BATCH_LOSS])
+            .by(SeriesBy::Setting)
+            .titled("Batch loss", "updates", "batch MSE")
+            .log_x()
+            .log_y()
+            .caption("Each update's own batch loss: the noise of the gradient estimate."),
+    ],
+    tables: &[],
+};
 
 /// Runs the three modes.
 pub fn run(ctx: &Context) -> Result<Outcome> {
@@ -23,7 +63,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         ("mbgd", Batching::MiniBatch(32), 0.05, 60),
         ("sgd", Batching::Single, 0.01, 20),
     ];
-    let mut long = Long::new("batch_modes");
+    let mut long = EXPERIMENT.frame();
     let mut reached = Vec::new();
     let mut noise = Vec::new();
     for (label, batching, lr, epochs) in modes {
@@ -33,13 +73,13 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let mut first = None;
         for r in &h.rows {
             if r.split == "all" {
-                long.push(&run, r.step as f64, "full loss vs updates", r.value);
-                long.push(&run, r.epoch * n as f64, "full loss vs examples", r.value);
+                long.push(&run, r.step as f64, FULL_LOSS_VS_UPDATES, r.value);
+                long.push(&run, r.epoch * n as f64, FULL_LOSS_VS_EXAMPLES, r.value);
                 if first.is_none() && r.value <= target {
                     first = Some((r.step, r.epoch * n as f64));
                 }
             } else {
-                long.push(&run, r.step as f64, "batch loss", r.value);
+                long.push(&run, r.step as f64, BATCH_LOSS, r.value);
             }
         }
         // Noise: std of successive batch-loss changes over the last epoch, relative to the mean loss.

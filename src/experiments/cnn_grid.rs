@@ -3,9 +3,36 @@
 //! (raw and smoothed, as the seed plots it) and test loss and accuracy.
 
 use super::mnist_mlp::{final_train_loss, push_history, MnistRun};
-use super::{Claim, Context, Long, Outcome, Profile, Run};
+use super::metric::{BATCH_LOSS, BATCH_LOSS_SMOOTHED, TEST_ACCURACY, TEST_LOSS};
+use super::{ChartSpec, Claim, Context, Experiment, Facet, Key, MnistUse, Outcome, Profile, Rows, Run, TableSpec};
 use crate::train::{run_parallel, MnistModel};
 use crate::Result;
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "cnn_grid",
+    title: "MNIST CNN: optimizers x learning rates",
+    question: "Seed 003's figure 1: the CNN on MNIST with Adam, SGD, RMSprop and Adadelta at learning rates 0.1, \
+               0.01 and 0.0001 (batch 512). Does Adam win at 0.01 with RMSprop close? Does RMSprop get stuck at \
+               0.0001, and do SGD and Adadelta suffer at small rates?",
+    sources: "seed 003, figure 1",
+    mnist: MnistUse::Entirely,
+    run,
+    formulas: &["adam", "sgd", "rmsprop", "adadelta"],
+    charts: &[ChartSpec::lines("history", &[BATCH_LOSS_SMOOTHED])
+        .faint(BATCH_LOSS)
+        .facet(Facet::Lr)
+        .titled("CNN, lr = {facet}", "update", "cross-entropy (nats)")
+        .log_y()
+        .caption("lr {facet}: training loss, raw (faint) and smoothed.")],
+    tables: &[TableSpec {
+        frame: "history",
+        caption: "Final test loss and accuracy of the grid.",
+        rows: Rows::ALL,
+        keys: &[Key::Lr, Key::Optimizer],
+        columns: &[("test loss", TEST_LOSS), ("test accuracy", TEST_ACCURACY)],
+    }],
+};
 
 /// The grid's optimizers.
 pub const OPTIMIZERS: [&str; 4] = ["adam", "sgd", "rmsprop", "adadelta"];
@@ -20,7 +47,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let histories = run_parallel(&jobs, |&(name, lr)| {
         MnistRun::new(MnistModel::Cnn, train_n, epochs, name, lr, ctx.seed)?.train(mnist)
     });
-    let mut long = Long::new("cnn_grid");
+    let mut long = EXPERIMENT.frame();
     let mut loss = Vec::new();
     for (&(name, lr), h) in jobs.iter().zip(histories) {
         let h = h?;

@@ -1,6 +1,6 @@
 //! The long-format frame every experiment returns, and its CSV output.
 
-use crate::data::download::write_atomically;
+use crate::files::write_atomically;
 use crate::{Error, Result};
 use polars::prelude::*;
 use std::path::Path;

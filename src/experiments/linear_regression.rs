@@ -3,7 +3,8 @@
 //! second-generation optimizer of the seeds, loss curves, and the distance
 //! of each to the closed-form least-squares optimum.
 
-use super::{Claim, Context, Long, Outcome, Run};
+use super::metric::LOSS;
+use super::{ChartSpec, Claim, Context, Experiment, Facet, MnistUse, Outcome, Run};
 use crate::data::regression::{diabetes, least_squares, make_regression, MakeRegression, Regression, Standardizer};
 use crate::data::Batching;
 use crate::nn::{Init, Linear, Sequential};
@@ -11,6 +12,27 @@ use crate::optim::OptimizerSpec;
 use crate::rng::seeded;
 use crate::train::{run_parallel, train, RegressionData, RunHistory, TrainConfig};
 use crate::Result;
+
+/// Loss above the closed-form optimum's, per epoch.
+pub const EXCESS_LOSS: &str = "loss - optimum";
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "linear_regression",
+    title: "Optimizers on linear regression",
+    question: "Do the optimizers of seed 000's figure 7 all reach the least-squares optimum on linear regression, \
+               and how fast? The closed-form solution is the yardstick.",
+    sources: "seed 000, figure 7",
+    mnist: MnistUse::NotAtAll,
+    run,
+    formulas: &["sgd", "momentum", "adagrad", "adam"],
+    charts: &[ChartSpec::lines("loss", &[EXCESS_LOSS])
+        .facet(Facet::Setting)
+        .titled("{facet}: loss − optimum", "epoch", "MSE − optimal MSE")
+        .log_y()
+        .caption("{facet}: excess loss over the closed-form optimum, per epoch.")],
+    tables: &[],
+};
 
 /// Standardised features (targets centred by the model's bias, not scaled).
 pub fn standardized(data: &Regression) -> Result<Regression> {
@@ -59,7 +81,7 @@ pub const OPTIMIZERS: [(&str, f64); 8] = [
 pub fn run(ctx: &Context) -> Result<Outcome> {
     let epochs = ctx.profile.pick(50, 200);
     let sets = [("generated", generated(1_000, ctx.seed)?), ("diabetes", standardized(&diabetes())?)];
-    let mut long = Long::new("linear_regression");
+    let mut long = EXPERIMENT.frame();
     let mut claims = Vec::new();
     let mut notes = Vec::new();
     for (set_name, data) in &sets {
@@ -72,8 +94,8 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             let h = h?;
             let run = Run { optimizer: name, lr, seed: ctx.seed, setting: set_name };
             for r in h.rows.iter().filter(|r| r.split == "all") {
-                long.push(&run, r.epoch, "loss", r.value);
-                long.push(&run, r.epoch, "loss - optimum", r.value - optimum);
+                long.push(&run, r.epoch, LOSS, r.value);
+                long.push(&run, r.epoch, EXCESS_LOSS, r.value - optimum);
             }
             let last = h.last("all", "loss").unwrap_or(f64::NAN);
             gaps.push((name, (last - optimum) / optimum));

@@ -1,13 +1,35 @@
 //! The MNIST MLP with the optimizers of seed 000's figure 6: train loss and
 //! test accuracy per epoch.
 
-use super::{Claim, Context, Long, Outcome, Run};
+use super::metric::{self, BATCH_LOSS, BATCH_LOSS_SMOOTHED, DIVERGED, TEST_ACCURACY};
+use super::{ChartSpec, Claim, Context, Experiment, Long, MnistUse, Outcome, Run};
 use crate::data::{Batching, Mnist};
 use crate::nn::Init;
 use crate::optim::{OptimizerSpec, Schedule};
 use crate::rng::seeded;
 use crate::train::{run_parallel, train, MnistData, MnistModel, RunHistory, TrainConfig};
 use crate::Result;
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "mnist_mlp",
+    title: "MNIST MLP: the optimizers compared",
+    question: "Seed 000's figure 6: how do the optimizers compare when training an MLP on MNIST?",
+    sources: "seed 000, figure 6",
+    mnist: MnistUse::Entirely,
+    run,
+    formulas: &["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "amsgrad"],
+    charts: &[
+        ChartSpec::lines("history", &[BATCH_LOSS_SMOOTHED])
+            .titled("MLP training loss", "update", "cross-entropy (nats)")
+            .log_y()
+            .caption("Training loss (exponentially smoothed, 0.9)."),
+        ChartSpec::lines("history", &[TEST_ACCURACY])
+            .titled("MLP test accuracy", "epoch", "accuracy")
+            .caption("Test accuracy after each epoch."),
+    ],
+    tables: &[],
+};
 
 /// One MNIST training run of the experiments.
 #[derive(Debug, Clone)]
@@ -78,17 +100,17 @@ pub fn push_history(long: &mut Long, run: &Run, h: &RunHistory, every: u64) {
             let s = smooth.map_or(r.value, |s: f64| 0.9 * s + 0.1 * r.value);
             smooth = Some(s);
             if r.step % every == 0 {
-                long.push(run, r.step as f64, "batch loss", r.value);
-                long.push(run, r.step as f64, "batch loss (smoothed)", s);
+                long.push(run, r.step as f64, BATCH_LOSS, r.value);
+                long.push(run, r.step as f64, BATCH_LOSS_SMOOTHED, s);
             }
         } else {
-            long.push(run, r.epoch, &format!("{} {}", r.split, r.metric), r.value);
+            long.push(run, r.epoch, &metric::evaluation(&r.split, &r.metric), r.value);
         }
     }
     long.push(
         run,
         h.steps as f64,
-        "diverged",
+        DIVERGED,
         if matches!(h.status, crate::train::RunStatus::Completed) { 0.0 } else { 1.0 },
     );
 }
@@ -122,7 +144,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let histories = run_parallel(&OPTIMIZERS, |&(name, lr)| {
         MnistRun::new(MnistModel::Mlp, train_n, epochs, name, lr, ctx.seed)?.train(mnist)
     });
-    let mut long = Long::new("mnist_mlp");
+    let mut long = EXPERIMENT.frame();
     let mut first_epoch = Vec::new();
     let mut finals = Vec::new();
     for (&(name, lr), h) in OPTIMIZERS.iter().zip(histories) {

@@ -13,30 +13,46 @@
 //! step_or_epoch, metric, value, setting` (the last one holds whatever
 //! labels an experiment needs: batching mode, surface, epsilon...).
 //!
+//! ## An experiment owns its section
+//! One [`Experiment`] value describes an experiment completely: its name
+//! (what `--only` takes), title, question, sources, how it uses MNIST
+//! ([`MnistUse`]), its run, the formulas it shows, and its charts and
+//! tables as data ([`ChartSpec`], [`TableSpec`]). The report renders every
+//! section with one template and draws every spec with one function
+//! ([`visual::draw_chart`]); the notebooks draw the same specs.
+//!
+//! ## Adding an experiment
+//! 1. Write `src/experiments/my_experiment.rs` with
+//!    - the metric names it records, as `pub const` strings (its run pushes
+//!      rows with them and its chart specs read them: one place);
+//!    - `pub fn run(ctx: &Context) -> Result<Outcome>` (frames built with
+//!      `EXPERIMENT.frame()`, claims, notes);
+//!    - `pub const EXPERIMENT: Experiment = Experiment { name: "my_experiment", .. }`
+//!      with its specs.
+//! 2. Add `my_experiment` to the `registry!` list below, where it should
+//!    appear in the report.
+//!
+//! That is all: the report, `--only`, `summary.json`, the CSVs and
+//! `notebook::section_charts` pick it up, and `tests/experiments.rs` runs its
+//! quick profile and checks that every one of its specs draws.
+//!
 //! ## Layout
-//! One file per experiment, in the order of the issue (and of the seeds'
-//! ideas): `batch_modes`, `linear_regression`, `surfaces`, `toy_function`,
-//! `mnist_mlp`, `cnn_grid`, `wilson`, `amsgrad`, `adadelta_eps`,
-//! `adagrad_sparse`, `seed004`. Shared machinery: `frame.rs` (the long frame
-//! builder and CSV output), `minimize.rs` (any optimizer on a function of a
-//! few variables, with its trajectory).
+//! One file per experiment, in the report's order (the `registry!` list).
+//! Shared machinery: `frame.rs` (the long frame builder and CSV output),
+//! `visual.rs` (chart and table specs, drawn), `metric.rs` (metric names
+//! several experiments share), `minimize.rs` (any optimizer on a function
+//! of a few variables, with its trajectory).
 
-pub mod adadelta_eps;
-pub mod adagrad_sparse;
-pub mod amsgrad;
-pub mod batch_modes;
-pub mod cnn_grid;
 mod frame;
-pub mod linear_regression;
+pub mod metric;
 mod minimize;
-pub mod mnist_mlp;
-pub mod seed004;
-pub mod surfaces;
-pub mod toy_function;
-pub mod wilson;
+pub mod visual;
 
 pub use frame::{column, csv_bytes, frame_rows, labels, series, write_csv, Long, Run};
 pub use minimize::{minimize, minimize_traced, Trajectory};
+pub use visual::{
+    ChartKind, ChartSpec, ChartView, Facet, Key, MathView, Rows, SeriesBy, TableSpec, TableView, Visuals,
+};
 
 use crate::data::Mnist;
 use crate::{Error, Result};
@@ -124,8 +140,9 @@ pub struct Claim {
     pub statement: String,
     /// How the run decides it, written before the run.
     pub criterion: String,
-    /// The number the criterion looks at (NaN when not run).
-    pub value: f64,
+    /// The number the criterion looks at; `None` when there is none (not
+    /// run, or not finite: a run that never reached a target).
+    pub value: Option<f64>,
     /// The outcome.
     pub verdict: Verdict,
     /// The numbers behind the verdict, in a sentence.
@@ -148,7 +165,7 @@ impl Claim {
             source: source.into(),
             statement: statement.into(),
             criterion: criterion.into(),
-            value,
+            value: value.is_finite().then_some(value),
             verdict: Verdict::of(ok),
             detail,
         }
@@ -161,7 +178,7 @@ impl Claim {
             source: source.into(),
             statement: statement.into(),
             criterion: criterion.into(),
-            value: f64::NAN,
+            value: None,
             verdict: Verdict::FullProfileOnly,
             detail: why.into(),
         }
@@ -202,30 +219,70 @@ impl<'a> Context<'a> {
     }
 }
 
-/// An experiment: name, title, whether it needs MNIST, and its run.
+/// How an experiment uses MNIST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MnistUse {
+    /// Not at all: it runs anywhere.
+    NotAtAll,
+    /// For a part: without MNIST it runs the rest and says so in a note.
+    InPart,
+    /// For everything: without MNIST it does not run.
+    Entirely,
+}
+
+impl MnistUse {
+    /// Whether MNIST should be loaded for it.
+    pub fn loads(self) -> bool {
+        self != MnistUse::NotAtAll
+    }
+
+    /// Whether it cannot run without MNIST.
+    pub fn requires(self) -> bool {
+        self == MnistUse::Entirely
+    }
+}
+
+/// An experiment, completely: what it asks, where from, what it needs, how
+/// it runs and what its section shows.
 pub struct Experiment {
-    /// Section name (`--only` takes these).
+    /// Section name (`--only` takes these; the frames' `experiment` column).
     pub name: &'static str,
     /// Human title.
     pub title: &'static str,
+    /// The question the section answers, one or two sentences.
+    pub question: &'static str,
     /// Seeds and papers it reproduces.
     pub sources: &'static str,
-    /// Needs the MNIST files for everything it does.
-    pub needs_mnist: bool,
-    /// Uses MNIST for a part, and runs the rest without it (saying so in a
-    /// note).
-    pub uses_mnist: bool,
+    /// How it uses MNIST.
+    pub mnist: MnistUse,
     /// Runs it.
     pub run: fn(&Context) -> Result<Outcome>,
+    /// Keys of the formulas shown (see [`crate::plot::math::FORMULAS`]).
+    pub formulas: &'static [&'static str],
+    /// Its charts.
+    pub charts: &'static [ChartSpec],
+    /// Its tables of final values (the run's notes are always shown too).
+    pub tables: &'static [TableSpec],
 }
 
 impl Experiment {
+    /// An empty long frame for this experiment's rows.
+    pub fn frame(&self) -> Long {
+        Long::new(self.name)
+    }
+
+    /// The section's formulas, charts and tables drawn from `outcome`.
+    pub fn visuals(&self, outcome: &Outcome) -> Result<Visuals> {
+        visual::visuals(self, outcome)
+    }
+
     /// Runs it on its own (notebooks, scripts): MNIST is looked up
     /// (`MNIST_DIR`, then `data/mnist`) when the experiment uses it; an
     /// experiment that needs it fails with the lookup's error, one that only
     /// uses it for a part runs the rest and says so in a note.
     pub fn run_alone(&self, profile: Profile, seed: u64) -> Result<Outcome> {
-        let mnist = if self.needs_mnist || self.uses_mnist {
+        let mnist = if self.mnist.loads() {
             Mnist::load(None)
         } else {
             Err(Error::NotFound {
@@ -235,108 +292,40 @@ impl Experiment {
             })
         };
         let ctx = Context { profile, seed, mnist: mnist.as_ref(), progress: false };
-        if self.needs_mnist {
+        if self.mnist.requires() {
             ctx.mnist()?;
         }
         (self.run)(&ctx)
     }
 }
 
-/// Every experiment, in the report's order.
-pub const EXPERIMENTS: &[Experiment] = &[
-    Experiment {
-        name: "batch_modes",
-        title: "Batch, stochastic and mini-batch gradient descent",
-        sources: "seed 000 (convergence steps), seed 004",
-        needs_mnist: false,
-        uses_mnist: false,
-        run: batch_modes::run,
-    },
-    Experiment {
-        name: "linear_regression",
-        title: "Optimizers on linear regression",
-        sources: "seed 000, figure 7",
-        needs_mnist: false,
-        uses_mnist: false,
-        run: linear_regression::run,
-    },
-    Experiment {
-        name: "surfaces",
-        title: "Trajectories on 2-D surfaces",
-        sources: "seed 000, figures 2 and 4; d2l; Rosenbrock",
-        needs_mnist: false,
-        uses_mnist: false,
-        run: surfaces::run,
-    },
-    Experiment {
-        name: "toy_function",
-        title: "Seed 003's toy function and its wrong gradient",
-        sources: "seed 003",
-        needs_mnist: false,
-        uses_mnist: false,
-        run: toy_function::run,
-    },
-    Experiment {
-        name: "mnist_mlp",
-        title: "MNIST MLP: the optimizers compared",
-        sources: "seed 000, figure 6",
-        needs_mnist: true,
-        uses_mnist: true,
-        run: mnist_mlp::run,
-    },
-    Experiment {
-        name: "cnn_grid",
-        title: "MNIST CNN: optimizers x learning rates",
-        sources: "seed 003, figure 1",
-        needs_mnist: true,
-        uses_mnist: true,
-        run: cnn_grid::run,
-    },
-    Experiment {
-        name: "wilson",
-        title: "Wilson et al.: adaptive methods and generalization",
-        sources: "seed 002; Wilson et al. 2017 (arXiv:1705.08292)",
-        needs_mnist: false,
-        uses_mnist: true,
-        run: wilson::run,
-    },
-    Experiment {
-        name: "amsgrad",
-        title: "Reddi et al.: Adam's non-convergence and AMSGrad",
-        sources: "seed 003; Reddi, Kale, Kumar, ICLR 2018",
-        needs_mnist: false,
-        uses_mnist: false,
-        run: amsgrad::run,
-    },
-    Experiment {
-        name: "adadelta_eps",
-        title: "Adadelta: epsilon acts as a learning rate",
-        sources: "seed 002",
-        needs_mnist: false,
-        uses_mnist: true,
-        run: adadelta_eps::run,
-    },
-    Experiment {
-        name: "adagrad_sparse",
-        title: "Adagrad: the vanishing step and sparse features",
-        sources: "seeds 000 and 002",
-        needs_mnist: false,
-        uses_mnist: false,
-        run: adagrad_sparse::run,
-    },
-    Experiment {
-        name: "seed004",
-        title: "Momentum's effective rate, He initialization, schedules",
-        sources: "seed 004",
-        needs_mnist: false,
-        uses_mnist: true,
-        run: seed004::run,
-    },
-];
+/// Declares the experiment modules and [`EXPERIMENTS`] in one list, so
+/// that adding an experiment is one file and one name here.
+macro_rules! registry {
+    ($($module:ident),+ $(,)?) => {
+        $(pub mod $module;)+
+        /// Every experiment, in the report's order.
+        pub const EXPERIMENTS: &[&Experiment] = &[$(&$module::EXPERIMENT),+];
+    };
+}
+
+registry!(
+    batch_modes,
+    linear_regression,
+    surfaces,
+    toy_function,
+    mnist_mlp,
+    cnn_grid,
+    wilson,
+    amsgrad,
+    adadelta_eps,
+    adagrad_sparse,
+    seed004,
+);
 
 /// The experiment called `name`, or an error listing the valid names.
 pub fn by_name(name: &str) -> Result<&'static Experiment> {
-    EXPERIMENTS.iter().find(|e| e.name == name).ok_or_else(|| {
+    EXPERIMENTS.iter().copied().find(|e| e.name == name).ok_or_else(|| {
         let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.name).collect();
         Error::invalid("experiment", "name", format!("unknown experiment {name:?}; valid: {}", names.join(", ")))
     })

@@ -3,7 +3,8 @@
 //! learning-rate schedules on the MNIST MLP.
 
 use super::mnist_mlp::{push_history, MnistRun};
-use super::{Claim, Context, Long, Outcome, Run};
+use super::metric::TEST_ACCURACY;
+use super::{ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Run, SeriesBy};
 use crate::autodiff::Tape;
 use crate::nn::{Init, Linear, Module};
 use crate::optim::{OptimizerSpec, Schedule};
@@ -13,6 +14,44 @@ use crate::Result;
 use ndarray::ArrayD;
 use ndarray_rand::rand_distr::StandardNormal;
 use ndarray_rand::RandomExt;
+
+/// Displacement per step under a constant gradient.
+pub const STEP_SIZE: &str = "step size";
+/// Variance of the activations after each layer.
+pub const ACTIVATION_VARIANCE: &str = "activation variance";
+/// A schedule's learning rate per epoch.
+pub const LEARNING_RATE: &str = "learning rate";
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "seed004",
+    title: "Momentum's effective rate, He initialization, schedules",
+    question: "Seed 004's lecture: momentum multiplies the learning rate by 1/(1 − μ); He initialization keeps \
+               activation variance through ReLU layers; learning-rate schedules.",
+    sources: "seed 004",
+    mnist: MnistUse::InPart,
+    run,
+    formulas: &["effective_rate", "he"],
+    charts: &[
+        ChartSpec::lines("results", &[STEP_SIZE])
+            .titled("Momentum's terminal velocity", "step", "displacement per step")
+            .caption("Step under a constant gradient 1 (lr 0.01, mu 0.9) approaches lr / (1 − mu) = 0.1."),
+        ChartSpec::lines("results", &[ACTIVATION_VARIANCE])
+            .by(SeriesBy::Setting)
+            .titled("He vs naive initialization", "layer", "variance")
+            .log_y()
+            .caption("Activation variance through 10 ReLU layers."),
+        ChartSpec::lines("results", &[LEARNING_RATE])
+            .by(SeriesBy::Setting)
+            .titled("Schedules", "epoch", "learning rate")
+            .caption("The learning-rate schedules (per epoch)."),
+        ChartSpec::lines("results", &[TEST_ACCURACY])
+            .by(SeriesBy::Setting)
+            .titled("Schedules on MNIST", "epoch", "accuracy")
+            .caption("MNIST MLP test accuracy under each schedule."),
+    ],
+    tables: &[],
+};
 
 /// Per-step displacement of momentum `name` (lr `eta`, momentum 0.9) under
 /// a constant gradient 1, after `steps` steps.
@@ -48,7 +87,7 @@ pub fn activation_variances(init: Init, depth: usize, width: usize, seed: u64) -
 
 /// Runs the three parts.
 pub fn run(ctx: &Context) -> Result<Outcome> {
-    let mut long = Long::new("seed004");
+    let mut long = EXPERIMENT.frame();
     let mut claims = Vec::new();
     let mut notes = Vec::new();
     // (a) momentum's terminal velocity
@@ -57,7 +96,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     for name in ["momentum", "heavy_ball"] {
         let v = terminal_velocity(name, eta, 300)?;
         let run = Run { optimizer: name, lr: eta, seed: ctx.seed, setting: "constant gradient 1" };
-        long.extend(&run, "step size", v.iter().enumerate().map(|(t, &s)| ((t + 1) as f64, s)));
+        long.extend(&run, STEP_SIZE, v.iter().enumerate().map(|(t, &s)| ((t + 1) as f64, s)));
         worst = worst.max((v[v.len() - 1] / (eta / (1.0 - 0.9)) - 1.0).abs());
     }
     claims.push(Claim::decided(
@@ -76,7 +115,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let naive = activation_variances(Init::Normal { std: 0.01 }, depth, 256, ctx.seed)?;
     for (name, vars) in [("he", &he), ("normal(0, 0.01)", &naive)] {
         let run = Run { optimizer: "none", lr: f64::NAN, seed: ctx.seed, setting: name };
-        long.extend(&run, "activation variance", vars.iter().enumerate().map(|(l, &v)| ((l + 1) as f64, v)));
+        long.extend(&run, ACTIVATION_VARIANCE, vars.iter().enumerate().map(|(l, &v)| ((l + 1) as f64, v)));
     }
     let he_ratio = he[depth - 1] / he[0];
     let naive_ratio = naive[depth - 1] / naive[0];
@@ -103,7 +142,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let lr = 0.1;
     for (name, s) in &schedules {
         let run = Run { optimizer: "momentum", lr, seed: ctx.seed, setting: name };
-        long.extend(&run, "learning rate", s.trace(lr, epochs).into_iter().enumerate().map(|(t, v)| (t as f64, v)));
+        long.extend(&run, LEARNING_RATE, s.trace(lr, epochs).into_iter().enumerate().map(|(t, v)| (t as f64, v)));
     }
     match ctx.mnist() {
         Ok(mnist) => {

@@ -10,9 +10,40 @@
 //! Learning rates are one per optimizer family and surface, fixed before
 //! the runs (see [`lr`]).
 
-use super::{minimize, Claim, Context, Long, Outcome, Run};
+use super::{minimize, ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Run};
+use crate::plot::Field;
 use crate::optim::by_name;
 use crate::Result;
+
+/// First coordinate of the iterate.
+pub const X: &str = "x";
+/// Second coordinate of the iterate.
+pub const Y: &str = "y";
+/// The function's value at the iterate.
+pub const F: &str = "f";
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "surfaces",
+    title: "Trajectories on 2-D surfaces",
+    question: "What do the optimizers do on surfaces we can see: a two-well function (does momentum roll into the \
+               deeper well?), a saddle (who escapes, how fast?), d2l's ill-conditioned quadratic, and Rosenbrock's \
+               valley?",
+    sources: "seed 000, figures 2 and 4; d2l; Rosenbrock",
+    mnist: MnistUse::NotAtAll,
+    run,
+    formulas: &["momentum", "nesterov", "adam"],
+    charts: &[ChartSpec::paths("trajectories", X, Y, field)
+        .titled("{facet}", "x", "y")
+        .caption("{facet}: every optimizer's path (dot: where it ended).")],
+    tables: &[],
+};
+
+/// The surface called `name`, as a field to draw.
+fn field(name: &str) -> Option<Field<'static>> {
+    let (surface, _) = Surface::ALL.into_iter().find(|(_, n)| *n == name)?;
+    Some(Field { window: surface.window(), f: Box::new(move |x, y| surface.eval(&[x, y]).0) })
+}
 
 /// The optimizers drawn on every surface.
 pub const OPTIMIZERS: [&str; 9] =
@@ -92,7 +123,7 @@ pub fn lr(surface: Surface, name: &str) -> f64 {
 /// Runs every optimizer on every surface.
 pub fn run(ctx: &Context) -> Result<Outcome> {
     let steps = ctx.profile.pick(3_000, 20_000);
-    let mut long = Long::new("surfaces");
+    let mut long = EXPERIMENT.frame();
     let mut ends = Vec::new();
     for (surface, sname) in Surface::ALL {
         for name in OPTIMIZERS {
@@ -103,9 +134,9 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             let stride = (path.points.len() / 400).max(1);
             for (t, (p, v)) in path.points.iter().zip(&path.values).enumerate() {
                 if t % stride == 0 || t + 1 == path.points.len() {
-                    long.push(&run, t as f64, "x", p[0]);
-                    long.push(&run, t as f64, "y", p[1]);
-                    long.push(&run, t as f64, "f", *v);
+                    long.push(&run, t as f64, X, p[0]);
+                    long.push(&run, t as f64, Y, p[1]);
+                    long.push(&run, t as f64, F, *v);
                 }
             }
             let escape = path.points.iter().position(|p| p[1].abs() >= 1.0);

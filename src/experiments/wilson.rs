@@ -18,7 +18,10 @@
 //! compare train and test error.
 
 use super::mnist_mlp::MnistRun;
-use super::{mean_std, minimize, Claim, Context, Long, Outcome, Profile, Run};
+use super::{
+    mean_std, minimize, ChartSpec, Claim, Context, Experiment, Key, Long, MnistUse, Outcome, Profile, Rows, Run,
+    TableSpec,
+};
 use crate::data::Mnist;
 use crate::optim::by_name;
 use crate::rng::seeded;
@@ -26,6 +29,45 @@ use crate::train::{run_parallel, MnistModel, RunStatus};
 use crate::Result;
 use ndarray::{Array1, Array2};
 use rand::Rng;
+
+/// Training loss: per step on the construction, final on MNIST.
+pub const TRAIN_LOSS: &str = "train loss";
+/// Share of misclassified test examples.
+pub const TEST_ERROR: &str = "test error";
+/// Share of misclassified training examples (MNIST).
+pub const TRAIN_ERROR: &str = "train error";
+/// `|w − w*| / |w*|` against the minimum-norm solution.
+pub const DISTANCE_TO_MIN_NORM: &str = "distance to min-norm (relative)";
+/// Cosine between the weights and `sign(Xᵀy)`.
+pub const COSINE_WITH_SIGN: &str = "cosine with sign(X^T y)";
+
+/// The experiment and its section.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "wilson",
+    title: "Wilson et al.: adaptive methods and generalization",
+    question: "Seed 002 cites Wilson et al.: adaptive methods can generalize worse than SGD. Their constructed \
+               example proves it for least squares with full-batch gradients; does a gap appear on MNIST?",
+    sources: "seed 002; Wilson et al. 2017 (arXiv:1705.08292)",
+    mnist: MnistUse::InPart,
+    run,
+    formulas: &["least_squares", "adagrad"],
+    charts: &[ChartSpec::lines("construction", &[TRAIN_LOSS])
+        .rows(Rows::setting("construction"))
+        .titled("Wilson et al. construction", "step", "(1/2)||Xw − y||²")
+        .log_y()
+        .caption("Training loss on the constructed problem (full batch).")],
+    tables: &[TableSpec {
+        frame: "construction",
+        caption: "Where each method ends.",
+        rows: Rows::setting("construction"),
+        keys: &[Key::Optimizer],
+        columns: &[
+            ("test error", TEST_ERROR),
+            ("|w − w*| / |w*|", DISTANCE_TO_MIN_NORM),
+            ("cos(w, sign(Xᵀy))", COSINE_WITH_SIGN),
+        ],
+    }],
+};
 
 /// The section 3.3 data: `(X, y)` with `n` rows and `3 + 5n` columns.
 ///
@@ -55,7 +97,7 @@ pub fn construction(n: usize, p: f64, rng: &mut impl Rng) -> (Array2<f64>, Array
 /// `X^T (X X^T)^-1 y`, by Gaussian elimination on the small `n x n` system.
 pub fn minimum_norm(x: &Array2<f64>, y: &Array1<f64>) -> Result<Array1<f64>> {
     let gram = x.dot(&x.t());
-    let alpha = crate::data::regression::solve_spd(&gram, y)?;
+    let alpha = crate::linalg::solve_spd(&gram, y)?;
     Ok(x.t().dot(&alpha))
 }
 
@@ -126,7 +168,7 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
         let w = Array1::from(path.last().to_vec());
         let run = Run { optimizer: name, lr, seed: ctx.seed, setting: "construction" };
         for (t, v) in path.values.iter().enumerate().filter(|(t, _)| t % 100 == 0) {
-            long.push(&run, t as f64, "train loss", *v);
+            long.push(&run, t as f64, TRAIN_LOSS, *v);
         }
         if let Some(t) = path.diverged {
             notes_extra.push(format!("{name} (lr {lr:.3e}) diverged at step {t}"));
@@ -134,9 +176,9 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
         let err = test_error(&w, &test_labels);
         let rel_min = (&w - &w_min).mapv(|v| v * v).sum().sqrt() / w_min.dot(&w_min).sqrt();
         let cos_sign = cosine(&w, &sign);
-        long.push(&run, steps as f64, "test error", err);
-        long.push(&run, steps as f64, "distance to min-norm (relative)", rel_min);
-        long.push(&run, steps as f64, "cosine with sign(X^T y)", cos_sign);
+        long.push(&run, steps as f64, TEST_ERROR, err);
+        long.push(&run, steps as f64, DISTANCE_TO_MIN_NORM, rel_min);
+        long.push(&run, steps as f64, COSINE_WITH_SIGN, cos_sign);
         results.push((name, err, rel_min, cos_sign, path.values[steps.min(path.values.len() - 1)]));
     }
     let gd = results[0];
@@ -233,7 +275,7 @@ fn empirical(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String>)
             long.push(
                 &Run { optimizer: name, lr, seed: ctx.seed, setting: "mnist grid" },
                 epochs as f64,
-                "train loss",
+                TRAIN_LOSS,
                 loss,
             );
         }
@@ -252,9 +294,9 @@ fn empirical(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String>)
             if *n == name {
                 let [loss, tr, te] = *r;
                 let run = Run { optimizer: name, lr, seed: *s, setting: "mnist chosen" };
-                long.push(&run, epochs as f64, "train loss", loss);
-                long.push(&run, epochs as f64, "train error", tr);
-                long.push(&run, epochs as f64, "test error", te);
+                long.push(&run, epochs as f64, TRAIN_LOSS, loss);
+                long.push(&run, epochs as f64, TRAIN_ERROR, tr);
+                long.push(&run, epochs as f64, TEST_ERROR, te);
                 train_err.push(tr);
                 test_err.push(te);
             }
@@ -303,9 +345,9 @@ fn argmin(xs: &[f64]) -> usize {
 /// Runs (a) always and (b) when MNIST is available (else it is reported
 /// as not run, with the reason).
 pub fn run(ctx: &Context) -> Result<Outcome> {
-    let mut a = Long::new("wilson");
+    let mut a = EXPERIMENT.frame();
     let (mut claims, mut notes) = constructed(ctx, &mut a)?;
-    let mut b = Long::new("wilson");
+    let mut b = EXPERIMENT.frame();
     match empirical(ctx, &mut b) {
         Ok((c, n)) => {
             claims.extend(c);

@@ -1,11 +1,15 @@
-//! The report: runs the experiments, draws their charts, renders the HTML
+//! The report: runs the experiments, draws their sections (from each
+//! experiment's own specifications, with [`crate::plot`]), renders the HTML
 //! write-up from the Tera templates in `templates/`, and writes it with its
 //! data (`data/*.csv`, `summary.json`) atomically.
+//!
+//! `render.rs` runs it in steps (select, load MNIST, run or keep each
+//! section, render, write); `section.rs` holds a section as rendered and
+//! saved, and its status.
 
-pub mod charts;
-pub mod math;
+pub mod cli;
 mod render;
-mod sections;
+mod section;
 
-pub use render::{generate, ReportOptions, ReportSummary, SectionSummary};
-pub use sections::{visuals, ChartView, MathView, TableView, Visuals};
+pub use render::{generate, Metadata, ReportOptions, ReportSummary, Summary, SummaryClaim, SummarySection};
+pub use section::{Section, SectionStatus, SectionSummary, SummaryStatus};
