@@ -44,7 +44,25 @@ fn the_report_has_every_section_its_charts_and_a_ledger_matching_summary_json() 
     assert!(figures.len() >= 15, "{} charts", figures.len());
     for f in &figures {
         assert!(f.starts_with("<svg") && (f.contains("<polyline") || f.contains("<rect")), "a chart without data");
+        // Every legend entry (a two-point sample line) has its own colour and dash.
+        let figure = f.split("</svg>").next().unwrap();
+        let samples: Vec<String> = figure
+            .split("<polyline ")
+            .skip(1)
+            .filter_map(|p| {
+                p.starts_with("class=\"legend\"").then(|| {
+                    let stroke = p.split("stroke=\"").nth(1).unwrap().split('"').next().unwrap();
+                    let dash = p.split("stroke-dasharray=\"").nth(1).map_or("solid", |d| d.split('"').next().unwrap());
+                    format!("{stroke} {dash}")
+                })
+            })
+            .collect();
+        let mut distinct = samples.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), samples.len(), "two series share a style: {samples:?}");
     }
+    assert!(html.len() < 1_500_000, "the page is {} bytes", html.len());
     assert!(html.contains("<math"), "formulas are MathML");
     // Ledger rows = claims in summary.json, with the same verdicts.
     let summary: serde_json::Value = serde_json::from_str(&read(dir.path().join("summary.json"))).unwrap();

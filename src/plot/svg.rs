@@ -149,7 +149,11 @@ pub(crate) fn legend(entries: &[(String, Style)], x: f64, y: f64) -> String {
     let mut s = String::new();
     for (i, (label, style)) in entries.iter().enumerate() {
         let row = y + 9.0 + 18.0 * i as f64;
-        s.push_str(&polyline(&[(x, row), (x + 24.0, row)], style, 2.0, false));
+        s.push_str(&polyline(&[(x, row), (x + 24.0, row)], style, 2.0, false).replacen(
+            "<polyline ",
+            "<polyline class=\"legend\" ",
+            1,
+        ));
         let _ = writeln!(
             s,
             "<text x=\"{:.1}\" y=\"{:.1}\" font-family=\"{FONT}\" font-size=\"{LABEL_SIZE}\" \
