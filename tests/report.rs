@@ -49,12 +49,11 @@ fn the_report_has_every_section_its_charts_and_a_ledger_matching_summary_json() 
         let samples: Vec<String> = figure
             .split("<polyline ")
             .skip(1)
-            .filter_map(|p| {
-                p.starts_with("class=\"legend\"").then(|| {
-                    let stroke = p.split("stroke=\"").nth(1).unwrap().split('"').next().unwrap();
-                    let dash = p.split("stroke-dasharray=\"").nth(1).map_or("solid", |d| d.split('"').next().unwrap());
-                    format!("{stroke} {dash}")
-                })
+            .filter(|p| p.starts_with("class=\"legend\""))
+            .map(|p| {
+                let stroke = p.split("stroke=\"").nth(1).unwrap().split('"').next().unwrap();
+                let dash = p.split("stroke-dasharray=\"").nth(1).map_or("solid", |d| d.split('"').next().unwrap());
+                format!("{stroke} {dash}")
             })
             .collect();
         let mut distinct = samples.clone();

@@ -3,10 +3,9 @@
 //! them, as SVG.
 
 use super::line::{legend_width, unique_labels, Axes, Line};
-use super::style::{styles_for, Style, CONTOUR_SIZE, FONT, LABEL_SIZE, TITLE_SIZE};
-use super::svg::{escape, grid, legend, points_attribute, polyline, thin, Frame};
+use super::style::{styles_for, Style, CONTOUR_SIZE};
+use super::svg::{draw_frame, escape, grid, legend, points_attribute, polyline, thin, Frame};
 use super::ticks::linear_ticks;
-use plotters::prelude::*;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -32,31 +31,7 @@ pub fn contour_chart(axes: &Axes, field: &Field, lines: &[Line]) -> Option<Strin
     let styles: Vec<Style> = styles_for(&lines.iter().map(|l| l.key.as_str()).collect::<Vec<_>>());
     let labelled = unique_labels(lines, &styles);
     let mut svg = String::new();
-    let frame = {
-        let root = SVGBackend::with_string(&mut svg, CONTOUR_SIZE).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&axes.title, (FONT, TITLE_SIZE))
-            .margin(12)
-            .margin_right(12 + legend_width(&labelled))
-            .x_label_area_size(38)
-            .y_label_area_size(48)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .ok()?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_labels(0)
-            .y_labels(0)
-            .x_desc(axes.x.as_str())
-            .y_desc(axes.y.as_str())
-            .axis_desc_style((FONT, LABEL_SIZE + 1))
-            .draw()
-            .ok()?;
-        let frame = Frame::of(&chart, (x0, x1), (y0, y1));
-        root.present().ok()?;
-        frame
-    };
+    let frame = draw_frame(&mut svg, CONTOUR_SIZE, axes, (x0, x1), (y0, y1), legend_width(&labelled), 48)?;
     let mut overlay = grid(&frame, &linear_ticks(x0, x1, 5), &linear_ticks(y0, y1, 5), (false, false), false);
     overlay.push_str(&iso_lines(field, &frame));
     for (line, style) in lines.iter().zip(&styles) {

@@ -8,10 +8,9 @@
 //! data; points that are not finite (or not positive on a log axis) are
 //! dropped, so a diverged run is drawn up to where it stopped.
 
-use super::style::{styles_for, Style, FONT, LABEL_SIZE, LINE_SIZE, TITLE_SIZE};
-use super::svg::{grid, legend, polyline, Frame};
+use super::style::{styles_for, Style, LINE_SIZE};
+use super::svg::{draw_frame, grid, legend, polyline};
 use super::ticks::{linear_ticks, log_ticks};
-use plotters::prelude::*;
 
 /// A named series of points.
 #[derive(Debug, Clone)]
@@ -111,33 +110,7 @@ pub fn line_chart(axes: &Axes, lines: &[Line]) -> Option<String> {
     let labelled: Vec<(String, Style)> = unique_labels(lines, &styles);
     let legend_width = legend_width(&labelled);
     let mut svg = String::new();
-    let frame = {
-        let root = SVGBackend::with_string(&mut svg, LINE_SIZE).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&axes.title, (FONT, TITLE_SIZE))
-            .margin(12)
-            .margin_right(12 + legend_width)
-            .x_label_area_size(38)
-            .y_label_area_size(62)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .ok()?;
-        // Axes and their titles only: ticks and grid are drawn below, where
-        // their positions are ours (decades on log axes).
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_labels(0)
-            .y_labels(0)
-            .x_desc(axes.x.as_str())
-            .y_desc(axes.y.as_str())
-            .axis_desc_style((FONT, LABEL_SIZE + 1))
-            .draw()
-            .ok()?;
-        let frame = Frame::of(&chart, (x0, x1), (y0, y1));
-        root.present().ok()?;
-        frame
-    };
+    let frame = draw_frame(&mut svg, LINE_SIZE, axes, (x0, x1), (y0, y1), legend_width, 62)?;
     let (x_ticks, y_ticks) = (ticks(x0, x1, axes.log_x), ticks(y0, y1, axes.log_y));
     let mut overlay = grid(&frame, &x_ticks, &y_ticks, (axes.log_x, axes.log_y), true);
     // Faint curves first, so the full ones are drawn over them.

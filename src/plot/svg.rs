@@ -58,6 +58,45 @@ impl Frame {
     }
 }
 
+/// Draws a chart's frame into `svg` with plotters: white background,
+/// title, axes and their descriptions, room on the right for a legend
+/// `legend` pixels wide. Ticks, grid and series are the caller's overlay.
+pub(crate) fn draw_frame(
+    svg: &mut String,
+    size: (u32, u32),
+    axes: &super::Axes,
+    x: (f64, f64),
+    y: (f64, f64),
+    legend: u32,
+    y_label_area: u32,
+) -> Option<Frame> {
+    let root = SVGBackend::with_string(svg, size).into_drawing_area();
+    root.fill(&WHITE).ok()?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(&axes.title, (FONT, super::style::TITLE_SIZE))
+        .margin(12)
+        .margin_right(12 + legend)
+        .x_label_area_size(38)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
+        .ok()?;
+    // Axes and their titles only: ticks and grid are drawn over it, where
+    // their positions are ours (decades on log axes).
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(0)
+        .y_labels(0)
+        .x_desc(axes.x.as_str())
+        .y_desc(axes.y.as_str())
+        .axis_desc_style((FONT, LABEL_SIZE + 1))
+        .draw()
+        .ok()?;
+    let frame = Frame::of(&chart, x, y);
+    root.present().ok()?;
+    Some(frame)
+}
+
 /// `overlay` inserted before the closing tag of `svg`.
 pub(crate) fn append(mut svg: String, overlay: &str) -> String {
     match svg.rfind("</svg>") {
