@@ -13,6 +13,12 @@ For every notebook (all of notebooks/*.ipynb by default, in reading order):
 With --write the executed notebooks are saved in place (with their outputs),
 which is how the committed notebooks are regenerated after a change.
 
+With --warm nothing is checked: a one-cell session runs `:dep descent`, so
+that descent and its dependencies are compiled in the shared build directory
+(and registry crates in evcxr's cache) before a reader opens a notebook;
+a kernel started as README says (same EVCXR_CONFIG_DIR and EVCXR_TMPDIR)
+then finds them built. scripts/notebooks/setup calls it.
+
 The kernel's caches, so that a second run on the same machine is fast:
 EVCXR_CONFIG_DIR points at notebooks/evcxr (its init.evcxr turns on evcxr's
 compilation cache for registry crates, kept in ~/.cache/evcxr), and
@@ -100,11 +106,29 @@ def run(path, timeout, write):
     return problems, elapsed
 
 
+def warm(timeout):
+    """Runs `:dep descent` once in a fresh kernel; returns seconds taken."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(f':dep descent = {{ path = "{ROOT}" }}'),
+        nbformat.v4.new_code_cell("descent::optim::OPTIMIZER_NAMES.len()"),
+    ]
+    client = NotebookClient(nb, kernel_name="rust", timeout=timeout, resources={"metadata": {"path": str(NOTEBOOKS)}})
+    started = time.monotonic()
+    client.execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    errors += [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream" and o.name == "stderr"]
+    if errors:
+        sys.exit(f"warming the kernel's cache failed: {errors[0]}")
+    return time.monotonic() - started
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/*.ipynb)")
     parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell (default 1200: the first cell compiles descent)")
     parser.add_argument("--write", action="store_true", help="save the executed notebooks in place")
+    parser.add_argument("--warm", action="store_true", help="only fill evcxr's compilation cache (set-up)")
     args = parser.parse_args()
 
     paths = [p.resolve() for p in args.notebooks] or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
@@ -124,6 +148,10 @@ def main():
     triple = next(line.split(": ", 1)[1] for line in host.splitlines() if line.startswith("host: "))
     libstd = str(Path(sysroot) / "lib" / "rustlib" / triple / "lib")
     os.environ["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [libstd, os.environ.get("LD_LIBRARY_PATH")]))
+
+    if args.warm:
+        print(f"warmed evcxr's compilation cache in {warm(args.timeout):.0f} s", flush=True)
+        return
 
     failed = 0
     total = time.monotonic()
