@@ -200,6 +200,21 @@ fn a_checkpoint_resumes_the_exact_same_trajectory() {
     assert!(err.contains("float64") && err.contains("float32"), "{err}");
 }
 
+#[test]
+fn a_non_finite_gradient_has_its_own_error_apart_from_a_gradient_count_mismatch() {
+    // The training loop records the first as a diverged run and stops on the
+    // second as the programming error it is; both used to be `InvalidArgument
+    // { name: "grads" }`, so a count mismatch was reported as divergence.
+    for name in names() {
+        let mut opt = by_name::<f64>(name, None).unwrap();
+        let mut x = vector(&[1.0, 2.0]);
+        let err = opt.step(&mut [&mut x], &[vector(&[1.0, f64::NAN])]).unwrap_err();
+        assert!(matches!(err, Error::NonFiniteGradient { index: 0, .. }), "{name}: {err}");
+        let err = opt.step(&mut [&mut x], &[vector(&[1.0, 1.0]), vector(&[1.0])]).unwrap_err();
+        assert!(!matches!(err, Error::NonFiniteGradient { .. }), "{name}: {err}");
+    }
+}
+
 /// A checkpoint after 3 steps on two parameters (shapes [3] and [2]).
 fn two_parameter_checkpoint(name: &str) -> (Box<dyn Optimizer<f64>>, serde_json::Value) {
     let mut opt = by_name::<f64>(name, Some(0.05)).unwrap();
