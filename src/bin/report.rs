@@ -2,7 +2,6 @@
 //! and writes the HTML write-up with its data into `reports/`. The options
 //! are `descent::report::cli`'s; everything else is the library's.
 
-use descent::experiments::EXPERIMENTS;
 use descent::report::cli::{parse, CliError};
 use descent::report::{generate, SectionStatus};
 use std::io::IsTerminal;
@@ -41,10 +40,6 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            if e.to_string().contains("unknown experiment") {
-                let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.name).collect();
-                eprintln!("sections: {}", names.join(", "));
-            }
             ExitCode::from(1)
         }
     }

@@ -135,7 +135,7 @@ pub fn frame_rows(df: &DataFrame, optimizer: &str, setting: &str, metric: &str, 
 }
 
 /// A column of the wrong type, as descent's error.
-fn column_error(e: PolarsError) -> Error {
+pub(super) fn column_error(e: PolarsError) -> Error {
     Error::invalid("frame", "columns", e.to_string())
 }
 

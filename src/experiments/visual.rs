@@ -10,7 +10,7 @@
 //! optimizer, setting or learning rate. The report and the notebooks draw
 //! the same specs, so they show the same figures.
 
-use super::frame::column;
+use super::frame::{column, column_error};
 use super::Outcome;
 use crate::plot::math::mathml;
 use crate::plot::{contour_chart, line_chart, Axes, Field, Line};
@@ -264,8 +264,9 @@ pub struct Visuals {
     pub empty: Vec<String>,
 }
 
-/// The columns of a long frame, read once.
-struct Columns {
+/// The columns of a long frame, read once per frame however many charts
+/// and tables draw from it.
+pub struct Columns {
     optimizer: Vec<String>,
     lr: Vec<f64>,
     setting: Vec<String>,
@@ -275,13 +276,14 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(df: &DataFrame) -> Result<Columns> {
+    /// Reads the columns of `df`.
+    pub fn of(df: &DataFrame) -> Result<Columns> {
         let strings = |name: &str| -> Result<Vec<String>> {
-            let c = column(df, name)?.str().map_err(|e| Error::invalid("frame", "columns", e.to_string()))?;
+            let c = column(df, name)?.str().map_err(column_error)?;
             Ok(c.iter().map(|v| v.unwrap_or("").to_string()).collect())
         };
         let floats = |name: &str| -> Result<Vec<f64>> {
-            let c = column(df, name)?.f64().map_err(|e| Error::invalid("frame", "columns", e.to_string()))?;
+            let c = column(df, name)?.f64().map_err(column_error)?;
             Ok(c.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
         };
         Ok(Columns {
@@ -315,21 +317,32 @@ fn lr_label(lr: f64) -> String {
     format!("{lr}")
 }
 
-fn frame_of<'a>(outcome: &'a Outcome, name: &str, experiment: &str) -> Result<&'a DataFrame> {
-    outcome.frames.iter().find(|(n, _)| n == name).map(|(_, df)| df).ok_or_else(|| {
+/// The columns of the outcome's frame `name`, read once for all the specs
+/// that draw from it (`read` holds those already read).
+fn columns_of<'a>(
+    read: &'a mut Vec<(&'static str, Columns)>,
+    outcome: &Outcome,
+    name: &'static str,
+    experiment: &str,
+) -> Result<&'a Columns> {
+    if let Some(i) = read.iter().position(|(n, _)| *n == name) {
+        return Ok(&read[i].1);
+    }
+    let df = outcome.frames.iter().find(|(n, _)| n == name).map(|(_, df)| df).ok_or_else(|| {
         let have: Vec<&str> = outcome.frames.iter().map(|(n, _)| n.as_str()).collect();
         Error::invalid(
             "visuals",
             "frame",
             format!("{experiment}: a chart or table reads frame {name:?}, the run returned {have:?}"),
         )
-    })
+    })?;
+    read.push((name, Columns::of(df)?));
+    Ok(&read[read.len() - 1].1)
 }
 
-/// The charts of one spec (one per facet value); empty when none of its
-/// rows is in the frame.
-pub fn draw_chart(spec: &ChartSpec, df: &DataFrame) -> Result<Vec<ChartView>> {
-    let cols = Columns::of(df)?;
+/// The charts of one spec (one per facet value) from its frame's columns;
+/// empty when none of its rows is in the frame.
+pub fn draw_chart(spec: &ChartSpec, cols: &Columns) -> Vec<ChartView> {
     let rows: Vec<usize> = cols.rows(&spec.rows).collect();
     // Facet values: each with the rows that belong to it.
     let facets: Vec<(String, Vec<usize>)> = match spec.facet {
@@ -412,12 +425,12 @@ pub fn draw_chart(spec: &ChartSpec, df: &DataFrame) -> Result<Vec<ChartView>> {
             charts.push(ChartView { caption: fill(spec.caption), svg });
         }
     }
-    Ok(charts)
+    charts
 }
 
-/// The table of one spec; `None` when none of its rows is in the frame.
-pub fn draw_table(spec: &TableSpec, df: &DataFrame) -> Result<Option<TableView>> {
-    let cols = Columns::of(df)?;
+/// The table of one spec from its frame's columns; `None` when none of its
+/// rows is in the frame.
+pub fn draw_table(spec: &TableSpec, cols: &Columns) -> Option<TableView> {
     let rows: Vec<usize> = cols.rows(&spec.rows).collect();
     let key_of = |i: usize| -> Vec<String> {
         spec.keys
@@ -432,7 +445,7 @@ pub fn draw_table(spec: &TableSpec, df: &DataFrame) -> Result<Option<TableView>>
     let row_keys: Vec<Vec<String>> = rows.iter().map(|&i| key_of(i)).collect();
     let keys = distinct(row_keys.iter().cloned());
     if keys.is_empty() {
-        return Ok(None);
+        return None;
     }
     let mut table_rows = Vec::new();
     for key in keys {
@@ -454,7 +467,7 @@ pub fn draw_table(spec: &TableSpec, df: &DataFrame) -> Result<Option<TableView>>
         .map(String::from)
         .collect();
     header.extend(spec.columns.iter().map(|(h, _)| h.to_string()));
-    Ok(Some(TableView { caption: spec.caption.into(), header, rows: table_rows }))
+    Some(TableView { caption: spec.caption.into(), header, rows: table_rows })
 }
 
 /// Everything a section shows, from its specs and the run's outcome: the
@@ -465,15 +478,16 @@ pub fn visuals(experiment: &super::Experiment, outcome: &Outcome) -> Result<Visu
         let (label, mathml) = mathml(key)?;
         v.math.push(MathView { label, mathml });
     }
+    let mut read = Vec::new();
     for spec in experiment.charts {
-        let charts = draw_chart(spec, frame_of(outcome, spec.frame, experiment.name)?)?;
+        let charts = draw_chart(spec, columns_of(&mut read, outcome, spec.frame, experiment.name)?);
         if charts.is_empty() {
             v.empty.push(spec.title.replace("{facet}", "").trim().to_string());
         }
         v.charts.extend(charts);
     }
     for spec in experiment.tables {
-        match draw_table(spec, frame_of(outcome, spec.frame, experiment.name)?)? {
+        match draw_table(spec, columns_of(&mut read, outcome, spec.frame, experiment.name)?) {
             Some(t) => v.tables.push(t),
             None => v.empty.push(spec.caption.to_string()),
         }

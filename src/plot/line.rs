@@ -66,7 +66,7 @@ impl Axes {
     }
 }
 
-pub(crate) fn transform(v: f64, log: bool) -> Option<f64> {
+fn transform(v: f64, log: bool) -> Option<f64> {
     match (v.is_finite(), log) {
         (false, _) => None,
         (true, true) if v > 0.0 => Some(v.log10()),
