@@ -13,7 +13,7 @@
 //! what the report shows.
 
 use crate::experiments::{by_name, ChartView, TableView};
-use crate::experiments::{Claim, Outcome, Verdict};
+use crate::experiments::{Claim, Outcome};
 use crate::plot::{line_chart, Axes, Line};
 use crate::{Error, Result};
 use polars::prelude::DataFrame;
@@ -137,14 +137,6 @@ pub fn section_tables(name: &str, outcome: &Outcome) -> Result<Html> {
     Ok(join(&tables))
 }
 
-fn verdict_text(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Supported => "supported",
-        Verdict::NotSupported => "not supported",
-        Verdict::FullProfileOnly => "full profile only",
-    }
-}
-
 fn claims_table(claims: &[Claim]) -> TableView {
     TableView {
         caption: "Claims and what this run says".into(),
@@ -156,8 +148,11 @@ fn claims_table(claims: &[Claim]) -> TableView {
                     c.statement.clone(),
                     c.source.clone(),
                     c.criterion.clone(),
-                    verdict_text(c.verdict).into(),
-                    c.detail.clone(),
+                    c.label(),
+                    match c.protocol_text() {
+                        Some(p) => format!("{} Protocol: {p}.", c.detail),
+                        None => c.detail.clone(),
+                    },
                 ]
             })
             .collect(),

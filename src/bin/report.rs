@@ -18,11 +18,14 @@ fn main() -> ExitCode {
     };
     match generate(&opts) {
         Ok(summary) => {
-            println!("{:<20} {:>9} {:>6} {:>6} {:>10}  status", "section", "time (s)", "pass", "fail", "full only");
+            println!(
+                "{:<20} {:>9} {:>6} {:>6} {:>6} {:>10} {:>6}  status",
+                "section", "time (s)", "pass", "fail", "open", "full only", "demo"
+            );
             for s in &summary.sections {
                 println!(
-                    "{:<20} {:>9.1} {:>6} {:>6} {:>10}  {}",
-                    s.name, s.seconds, s.supported, s.not_supported, s.full_only, s.status
+                    "{:<20} {:>9.1} {:>6} {:>6} {:>6} {:>10} {:>6}  {}",
+                    s.name, s.seconds, s.supported, s.not_supported, s.inconclusive, s.full_only, s.demonstrations, s.status
                 );
             }
             // What did not run, and why, on the terminal too (not only in the page).

@@ -46,10 +46,12 @@
 mod frame;
 pub mod metric;
 mod minimize;
+pub mod protocol;
 pub mod visual;
 
 pub use frame::{column, csv_bytes, frame_rows, labels, series, write_csv, Long, Run};
 pub use minimize::{minimize, minimize_traced, Trajectory};
+pub use protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
 pub use visual::{
     ChartKind, ChartSpec, ChartView, Facet, Key, MathView, Rows, SeriesBy, TableSpec, TableView, Visuals,
 };
@@ -116,9 +118,33 @@ pub enum Verdict {
     NotSupported,
     /// This profile cannot decide it; run `--profile full`.
     FullProfileOnly,
+    /// The data cannot decide it: the interval straddles the threshold.
+    Inconclusive,
+}
+
+/// Whether a claim's outcome is evidence about the optimizers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The criterion could have come out either way.
+    #[default]
+    Evidence,
+    /// The criterion could not come out otherwise (an identity, a property
+    /// the construction guarantees): a demonstration, not counted.
+    Demonstration,
 }
 
 impl Verdict {
+    /// How the report and the notebooks say it.
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Supported => "supported",
+            Verdict::NotSupported => "not supported",
+            Verdict::FullProfileOnly => "full profile only",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+
     /// Supported if `ok`, else not supported.
     pub fn of(ok: bool) -> Verdict {
         if ok {
@@ -147,9 +173,38 @@ pub struct Claim {
     pub verdict: Verdict,
     /// The numbers behind the verdict, in a sentence.
     pub detail: String,
+    /// Evidence or demonstration.
+    #[serde(default)]
+    pub kind: Kind,
+    /// Seeds, tuning, rule and interval, for claims decided under
+    /// [`protocol`].
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
 }
 
 impl Claim {
+    /// The verdict as shown: "demonstration: supported" for a
+    /// demonstration.
+    pub fn label(&self) -> String {
+        match self.kind {
+            Kind::Evidence => self.verdict.text().into(),
+            Kind::Demonstration => format!("demonstration ({})", self.verdict.text()),
+        }
+    }
+
+    /// The protocol in a sentence, for claims that have one.
+    pub fn protocol_text(&self) -> Option<String> {
+        let p = self.protocol.as_ref()?;
+        let lrs: Vec<String> = p.selected.iter().map(|(m, lr)| format!("{m} {lr:.3e}")).collect();
+        let interval = p.interval.map_or("unbounded".into(), |[lo, hi]| format!("[{lo:.4e}, {hi:.4e}]"));
+        Some(format!(
+            "{}; lr used: {}; estimate {} with 95% interval {interval}",
+            p.describe(),
+            lrs.join(", "),
+            p.estimate.map_or("none".into(), |e| format!("{e:.4e}"))
+        ))
+    }
+
     /// A claim decided by this run.
     pub fn decided(
         id: &str,
@@ -168,6 +223,8 @@ impl Claim {
             value: value.is_finite().then_some(value),
             verdict: Verdict::of(ok),
             detail,
+            kind: Kind::Evidence,
+            protocol: None,
         }
     }
 
@@ -181,6 +238,8 @@ impl Claim {
             value: None,
             verdict: Verdict::FullProfileOnly,
             detail: why.into(),
+            kind: Kind::Evidence,
+            protocol: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::section::{Section, SectionStatus, SectionSummary, SummaryStatus};
 use crate::data::Mnist;
-use crate::experiments::{csv_bytes, Claim, Context, Experiment, Profile, Verdict, EXPERIMENTS};
+use crate::experiments::{csv_bytes, Claim, Context, Experiment, Kind, Profile, Verdict, EXPERIMENTS};
 use crate::files::write_atomically;
 use crate::{Error, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -70,6 +70,22 @@ struct LedgerRow<'a> {
     section: &'a str,
     section_title: &'a str,
     claim: &'a Claim,
+    /// The verdict as shown ("inconclusive", "demonstration (supported)").
+    label: String,
+    /// The protocol in a sentence, when the claim has one.
+    protocol: Option<String>,
+}
+
+impl<'a> LedgerRow<'a> {
+    fn new(section: &'a Section, claim: &'a Claim) -> Self {
+        LedgerRow {
+            section: &section.name,
+            section_title: &section.title,
+            claim,
+            label: claim.label(),
+            protocol: claim.protocol_text(),
+        }
+    }
 }
 
 /// `summary.json`: every claim with its section, and every section's status.
@@ -202,7 +218,8 @@ fn run_sections(
         spinner.enable_steady_tick(std::time::Duration::from_millis(200));
         let started = Instant::now();
         let section = if run_it { run_section(e, opts, mnist, files)? } else { kept(e, opts) };
-        let count = |v: Verdict| section.claims.iter().filter(|c| c.verdict == v).count();
+        let count =
+            |v: Verdict| section.claims.iter().filter(|c| c.verdict == v && c.kind == Kind::Evidence).count();
         summaries.push(SectionSummary {
             name: e.name.into(),
             status: SummaryStatus { status: section.status, kept: !run_it },
@@ -211,6 +228,8 @@ fn run_sections(
             supported: count(Verdict::Supported),
             not_supported: count(Verdict::NotSupported),
             full_only: count(Verdict::FullProfileOnly),
+            inconclusive: count(Verdict::Inconclusive),
+            demonstrations: section.claims.iter().filter(|c| c.kind == Kind::Demonstration).count(),
         });
         sections.push(section);
         spinner.finish_and_clear();
@@ -307,21 +326,25 @@ fn render(tera: &tera::Tera, metadata: &Metadata, sections: &[Section]) -> Resul
     for s in sections {
         let mut ctx = tera::Context::new();
         ctx.insert("s", s);
+        ctx.insert("claims", &s.claims.iter().map(|c| LedgerRow::new(s, c)).collect::<Vec<_>>());
         rendered.push(tera.render("section.html", &ctx).map_err(template_error)?);
     }
     let ledger: Vec<LedgerRow> = sections
         .iter()
-        .flat_map(|s| s.claims.iter().map(move |c| LedgerRow { section: &s.name, section_title: &s.title, claim: c }))
+        .flat_map(|s| s.claims.iter().map(move |c| LedgerRow::new(s, c)))
         .collect();
     let mut ctx = tera::Context::new();
     ctx.insert("meta", metadata);
     ctx.insert("ledger", &ledger);
     ctx.insert("sections", sections);
     ctx.insert("rendered", &rendered);
-    let count = |v: Verdict| ledger.iter().filter(|r| r.claim.verdict == v).count();
+    let count =
+        |v: Verdict| ledger.iter().filter(|r| r.claim.verdict == v && r.claim.kind == Kind::Evidence).count();
     ctx.insert("supported", &count(Verdict::Supported));
     ctx.insert("not_supported", &count(Verdict::NotSupported));
+    ctx.insert("inconclusive", &count(Verdict::Inconclusive));
     ctx.insert("full_only", &count(Verdict::FullProfileOnly));
+    ctx.insert("demonstrations", &ledger.iter().filter(|r| r.claim.kind == Kind::Demonstration).count());
     let html = tera.render("base.html", &ctx).map_err(template_error)?;
     let summary = Summary {
         metadata: metadata.clone(),

@@ -137,4 +137,10 @@ pub struct SectionSummary {
     pub not_supported: usize,
     /// Claims left to the full profile.
     pub full_only: usize,
+    /// Claims the data could not decide.
+    #[serde(default)]
+    pub inconclusive: usize,
+    /// Demonstrations (not counted above).
+    #[serde(default)]
+    pub demonstrations: usize,
 }

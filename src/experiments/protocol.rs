@@ -1,0 +1,381 @@
+//! The experimental protocol every comparative claim goes through, fixed in
+//! the code before any run.
+//!
+//! - **Tuning on held-out data.** [`tune_lr`] picks a method's learning rate
+//!   from a ×2 grid around its default (five points, `default · 2^k`,
+//!   `k = -2..=2`), extended one point at a time (up to [`MAX_EXTENSIONS`])
+//!   while the best point is at an edge. The score is computed on data the
+//!   claim is not decided on: a validation split (MNIST: the last 10,000
+//!   training images) or, for claims about optimization speed, a separate
+//!   draw of the problem with its own seed ([`Seeds::tuning`]).
+//! - **Seeds.** [`Seeds`]: 3 in the quick profile, 5 in the full one, all
+//!   different from the tuning seed.
+//! - **The decision rule** ([`RULE`]): a claim compares a quantity per seed
+//!   (for two methods, paired by seed: same data, same initialisation). Its
+//!   mean and Student-t 95% interval decide: the interval entirely on the
+//!   claimed side of the threshold is *supported*, entirely on the other side
+//!   (or touching it with no spread at all) is *not supported*, and an
+//!   interval that straddles the threshold is **inconclusive**.
+//!   [`Estimate::within`] decides "similar" claims the same way against a
+//!   stated margin.
+//! - **Demonstrations.** A claim whose criterion cannot come out otherwise (an
+//!   algebraic identity, a property the construction guarantees) is built
+//!   with [`Claim::demonstration`], shown as such, and not counted as
+//!   evidence.
+
+use super::{Claim, Kind, Profile, Verdict};
+use crate::train::run_parallel;
+use crate::Result;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The decision rule, as printed with every claim that uses it.
+pub const RULE: &str = "mean over seeds with a Student-t 95% interval: supported if the interval lies on the \
+                        claimed side, not supported if on the other side, inconclusive if it straddles";
+
+/// Grid points each side of the default: `default · 2^k`, `k = -SPAN..=SPAN`.
+pub const SPAN: i32 = 2;
+/// How many ×2 points may be added past an edge that keeps winning.
+pub const MAX_EXTENSIONS: usize = 4;
+
+/// The seeds of a claim's runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seeds {
+    /// Evaluation seeds, one run per seed and method.
+    pub eval: Vec<u64>,
+    /// The seed of tuning runs (never one of `eval`).
+    pub tuning: u64,
+}
+
+impl Seeds {
+    /// 3 (quick) or 5 (full) evaluation seeds from `base`, and a tuning seed.
+    pub fn of(profile: Profile, base: u64) -> Seeds {
+        let n = profile.pick(3, 5);
+        Seeds { eval: (0..n).map(|i| base.wrapping_add(i)).collect(), tuning: base.wrapping_add(10_000) }
+    }
+}
+
+/// How a claim was decided; `summary.json` carries it per claim.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Protocol {
+    /// Evaluation seeds.
+    pub seeds: Vec<u64>,
+    /// Learning rates tried, per method (empty when the rates are the
+    /// source's own, as in seed 003's grid).
+    pub lr_grid: BTreeMap<String, Vec<f64>>,
+    /// The learning rate used, per method.
+    pub selected: BTreeMap<String, f64>,
+    /// What the tuning score was computed on.
+    pub selected_on: String,
+    /// The decision rule.
+    pub rule: String,
+    /// Mean of the decided quantity over the seeds.
+    pub estimate: Option<f64>,
+    /// Its 95% interval.
+    pub interval: Option<[f64; 2]>,
+}
+
+impl Protocol {
+    /// A protocol with `seeds`, selection and rule; estimate and interval
+    /// are filled by [`Protocol::decided`].
+    pub fn new(seeds: &Seeds, selected_on: &str) -> Protocol {
+        Protocol {
+            seeds: seeds.eval.clone(),
+            selected_on: selected_on.into(),
+            rule: RULE.into(),
+            ..Protocol::default()
+        }
+    }
+
+    /// Records a method's tuning.
+    pub fn tuned(mut self, method: &str, t: &Tuned) -> Protocol {
+        self.lr_grid.insert(method.into(), t.grid.iter().map(|g| g.0).collect());
+        self.selected.insert(method.into(), t.best);
+        self
+    }
+
+    /// Records a method's fixed learning rate.
+    pub fn fixed(mut self, method: &str, lr: f64) -> Protocol {
+        self.selected.insert(method.into(), lr);
+        self
+    }
+
+    /// With the estimate that decided the claim.
+    pub fn decided(mut self, e: &Estimate) -> Protocol {
+        self.estimate = e.mean.is_finite().then_some(e.mean);
+        self.interval = (e.lo.is_finite() && e.hi.is_finite()).then_some([e.lo, e.hi]);
+        self
+    }
+
+    /// One line for the report: seeds, selection, grid size.
+    pub fn describe(&self) -> String {
+        let grid = if self.lr_grid.is_empty() {
+            "learning rates fixed by the source".to_string()
+        } else {
+            let n: usize = self.lr_grid.values().map(Vec::len).sum();
+            format!("lr tuned on {} ({n} grid points, ×2 steps)", self.selected_on)
+        };
+        format!("{} seeds; {grid}; {}", self.seeds.len(), RULE)
+    }
+}
+
+/// A learning rate chosen on held-out data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tuned {
+    /// Every point tried and its score (lower is better; a diverged run
+    /// scores +inf), in increasing lr.
+    pub grid: Vec<(f64, f64)>,
+    /// The lr with the lowest score (the smaller lr on a tie).
+    pub best: f64,
+}
+
+/// Tunes a learning rate: the ×2 grid around `default` scored by `score`
+/// (lower is better; computed by the caller on held-out data), in parallel,
+/// extended while the best point is at an edge.
+pub fn tune_lr(default: f64, score: impl Fn(f64) -> Result<f64> + Sync) -> Result<Tuned> {
+    let lrs: Vec<f64> = (-SPAN..=SPAN).map(|k| default * 2f64.powi(k)).collect();
+    let clean = |s: f64| if s.is_nan() { f64::INFINITY } else { s };
+    let scores: Vec<f64> = run_parallel(&lrs, |&lr| score(lr)).into_iter().map(|r| r.map(clean)).collect::<Result<_>>()?;
+    let mut grid: Vec<(f64, f64)> = lrs.into_iter().zip(scores).collect();
+    for _ in 0..MAX_EXTENSIONS {
+        let best = best_index(&grid);
+        let lr = if best == 0 && grid.len() > 1 && grid[0].1 < grid[1].1 {
+            grid[0].0 / 2.0
+        } else if best + 1 == grid.len() && grid[best].1.is_finite() {
+            grid[best].0 * 2.0
+        } else {
+            break;
+        };
+        let s = clean(score(lr)?);
+        if lr < grid[0].0 {
+            grid.insert(0, (lr, s));
+        } else {
+            grid.push((lr, s));
+        }
+    }
+    let best = grid[best_index(&grid)].0;
+    Ok(Tuned { grid, best })
+}
+
+fn best_index(grid: &[(f64, f64)]) -> usize {
+    let mut best = 0;
+    for (i, g) in grid.iter().enumerate() {
+        if g.1 < grid[best].1 {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Two-sided 95% quantile of Student's t with `df` degrees of freedom.
+pub fn t95(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        d if d <= 30 => T[d - 1],
+        _ => 1.96,
+    }
+}
+
+/// Mean of a per-seed quantity and its 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Mean.
+    pub mean: f64,
+    /// Lower end of the 95% interval.
+    pub lo: f64,
+    /// Upper end.
+    pub hi: f64,
+    /// Number of seeds.
+    pub n: usize,
+}
+
+impl Estimate {
+    /// Mean and Student-t 95% interval of `xs` (one value per seed). A
+    /// non-finite value makes the interval unbounded on its side (a run
+    /// that never reached a target is worse than any that did, by an
+    /// unknown amount), so such claims come out inconclusive rather than
+    /// decided by a made-up number.
+    pub fn of(xs: &[f64]) -> Estimate {
+        let n = xs.len();
+        if n == 0 || xs.iter().any(|x| x.is_nan()) {
+            return Estimate { mean: f64::NAN, lo: f64::NEG_INFINITY, hi: f64::INFINITY, n };
+        }
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        if !mean.is_finite() {
+            let lo = if xs.iter().any(|x| *x == f64::NEG_INFINITY) { f64::NEG_INFINITY } else { min(xs) };
+            let hi = if xs.iter().any(|x| *x == f64::INFINITY) { f64::INFINITY } else { max(xs) };
+            return Estimate { mean, lo, hi, n };
+        }
+        let var = if n > 1 { xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
+        let half = if n > 1 { t95(n - 1) * (var / n as f64).sqrt() } else { f64::INFINITY };
+        Estimate { mean, lo: mean - half, hi: mean + half, n }
+    }
+
+    /// The paired difference `a_i − b_i` (same seed, same data).
+    pub fn paired(a: &[f64], b: &[f64]) -> Estimate {
+        assert_eq!(a.len(), b.len(), "paired estimates need one value per seed on both sides");
+        let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+        Estimate::of(&d)
+    }
+
+    /// Claim "the quantity is below `t`".
+    pub fn below(&self, t: f64) -> Verdict {
+        if self.hi < t {
+            Verdict::Supported
+        } else if self.lo > t || (self.lo == t && self.hi == t) {
+            Verdict::NotSupported
+        } else {
+            Verdict::Inconclusive
+        }
+    }
+
+    /// Claim "the quantity is above `t`".
+    pub fn above(&self, t: f64) -> Verdict {
+        Estimate { mean: -self.mean, lo: -self.hi, hi: -self.lo, n: self.n }.below(-t)
+    }
+
+    /// Claim "the quantity is within `±margin`" (equivalence): supported if
+    /// the interval lies inside, not supported if entirely outside.
+    pub fn within(&self, margin: f64) -> Verdict {
+        if self.lo > -margin && self.hi < margin {
+            Verdict::Supported
+        } else if self.lo > margin || self.hi < -margin {
+            Verdict::NotSupported
+        } else {
+            Verdict::Inconclusive
+        }
+    }
+
+    /// `mean [lo, hi]`, with `digits` significant digits.
+    pub fn show(&self, digits: usize) -> String {
+        let f = |v: f64| {
+            if v.is_finite() {
+                format!("{v:.*e}", digits.saturating_sub(1))
+            } else {
+                format!("{v}")
+            }
+        };
+        format!("{} [{}, {}]", f(self.mean), f(self.lo), f(self.hi))
+    }
+}
+
+fn min(xs: &[f64]) -> f64 {
+    xs.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn max(xs: &[f64]) -> f64 {
+    xs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+impl Verdict {
+    /// All parts supported: supported; any part not supported: not
+    /// supported; otherwise inconclusive.
+    pub fn all(parts: &[Verdict]) -> Verdict {
+        if parts.contains(&Verdict::NotSupported) {
+            Verdict::NotSupported
+        } else if parts.iter().all(|v| *v == Verdict::Supported) {
+            Verdict::Supported
+        } else if parts.contains(&Verdict::FullProfileOnly) {
+            Verdict::FullProfileOnly
+        } else {
+            Verdict::Inconclusive
+        }
+    }
+}
+
+impl Claim {
+    /// A comparative claim decided under the protocol: its value is the
+    /// estimate's mean, and `protocol` carries seeds, grids, rule and
+    /// interval.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tested(
+        id: &str,
+        source: &str,
+        statement: &str,
+        criterion: &str,
+        estimate: &Estimate,
+        verdict: Verdict,
+        detail: String,
+        protocol: Protocol,
+    ) -> Claim {
+        Claim {
+            id: id.into(),
+            source: source.into(),
+            statement: statement.into(),
+            criterion: criterion.into(),
+            value: estimate.mean.is_finite().then_some(estimate.mean),
+            verdict,
+            detail,
+            kind: Kind::Evidence,
+            protocol: Some(protocol.decided(estimate)),
+        }
+    }
+
+    /// A claim whose criterion could not come out otherwise (an identity,
+    /// a property of the construction): shown, labelled, not evidence.
+    pub fn demonstration(
+        id: &str,
+        source: &str,
+        statement: &str,
+        criterion: &str,
+        value: f64,
+        ok: bool,
+        detail: String,
+    ) -> Claim {
+        Claim { kind: Kind::Demonstration, ..Claim::decided(id, source, statement, criterion, value, ok, detail) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_interval_matches_a_hand_computation() {
+        // mean 2, sample sd 1, n 3: half-width 4.303 / sqrt(3).
+        let e = Estimate::of(&[1.0, 2.0, 3.0]);
+        assert_eq!(e.mean, 2.0);
+        assert!((e.hi - 2.0 - 4.303 / 3f64.sqrt()).abs() < 1e-12);
+        assert_eq!(e.below(10.0), Verdict::Supported);
+        assert_eq!(e.below(2.5), Verdict::Inconclusive);
+        assert_eq!(e.below(-3.0), Verdict::NotSupported);
+        assert_eq!(e.above(-3.0), Verdict::Supported);
+        assert_eq!(e.within(10.0), Verdict::Supported);
+        assert_eq!(e.within(1.0), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn a_deterministic_tie_is_not_a_win_and_a_never_reached_target_is_open_ended() {
+        let tie = Estimate::paired(&[3.0, 3.0, 3.0], &[3.0, 3.0, 3.0]);
+        assert_eq!(tie.below(0.0), Verdict::NotSupported);
+        let open = Estimate::of(&[1.0, f64::INFINITY, 2.0]);
+        assert_eq!((open.lo, open.hi), (1.0, f64::INFINITY));
+        assert_eq!(open.below(5.0), Verdict::Inconclusive);
+        assert_eq!(open.above(0.5), Verdict::Supported);
+        assert_eq!(Estimate::of(&[1.0, f64::NAN]).below(5.0), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn tuning_extends_past_a_winning_edge_and_stops_inside() {
+        // Best at lr = 0.8: the grid around 0.1 reaches 0.4 then extends to 0.8 and 1.6.
+        let t = tune_lr(0.1, |lr| Ok((lr.log2() - 0.8f64.log2()).powi(2))).unwrap();
+        assert!((t.best - 0.8).abs() < 1e-12, "{t:?}");
+        assert_eq!(t.grid.len(), 7);
+        // Diverging large rates stop the extension upward.
+        let t = tune_lr(1.0, |lr| Ok(if lr > 1.0 { f64::NAN } else { -lr })).unwrap();
+        assert_eq!(t.best, 1.0);
+        assert_eq!(t.grid.len(), 5);
+    }
+
+    #[test]
+    fn combined_verdicts() {
+        use Verdict::*;
+        assert_eq!(Verdict::all(&[Supported, Supported]), Supported);
+        assert_eq!(Verdict::all(&[Supported, Inconclusive]), Inconclusive);
+        assert_eq!(Verdict::all(&[Inconclusive, NotSupported]), NotSupported);
+    }
+}
