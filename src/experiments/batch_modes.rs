@@ -2,16 +2,25 @@
 //! "Convergence steps"; seed 004) on linear regression with generated data:
 //! the loss against updates and against examples processed.
 //!
-//! Step sizes (set before the runs): BGD 0.1, MBGD (32) 0.05, SGD 0.01 —
-//! each a stable step for its gradient noise on standardised features.
+//! Under the protocol ([`super::protocol`]): each mode's step size is tuned
+//! on a separate draw of the problem (its own seed) for the fewest updates
+//! to reach the target, from a ×2 grid around 0.05; the full-data loss is
+//! measured after **every** update (updates are the unit of the claim); the
+//! comparison is paired over 3 (quick) or 5 (full) fresh draws. The noise
+//! claim compares the modes at one equal step size (0.01), so that the
+//! noise comes from the gradient estimate and not from the step.
 
-use super::linear_regression::{fit, generated};
+use super::linear_regression::generated;
 use super::metric::BATCH_LOSS;
-use super::{ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Run, SeriesBy};
-use crate::data::regression::least_squares;
+use super::protocol::{tune_lr, Estimate, Protocol, Seeds};
+use super::{ChartSpec, Claim, Context, Experiment, Long, MnistUse, Outcome, Run, SeriesBy, Verdict};
+use crate::data::regression::{least_squares, Regression};
 use crate::data::Batching;
-use crate::optim::OptimizerSpec;
+use crate::optim::by_name;
+use crate::rng::seeded;
+use crate::train::run_parallel;
 use crate::Result;
+use ndarray::{Array1, ArrayD, Axis, IxDyn};
 
 /// Full-data loss, by updates taken.
 pub const FULL_LOSS_VS_UPDATES: &str = "full loss vs updates";
@@ -35,7 +44,7 @@ pub const EXPERIMENT: Experiment = Experiment {
             .titled("Loss vs updates", "updates", "MSE")
             .log_x()
             .log_y()
-            .caption("Full-data loss against updates: BGD needs the fewest."),
+            .caption("Full-data loss after every update, each mode at its tuned step size (first seed)."),
         ChartSpec::lines("loss", &[FULL_LOSS_VS_EXAMPLES])
             .by(SeriesBy::Setting)
             .titled("Loss vs examples", "examples processed", "MSE")
@@ -47,83 +56,197 @@ pub const EXPERIMENT: Experiment = Experiment {
             .titled("Batch loss", "updates", "batch MSE")
             .log_x()
             .log_y()
-            .caption("Each update's own batch loss: the noise of the gradient estimate."),
+            .caption("Each update's own batch loss at the common step size 0.01: the noise of the gradient estimate."),
     ],
     tables: &[],
 };
 
-/// Runs the three modes.
-pub fn run(ctx: &Context) -> Result<Outcome> {
-    let n = ctx.profile.pick(500, 2_000);
-    let data = generated(n, ctx.seed)?;
-    let (_, _, optimum) = least_squares(&data.x, &data.y)?;
-    let target = 1.05 * optimum;
-    let modes = [
-        ("bgd", Batching::Full, 0.1, 300),
-        ("mbgd", Batching::MiniBatch(32), 0.05, 60),
-        ("sgd", Batching::Single, 0.01, 20),
-    ];
-    let mut long = EXPERIMENT.frame();
-    let mut reached = Vec::new();
-    let mut noise = Vec::new();
-    for (label, batching, lr, epochs) in modes {
-        let h = fit(&data, &OptimizerSpec::by_name("sgd", Some(lr))?, batching, epochs, ctx.seed)?;
-        let per_epoch = batching.size(n);
-        let run = Run { optimizer: "sgd", lr, seed: ctx.seed, setting: label };
-        let mut first = None;
-        for r in &h.rows {
-            if r.split == "all" {
-                long.push(&run, r.step as f64, FULL_LOSS_VS_UPDATES, r.value);
-                long.push(&run, r.epoch * n as f64, FULL_LOSS_VS_EXAMPLES, r.value);
-                if first.is_none() && r.value <= target {
-                    first = Some((r.step, r.epoch * n as f64));
-                }
-            } else {
-                long.push(&run, r.step as f64, BATCH_LOSS, r.value);
+/// The modes compared.
+pub const MODES: [(&str, Batching); 3] =
+    [("bgd", Batching::Full), ("mbgd", Batching::MiniBatch(32)), ("sgd", Batching::Single)];
+/// Centre of each mode's ×2 tuning grid.
+pub const DEFAULT_LR: f64 = 0.05;
+/// The common step size of the noise comparison.
+pub const EQUAL_LR: f64 = 0.01;
+
+/// One run of plain gradient descent on `data`'s mean squared error
+/// `mean((X w + b − y)²)`, from zero, with the library's `sgd`: the
+/// full-data loss after every update (entry 0 is the start) and each
+/// update's batch loss.
+pub struct Path {
+    /// Full-data loss before the first update and after each one.
+    pub full: Vec<f64>,
+    /// The loss of each update's own batch, before the update.
+    pub batch: Vec<f64>,
+}
+
+impl Path {
+    /// The first update after which the full loss is at most `target`.
+    pub fn updates_to(&self, target: f64) -> Option<usize> {
+        self.full.iter().position(|&v| v <= target)
+    }
+}
+
+/// Runs `updates` updates of `batching` at `lr` (shuffled each epoch with
+/// `seed`); stops early once the loss is not finite.
+pub fn descend(data: &Regression, batching: Batching, lr: f64, updates: usize, seed: u64) -> Result<Path> {
+    let (n, d) = data.x.dim();
+    let mut w = vec![ArrayD::<f64>::zeros(IxDyn(&[d])), ArrayD::<f64>::zeros(IxDyn(&[1]))];
+    let mut opt = by_name::<f64>("sgd", Some(lr))?;
+    let full_loss = |w: &[ArrayD<f64>]| {
+        let wv = w[0].view().into_dimensionality::<ndarray::Ix1>().expect("1-D");
+        let r = data.x.dot(&wv) + w[1][0] - &data.y;
+        r.dot(&r) / n as f64
+    };
+    let mut rng = seeded(seed);
+    let mut path = Path { full: vec![full_loss(&w)], batch: Vec::with_capacity(updates) };
+    'outer: loop {
+        for idx in batching.epoch(n, Some(&mut rng))?.iter() {
+            if path.batch.len() == updates {
+                break 'outer;
+            }
+            let xb = data.x.select(Axis(0), idx);
+            let yb: Array1<f64> = idx.iter().map(|&i| data.y[i]).collect();
+            let wv = w[0].view().into_dimensionality::<ndarray::Ix1>().expect("1-D");
+            let r = xb.dot(&wv) + w[1][0] - &yb;
+            let m = idx.len() as f64;
+            path.batch.push(r.dot(&r) / m);
+            let gw = xb.t().dot(&r) * (2.0 / m);
+            let gb = r.sum() * (2.0 / m);
+            let grads = [gw.into_dyn(), ArrayD::from_elem(IxDyn(&[1]), gb)];
+            let mut params: Vec<&mut ArrayD<f64>> = w.iter_mut().collect();
+            opt.step(&mut params, &grads)?;
+            let loss = full_loss(&w);
+            path.full.push(loss);
+            if !loss.is_finite() {
+                break 'outer;
             }
         }
-        // Noise: std of successive batch-loss changes over the last epoch, relative to the mean loss.
-        let updates_per_epoch = n.div_ceil(per_epoch);
-        let batch: Vec<f64> = h.rows.iter().filter(|r| r.split == "batch").map(|r| r.value).collect();
-        let tail = &batch[batch.len().saturating_sub(updates_per_epoch.max(2))..];
-        let diffs: Vec<f64> = tail.windows(2).map(|w| w[1] - w[0]).collect();
-        let (mean_loss, _) = super::mean_std(tail);
-        let (_, sd) = super::mean_std(&diffs);
-        noise.push((label, sd / mean_loss));
-        reached.push((label, first));
     }
-    let updates = |i: usize| reached[i].1.map_or(f64::INFINITY, |r| r.0 as f64);
-    let fewest = updates(0) < updates(1) && updates(0) < updates(2);
-    let noisiest = noise[2].1 > noise[1].1 && noise[2].1 > noise[0].1;
-    let describe = |i: usize| match reached[i].1 {
-        Some((u, e)) => format!("{}: {u} updates ({e:.0} examples)", reached[i].0),
-        None => format!("{}: not reached", reached[i].0),
+    Ok(path)
+}
+
+/// Relative noise of a path's batch losses: the standard deviation of
+/// successive changes over the last `k` updates over their mean.
+pub fn noise(batch: &[f64], k: usize) -> f64 {
+    let tail = &batch[batch.len().saturating_sub(k)..];
+    let diffs: Vec<f64> = tail.windows(2).map(|w| w[1] - w[0]).collect();
+    let (mean_loss, _) = super::mean_std(tail);
+    let (_, sd) = super::mean_std(&diffs);
+    sd / mean_loss
+}
+
+/// Runs the three modes under the protocol.
+pub fn run(ctx: &Context) -> Result<Outcome> {
+    let n = ctx.profile.pick(500, 2_000);
+    let budget = ctx.profile.pick(2_000, 6_000);
+    let seeds = Seeds::of(ctx.profile, ctx.seed);
+    let problem = |seed: u64| -> Result<(Regression, f64)> {
+        let data = generated(n, seed)?;
+        let (_, _, optimum) = least_squares(&data.x, &data.y)?;
+        Ok((data, 1.05 * optimum))
     };
+    let updates_to = |p: &Path, target: f64| p.updates_to(target).map_or(f64::INFINITY, |u| u as f64);
+    // Step sizes: fewest updates to the target on the tuning draw.
+    let (tuning_data, tuning_target) = problem(seeds.tuning)?;
+    let mut tuned = Vec::new();
+    for (_, batching) in MODES {
+        tuned.push(tune_lr(DEFAULT_LR, |lr| {
+            Ok(updates_to(&descend(&tuning_data, batching, lr, budget, seeds.tuning)?, tuning_target))
+        })?);
+    }
+    let jobs: Vec<(usize, u64)> = seeds.eval.iter().flat_map(|&s| (0..MODES.len()).map(move |m| (m, s))).collect();
+    let results = run_parallel(&jobs, |&(m, s)| -> Result<(f64, f64, Option<Path>)> {
+        let (data, target) = problem(s)?;
+        let at_tuned = descend(&data, MODES[m].1, tuned[m].best, budget, s)?;
+        let at_equal = descend(&data, MODES[m].1, EQUAL_LR, budget, s)?;
+        let k = 200.min(budget / 2);
+        let u = updates_to(&at_tuned, target);
+        let z = noise(&at_equal.batch, k);
+        let keep = (s == seeds.eval[0]).then(|| Path { full: at_tuned.full, batch: at_equal.batch });
+        Ok((u, z, keep))
+    });
+    let mut updates = vec![Vec::new(); MODES.len()];
+    let mut noises = vec![Vec::new(); MODES.len()];
+    let mut long = EXPERIMENT.frame();
+    for (&(m, s), r) in jobs.iter().zip(results) {
+        let (u, z, path) = r?;
+        updates[m].push(u);
+        noises[m].push(z);
+        if let Some(p) = path {
+            push_path(&mut long, &p, MODES[m].0, tuned[m].best, s, MODES[m].1.size(n) as f64);
+        }
+    }
+    let mut protocol = Protocol::new(&seeds, &format!("a separate draw of the problem (seed {})", seeds.tuning));
+    for ((label, _), t) in MODES.iter().zip(&tuned) {
+        protocol = protocol.tuned(label, t);
+    }
+    let fewer = |other: usize| Estimate::paired(&updates[0], &updates[other]);
+    let (vs_mbgd, vs_sgd) = (fewer(1), fewer(2));
+    let show = |xs: &[f64]| Estimate::of(xs).show(3);
+    let louder = |other: usize| Estimate::paired(&noises[2], &noises[other]);
+    let (over_mbgd, over_bgd) = (louder(1), louder(0));
     let claims = vec![
-        Claim::decided(
+        Claim::tested(
             "batch_modes.bgd_fewest_updates",
             "seed 000 (convergence steps); seed 004",
             "batch gradient descent needs the fewest updates to converge",
-            "updates until the full-data loss is within 5% of the least-squares optimum: BGD < MBGD and BGD < SGD \
-             (measured at epoch ends)",
-            updates(0),
-            fewest,
-            format!("optimum MSE {optimum:.3}; {}", (0..3).map(describe).collect::<Vec<_>>().join("; ")),
+            "updates until the full-data loss (measured after every update) is within 5% of the least-squares \
+             optimum, each mode at its tuned step size: BGD − MBGD < 0 and BGD − SGD < 0 (paired by draw)",
+            &vs_mbgd,
+            Verdict::all(&[vs_mbgd.below(0.0), vs_sgd.below(0.0)]),
+            format!(
+                "updates to the target: BGD {}, MBGD {}, SGD {}; BGD − MBGD {}, BGD − SGD {} (budget {budget})",
+                show(&updates[0]),
+                show(&updates[1]),
+                show(&updates[2]),
+                vs_mbgd.show(3),
+                vs_sgd.show(3)
+            ),
+            protocol.clone(),
         ),
-        Claim::decided(
+        Claim::tested(
             "batch_modes.sgd_noisiest",
             "seed 000; seed 004",
             "SGD's path is the noisiest",
-            "std of successive batch-loss changes over the last epoch, relative to the mean batch loss: SGD > MBGD \
-             and SGD > BGD",
-            noise[2].1,
-            noisiest,
-            noise.iter().map(|(l, v)| format!("{l} {v:.3}")).collect::<Vec<_>>().join(", "),
+            "at the common step size 0.01, the std of successive batch-loss changes over the last 200 updates, \
+             relative to the mean batch loss: SGD − MBGD > 0 and SGD − BGD > 0 (paired by draw)",
+            &over_mbgd,
+            Verdict::all(&[over_mbgd.above(0.0), over_bgd.above(0.0)]),
+            format!(
+                "relative noise: BGD {}, MBGD {}, SGD {}",
+                show(&noises[0]),
+                show(&noises[1]),
+                show(&noises[2])
+            ),
+            Protocol::new(&seeds, "not tuned: one step size for all modes")
+                .fixed("bgd", EQUAL_LR)
+                .fixed("mbgd", EQUAL_LR)
+                .fixed("sgd", EQUAL_LR),
         ),
     ];
     Ok(Outcome {
         frames: vec![("loss".into(), long.finish()?)],
         claims,
-        notes: vec![format!("{n} examples, 10 features (5 informative), noise 10.")],
+        notes: vec![format!(
+            "{n} examples, 10 features (5 informative), noise 10, features and targets standardised; budget \
+             {budget} updates per run; tuned step sizes: {}.",
+            MODES.iter().zip(&tuned).map(|((l, _), t)| format!("{l} {:.3e}", t.best)).collect::<Vec<_>>().join(", ")
+        )],
     })
+}
+
+/// The first seed's paths: full loss against updates and examples at the
+/// tuned step, batch loss at the common one (thinned to ~400 points).
+fn push_path(long: &mut Long, p: &Path, label: &str, lr: f64, seed: u64, batch: f64) {
+    let run = Run { optimizer: "sgd", lr, seed, setting: label };
+    let stride = (p.full.len() / 400).max(1);
+    for (t, v) in p.full.iter().enumerate().skip(1).filter(|(t, _)| t % stride == 0) {
+        long.push(&run, t as f64, FULL_LOSS_VS_UPDATES, *v);
+        long.push(&run, t as f64 * batch, FULL_LOSS_VS_EXAMPLES, *v);
+    }
+    let equal = Run { lr: EQUAL_LR, ..run };
+    for (t, v) in p.batch.iter().enumerate().filter(|(t, _)| t % stride == 0) {
+        long.push(&equal, (t + 1) as f64, BATCH_LOSS, *v);
+    }
 }
