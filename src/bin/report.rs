@@ -25,7 +25,14 @@ fn main() -> ExitCode {
             for s in &summary.sections {
                 println!(
                     "{:<20} {:>9.1} {:>6} {:>6} {:>6} {:>10} {:>6}  {}",
-                    s.name, s.seconds, s.supported, s.not_supported, s.inconclusive, s.full_only, s.demonstrations, s.status
+                    s.name,
+                    s.seconds,
+                    s.supported,
+                    s.not_supported,
+                    s.inconclusive,
+                    s.full_only,
+                    s.demonstrations,
+                    s.status
                 );
             }
             // What did not run, and why, on the terminal too (not only in the page).

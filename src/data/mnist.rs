@@ -85,6 +85,17 @@ impl MnistSplit {
         self.labels.is_empty()
     }
 
+    /// The last `n` examples (all if `n` is larger).
+    pub fn tail(&self, n: usize) -> MnistSplit {
+        let from = self.len() - n.min(self.len());
+        MnistSplit {
+            images: self.images.slice(s![from.., ..]).to_owned(),
+            labels: self.labels[from..].to_vec(),
+            rows: self.rows,
+            cols: self.cols,
+        }
+    }
+
     /// The first `n` examples (all if `n` is larger).
     pub fn head(&self, n: usize) -> MnistSplit {
         let n = n.min(self.len());

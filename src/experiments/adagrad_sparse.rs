@@ -129,7 +129,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
                 gd.3, ada.3, gd.1, gd.2, ada.1, ada.2
             ),
         ),
-        Claim::decided(
+        Claim::demonstration(
             "adagrad_sparse.vanishing_step",
             "seed 000; seed 002",
             "Adagrad's effective learning rate keeps shrinking, and shrinks less for rare features",

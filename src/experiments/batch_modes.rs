@@ -163,7 +163,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let k = 200.min(budget / 2);
         let u = updates_to(&at_tuned, target);
         let z = noise(&at_equal.batch, k);
-        let keep = (s == seeds.eval[0]).then(|| Path { full: at_tuned.full, batch: at_equal.batch });
+        let keep = (s == seeds.eval[0]).then_some(Path { full: at_tuned.full, batch: at_equal.batch });
         Ok((u, z, keep))
     });
     let mut updates = vec![Vec::new(); MODES.len()];

@@ -51,7 +51,7 @@ pub fn standardized(data: &Regression) -> Result<Regression> {
     let n = data.y.len() as f64;
     let mean = data.y.sum() / n;
     let sd = (data.y.mapv(|v| (v - mean).powi(2)).sum() / n).sqrt();
-    if !(sd > 0.0) {
+    if sd.is_nan() || sd <= 0.0 {
         return Err(crate::Error::invalid("standardized", "y", "the targets are constant: nothing to regress"));
     }
     let y = data.y.mapv(|v| (v - mean) / sd);

@@ -135,7 +135,8 @@ pub struct Tuned {
 pub fn tune_lr(default: f64, score: impl Fn(f64) -> Result<f64> + Sync) -> Result<Tuned> {
     let lrs: Vec<f64> = (-SPAN..=SPAN).map(|k| default * 2f64.powi(k)).collect();
     let clean = |s: f64| if s.is_nan() { f64::INFINITY } else { s };
-    let scores: Vec<f64> = run_parallel(&lrs, |&lr| score(lr)).into_iter().map(|r| r.map(clean)).collect::<Result<_>>()?;
+    let scores: Vec<f64> =
+        run_parallel(&lrs, |&lr| score(lr)).into_iter().map(|r| r.map(clean)).collect::<Result<_>>()?;
     let mut grid: Vec<(f64, f64)> = lrs.into_iter().zip(scores).collect();
     for _ in 0..MAX_EXTENSIONS {
         let best = best_index(&grid);
@@ -206,8 +207,8 @@ impl Estimate {
         }
         let mean = xs.iter().sum::<f64>() / n as f64;
         if !mean.is_finite() {
-            let lo = if xs.iter().any(|x| *x == f64::NEG_INFINITY) { f64::NEG_INFINITY } else { min(xs) };
-            let hi = if xs.iter().any(|x| *x == f64::INFINITY) { f64::INFINITY } else { max(xs) };
+            let lo = if xs.contains(&f64::NEG_INFINITY) { f64::NEG_INFINITY } else { min(xs) };
+            let hi = if xs.contains(&f64::INFINITY) { f64::INFINITY } else { max(xs) };
             return Estimate { mean, lo, hi, n };
         }
         let var = if n > 1 { xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };

@@ -99,7 +99,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         long.extend(&run, STEP_SIZE, v.iter().enumerate().map(|(t, &s)| ((t + 1) as f64, s)));
         worst = worst.max((v[v.len() - 1] / (eta / (1.0 - 0.9)) - 1.0).abs());
     }
-    claims.push(Claim::decided(
+    claims.push(Claim::demonstration(
         "seed004.momentum_effective_rate",
         "seed 004 (momentum)",
         "with momentum mu, a constant gradient is followed at the terminal velocity eta / (1 - mu): momentum \

@@ -113,7 +113,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let worst_from_2 = with_seed.iter().map(|x| (x - 2.0).abs()).fold(0.0, f64::max);
     let highest = with_autodiff.iter().copied().fold(f64::MIN, f64::max);
     let claims = vec![
-        Claim::decided(
+        Claim::demonstration(
             "toy_function.no_minimum",
             "seed 003 (its code); calculus",
             "f(x) = x^3 - 3x^2 + 4x has no minimum: its derivative 3x^2 - 6x + 4 = 3(x - 1)^2 + 1 is never below 1",
@@ -126,7 +126,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
                  {highest:.2} and still moving (f keeps decreasing)"
             ),
         ),
-        Claim::decided(
+        Claim::demonstration(
             "toy_function.seed_gradient_stops_at_2",
             "seed 003 (its code)",
             "with the seed's gradient 3x^2 - 6x, Adam 'converges', but to x = 2, where the true slope of f is 4",

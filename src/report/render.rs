@@ -218,8 +218,7 @@ fn run_sections(
         spinner.enable_steady_tick(std::time::Duration::from_millis(200));
         let started = Instant::now();
         let section = if run_it { run_section(e, opts, mnist, files)? } else { kept(e, opts) };
-        let count =
-            |v: Verdict| section.claims.iter().filter(|c| c.verdict == v && c.kind == Kind::Evidence).count();
+        let count = |v: Verdict| section.claims.iter().filter(|c| c.verdict == v && c.kind == Kind::Evidence).count();
         summaries.push(SectionSummary {
             name: e.name.into(),
             status: SummaryStatus { status: section.status, kept: !run_it },
@@ -329,17 +328,14 @@ fn render(tera: &tera::Tera, metadata: &Metadata, sections: &[Section]) -> Resul
         ctx.insert("claims", &s.claims.iter().map(|c| LedgerRow::new(s, c)).collect::<Vec<_>>());
         rendered.push(tera.render("section.html", &ctx).map_err(template_error)?);
     }
-    let ledger: Vec<LedgerRow> = sections
-        .iter()
-        .flat_map(|s| s.claims.iter().map(move |c| LedgerRow::new(s, c)))
-        .collect();
+    let ledger: Vec<LedgerRow> =
+        sections.iter().flat_map(|s| s.claims.iter().map(move |c| LedgerRow::new(s, c))).collect();
     let mut ctx = tera::Context::new();
     ctx.insert("meta", metadata);
     ctx.insert("ledger", &ledger);
     ctx.insert("sections", sections);
     ctx.insert("rendered", &rendered);
-    let count =
-        |v: Verdict| ledger.iter().filter(|r| r.claim.verdict == v && r.claim.kind == Kind::Evidence).count();
+    let count = |v: Verdict| ledger.iter().filter(|r| r.claim.verdict == v && r.claim.kind == Kind::Evidence).count();
     ctx.insert("supported", &count(Verdict::Supported));
     ctx.insert("not_supported", &count(Verdict::NotSupported));
     ctx.insert("inconclusive", &count(Verdict::Inconclusive));

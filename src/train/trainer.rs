@@ -40,6 +40,10 @@ pub struct TrainConfig {
     pub eval_batch: usize,
     /// Draw a progress bar (only ever on a terminal).
     pub progress: bool,
+    /// Evaluate only after the last epoch (tuning runs need only the final
+    /// score), instead of before training and after every epoch.
+    #[serde(default)]
+    pub evaluate_last_only: bool,
 }
 
 impl Default for TrainConfig {
@@ -53,6 +57,7 @@ impl Default for TrainConfig {
             divergence_bound: 1e6,
             eval_batch: 1000,
             progress: false,
+            evaluate_last_only: false,
         }
     }
 }
@@ -182,7 +187,9 @@ pub fn train<T: Element>(
         }
         Ok(())
     };
-    record_eval(&mut rows, 0, 0.0, &*model)?;
+    if !config.evaluate_last_only {
+        record_eval(&mut rows, 0, 0.0, &*model)?;
+    }
     for epoch in 0..config.epochs {
         optimizer.set_lr(config.schedule.lr(base_lr, epoch as u64))?;
         let batches = config.batching.epoch(n, Some(&mut rng))?;
@@ -215,7 +222,10 @@ pub fn train<T: Element>(
                 return Ok(RunHistory { rows, status: RunStatus::Diverged { step, reason }, steps: step });
             }
         }
-        record_eval(&mut rows, step, (epoch + 1) as f64, &*model)?;
+        let last = epoch + 1 == config.epochs || step >= total;
+        if last || !config.evaluate_last_only {
+            record_eval(&mut rows, step, (epoch + 1) as f64, &*model)?;
+        }
         if step >= total {
             break;
         }
