@@ -11,7 +11,9 @@
 use super::linear_regression::{fit, generated};
 use super::mnist_mlp::{final_train_loss, push_history, MnistRun, TRAIN_PART};
 use super::metric::{BATCH_LOSS_SMOOTHED, LOSS};
-use super::protocol::{Estimate, Protocol, Seeds};
+use super::protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
+use crate::rng::seeded;
+use rand::Rng;
 use super::{ChartSpec, Claim, Context, Experiment, Long, MnistUse, Outcome, Rows, Run, SeriesBy, Verdict};
 use crate::data::regression::Regression;
 use crate::data::Batching;
@@ -174,6 +176,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             protocol("u0"),
         ),
     ];
+    claims.push(sudden_gradient(&seeds)?);
     let mut notes = Vec::new();
     // Epsilon on the MNIST MLP.
     match ctx.mnist() {
@@ -215,4 +218,82 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         Err(e) => notes.push(format!("MNIST sweep not run: {e}")),
     }
     Ok(Outcome { frames: vec![("sweep".into(), long.finish()?)], claims, notes })
+}
+
+/// Steps of the sudden-gradient runs, and the spike's size.
+const SPIKE_RUN: usize = 300;
+const SPIKE: f64 = 1_000.0;
+
+/// `f(x) = |x|²/2` in 10 dimensions from a random start, with the gradient
+/// multiplied by [`SPIKE`] at one random step in [100, 200): the log of
+/// `f` just after the spike over `f` just before.
+fn spike_damage(name: &str, lr: f64, seed: u64) -> Result<f64> {
+    let mut rng = seeded(seed);
+    let x0: Vec<f64> = (0..10).map(|_| rng.gen_range(-1.0..1.0)).collect();
+    let at = rng.gen_range(100..200);
+    let mut opt = crate::optim::by_name::<f64>(name, Some(lr))?;
+    let mut x = ArrayD::from_shape_vec(vec![10], x0).expect("10 values");
+    let f = |x: &ArrayD<f64>| x.mapv(|v| v * v).sum() / 2.0;
+    let mut before = f(&x);
+    for t in 0..SPIKE_RUN {
+        let g = if t == at { x.mapv(|v| v * SPIKE) } else { x.clone() };
+        if t == at {
+            before = f(&x);
+        }
+        opt.step(&mut [&mut x], &[g])?;
+        if t == at {
+            return Ok((f(&x) / before).ln());
+        }
+    }
+    Ok(f64::NAN)
+}
+
+/// Seed 000: "Adadelta is robust to a large sudden gradient", against SGD,
+/// each at its lr tuned (lowest loss after the run, no spike) on the
+/// tuning seed.
+fn sudden_gradient(seeds: &Seeds) -> Result<Claim> {
+    let clean = |name: &str, lr: f64| -> Result<f64> {
+        let mut rng = seeded(seeds.tuning);
+        let x0: Vec<f64> = (0..10).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let mut x = ArrayD::from_shape_vec(vec![10], x0).expect("10 values");
+        let mut opt = crate::optim::by_name::<f64>(name, Some(lr))?;
+        for _ in 0..SPIKE_RUN {
+            let g = x.clone();
+            opt.step(&mut [&mut x], &[g])?;
+        }
+        Ok(x.mapv(|v| v * v).sum() / 2.0)
+    };
+    let methods = [("adadelta", 1.0), ("sgd", 0.1), ("rmsprop", 0.01), ("adam", 0.01)];
+    let tuned: Vec<Tuned> = methods.iter().map(|&(n, d)| tune_lr(d, |lr| clean(n, lr))).collect::<Result<_>>()?;
+    let damage: Vec<Vec<f64>> = methods
+        .iter()
+        .zip(&tuned)
+        .map(|(&(n, _), t)| seeds.eval.iter().map(|&s| spike_damage(n, t.best, s)).collect::<Result<Vec<_>>>())
+        .collect::<Result<_>>()?;
+    let e = Estimate::paired(&damage[0], &damage[1]);
+    let mut protocol = Protocol::new(seeds, "lowest loss after the run without a spike, on the tuning seed's start");
+    for (&(n, _), t) in methods.iter().zip(&tuned) {
+        protocol = protocol.tuned(n, t);
+    }
+    Ok(Claim::tested(
+        "adadelta_eps.sudden_gradient",
+        "seed 000 (Adadelta: advantages)",
+        "Adadelta is robust to a large sudden gradient",
+        "on |x|²/2 (10-D), one step's gradient multiplied by 1000: log(f after / f before that step), Adadelta − SGD \
+         < 0 (paired by seed: same start and spike time), each at its tuned lr",
+        &e,
+        e.below(0.0),
+        format!(
+            "log damage of the spike: {}; Adadelta − SGD {}",
+            methods
+                .iter()
+                .zip(&damage)
+                .zip(&tuned)
+                .map(|((&(n, _), d), t)| format!("{n} (lr {:.2e}) {}", t.best, Estimate::of(d).show(3)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            e.show(3)
+        ),
+        protocol,
+    ))
 }

@@ -90,9 +90,20 @@ impl Path {
 /// Runs `updates` updates of `batching` at `lr` (shuffled each epoch with
 /// `seed`); stops early once the loss is not finite.
 pub fn descend(data: &Regression, batching: Batching, lr: f64, updates: usize, seed: u64) -> Result<Path> {
+    descend_scheduled(data, batching, |_| lr, updates, seed)
+}
+
+/// [`descend`] with the step size `lr(t)` at update `t` (0-based).
+pub fn descend_scheduled(
+    data: &Regression,
+    batching: Batching,
+    lr: impl Fn(usize) -> f64,
+    updates: usize,
+    seed: u64,
+) -> Result<Path> {
     let (n, d) = data.x.dim();
     let mut w = vec![ArrayD::<f64>::zeros(IxDyn(&[d])), ArrayD::<f64>::zeros(IxDyn(&[1]))];
-    let mut opt = by_name::<f64>("sgd", Some(lr))?;
+    let mut opt = by_name::<f64>("sgd", Some(lr(0)))?;
     let full_loss = |w: &[ArrayD<f64>]| {
         let wv = w[0].view().into_dimensionality::<ndarray::Ix1>().expect("1-D");
         let r = data.x.dot(&wv) + w[1][0] - &data.y;
@@ -115,6 +126,7 @@ pub fn descend(data: &Regression, batching: Batching, lr: f64, updates: usize, s
             let gb = r.sum() * (2.0 / m);
             let grads = [gw.into_dyn(), ArrayD::from_elem(IxDyn(&[1]), gb)];
             let mut params: Vec<&mut ArrayD<f64>> = w.iter_mut().collect();
+            opt.set_lr(lr(path.batch.len() - 1))?;
             opt.step(&mut params, &grads)?;
             let loss = full_loss(&w);
             path.full.push(loss);
@@ -225,6 +237,8 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
                 .fixed("sgd", EQUAL_LR),
         ),
     ];
+    let mut claims = claims;
+    claims.push(constant_rate_stalls(&seeds, n, budget)?);
     Ok(Outcome {
         frames: vec![("loss".into(), long.finish()?)],
         claims,
@@ -249,4 +263,52 @@ fn push_path(long: &mut Long, p: &Path, label: &str, lr: f64, seed: u64, batch: 
     for (t, v) in p.batch.iter().enumerate().filter(|(t, _)| t % stride == 0) {
         long.push(&equal, (t + 1) as f64, BATCH_LOSS, *v);
     }
+}
+
+/// Seed 003 (after Darken et al.): SGD with a constant rate stalls at an
+/// excess loss of the order of the rate; a decaying rate goes on.
+fn constant_rate_stalls(seeds: &Seeds, n: usize, budget: usize) -> Result<Claim> {
+    let eta = 0.02;
+    // Excess of the full loss over the optimum, averaged over the last 10% of the run.
+    let excess = |p: &Path, optimum: f64| {
+        let tail = &p.full[p.full.len() - p.full.len() / 10..];
+        tail.iter().sum::<f64>() / tail.len() as f64 - optimum
+    };
+    let runs = run_parallel(&seeds.eval, |&s| -> Result<[f64; 3]> {
+        let data = generated(n, s)?;
+        let (_, _, optimum) = least_squares(&data.x, &data.y)?;
+        let big = descend(&data, Batching::Single, eta, budget, s)?;
+        let small = descend(&data, Batching::Single, eta / 4.0, budget, s)?;
+        let decaying = descend_scheduled(&data, Batching::Single, |t| eta / (1.0 + t as f64 / n as f64), budget, s)?;
+        Ok([excess(&big, optimum), excess(&small, optimum), excess(&decaying, optimum)])
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
+    let col = |k: usize| runs.iter().map(|r| r[k]).collect::<Vec<f64>>();
+    let log_ratio = |a: &[f64], b: &[f64]| Estimate::of(&a.iter().zip(b).map(|(x, y)| (x / y).ln()).collect::<Vec<_>>());
+    let scales = log_ratio(&col(0), &col(1));
+    let decays = log_ratio(&col(2), &col(0));
+    Ok(Claim::tested(
+        "batch_modes.constant_rate_stalls",
+        "seed 003, section 1 (SGD; Darken et al.)",
+        "with a constant learning rate SGD stalls at an error of the order of the learning rate; a decaying schedule \
+         reaches the optimum",
+        "single-example SGD on the standardised regression, excess loss over the optimum (mean of the last 10% of \
+         the run): log(excess at η = 0.02 / at η/4) > ln 2 (the stall scales with η), and log(excess with \
+         η/(1 + t/n) / with constant η) < 0, paired by draw",
+        &scales,
+        Verdict::all(&[scales.above(2f64.ln()), decays.below(0.0)]),
+        format!(
+            "excess: η {}, η/4 {}, decaying {}; log ratio η vs η/4 {} (ln 4 = 1.39 if proportional), decaying vs \
+             constant {}",
+            Estimate::of(&col(0)).show(3),
+            Estimate::of(&col(1)).show(3),
+            Estimate::of(&col(2)).show(3),
+            scales.show(3),
+            decays.show(3)
+        ),
+        Protocol::new(seeds, "not tuned: the claim is about the rate itself")
+            .fixed("sgd", eta)
+            .fixed("sgd (η/4)", eta / 4.0),
+    ))
 }

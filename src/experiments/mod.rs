@@ -43,6 +43,7 @@
 //! several experiments share), `minimize.rs` (any optimizer on a function
 //! of a few variables, with its trajectory).
 
+pub mod claims;
 mod frame;
 pub mod metric;
 mod minimize;

@@ -23,6 +23,9 @@ pub enum MnistModel {
     /// Seed 003's CNN: conv 1→16 5×5, ReLU, pool 2; conv 16→32 5×5, ReLU,
     /// pool 2; flatten 512; linear 512→128, ReLU; linear 128→10; batch 512.
     Cnn,
+    /// A deep MLP for initialisation studies: 784 → 256, then nine more
+    /// 256 → 256 layers, each followed by ReLU, then 256 → 10; batch 128.
+    DeepMlp,
 }
 
 impl MnistModel {
@@ -49,13 +52,20 @@ impl MnistModel {
                     .with(ReLU)
                     .with(Linear::new(128, 10, init, rng)?))
             }
+            MnistModel::DeepMlp => {
+                let mut net = Sequential::new().with(Linear::new(784, 256, init, rng)?).with(ReLU);
+                for _ in 0..9 {
+                    net = net.with(Linear::new(256, 256, init, rng)?).with(ReLU);
+                }
+                Ok(net.with(Linear::new(256, 10, init, rng)?))
+            }
         }
     }
 
     /// The batch size the seeds and the issue fix for this model.
     pub fn batch_size(self) -> usize {
         match self {
-            MnistModel::Mlp => 128,
+            MnistModel::Mlp | MnistModel::DeepMlp => 128,
             MnistModel::Cnn => 512,
         }
     }
@@ -63,16 +73,17 @@ impl MnistModel {
     /// The input layout.
     pub fn layout(self) -> InputLayout {
         match self {
-            MnistModel::Mlp => InputLayout::Flat,
+            MnistModel::Mlp | MnistModel::DeepMlp => InputLayout::Flat,
             MnistModel::Cnn => InputLayout::Image,
         }
     }
 
-    /// `"mlp"` or `"cnn"`.
+    /// `"mlp"`, `"cnn"` or `"deep_mlp"`.
     pub fn name(self) -> &'static str {
         match self {
             MnistModel::Mlp => "mlp",
             MnistModel::Cnn => "cnn",
+            MnistModel::DeepMlp => "deep_mlp",
         }
     }
 }
