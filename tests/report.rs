@@ -68,8 +68,11 @@ fn the_report_has_every_section_its_charts_and_a_ledger_matching_summary_json() 
     let claims = summary["claims"].as_array().unwrap();
     let ledger = html.split("id=\"ledger\"").nth(1).unwrap().split("</table>").next().unwrap();
     assert_eq!(ledger.matches("<tr>").count() - 1, claims.len(), "one ledger row per claim (plus the header)");
-    let supported = claims.iter().filter(|c| c["verdict"] == "supported").count();
+    let evidence = |c: &&serde_json::Value| c["kind"] == "evidence";
+    let supported = claims.iter().filter(evidence).filter(|c| c["verdict"] == "supported").count();
     assert_eq!(ledger.matches("✓ supported").count(), supported);
+    let demonstrations = claims.iter().filter(|c| c["kind"] == "demonstration").count();
+    assert_eq!(ledger.matches("demonstration (").count(), demonstrations, "demonstrations are labelled");
     // Sections not selected and never run say so; their claims are absent.
     let sections = summary["sections"].as_array().unwrap();
     let mlp = sections.iter().find(|s| s["name"] == "mnist_mlp").unwrap();

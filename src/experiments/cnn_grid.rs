@@ -96,6 +96,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let mut c = Claim::tested(id, source, statement, criterion, e, v, detail, protocol());
         if ctx.profile == Profile::Quick {
             c.verdict = Verdict::FullProfileOnly;
+            c.value = None;
             c.detail = format!("quick profile ({train_n} images, {epochs} epochs) only indicates: {}", c.detail);
         }
         c

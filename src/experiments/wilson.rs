@@ -356,6 +356,7 @@ fn empirical(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String>)
     );
     if ctx.profile == Profile::Quick {
         claim.verdict = Verdict::FullProfileOnly;
+        claim.value = None;
         claim.detail = format!("quick profile ({train_n} images, {epochs} epochs) only indicates: {}", claim.detail);
     }
     let notes = vec![format!(
