@@ -224,15 +224,19 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
 const SPIKE_RUN: usize = 300;
 const SPIKE: f64 = 1_000.0;
 
+/// A start for the sudden-gradient runs: 10 coordinates uniform in [−1, 1].
+fn random_start(rng: &mut crate::rng::Rng) -> ArrayD<f64> {
+    ArrayD::from_shape_vec(vec![10], (0..10).map(|_| rng.gen_range(-1.0..1.0)).collect()).expect("10 values")
+}
+
 /// `f(x) = |x|²/2` in 10 dimensions from a random start, with the gradient
 /// multiplied by [`SPIKE`] at one random step in [100, 200): the log of
 /// `f` just after the spike over `f` just before.
 fn spike_damage(name: &str, lr: f64, seed: u64) -> Result<f64> {
     let mut rng = seeded(seed);
-    let x0: Vec<f64> = (0..10).map(|_| rng.gen_range(-1.0..1.0)).collect();
+    let mut x = random_start(&mut rng);
     let at = rng.gen_range(100..200);
     let mut opt = crate::optim::by_name::<f64>(name, Some(lr))?;
-    let mut x = ArrayD::from_shape_vec(vec![10], x0).expect("10 values");
     let f = |x: &ArrayD<f64>| x.mapv(|v| v * v).sum() / 2.0;
     let mut before = f(&x);
     for t in 0..SPIKE_RUN {
@@ -253,9 +257,7 @@ fn spike_damage(name: &str, lr: f64, seed: u64) -> Result<f64> {
 /// tuning seed.
 fn sudden_gradient(seeds: &Seeds) -> Result<Claim> {
     let clean = |name: &str, lr: f64| -> Result<f64> {
-        let mut rng = seeded(seeds.tuning);
-        let x0: Vec<f64> = (0..10).map(|_| rng.gen_range(-1.0..1.0)).collect();
-        let mut x = ArrayD::from_shape_vec(vec![10], x0).expect("10 values");
+        let mut x = random_start(&mut seeded(seeds.tuning));
         let mut opt = crate::optim::by_name::<f64>(name, Some(lr))?;
         for _ in 0..SPIKE_RUN {
             let g = x.clone();
@@ -271,10 +273,7 @@ fn sudden_gradient(seeds: &Seeds) -> Result<Claim> {
         .map(|(&(n, _), t)| seeds.eval.iter().map(|&s| spike_damage(n, t.best, s)).collect::<Result<Vec<_>>>())
         .collect::<Result<_>>()?;
     let e = Estimate::paired(&damage[0], &damage[1]);
-    let mut protocol = Protocol::new(seeds, "lowest loss after the run without a spike, on the tuning seed's start");
-    for (&(n, _), t) in methods.iter().zip(&tuned) {
-        protocol = protocol.tuned(n, t);
-    }
+    let protocol = Protocol::new(seeds, "lowest loss after the run without a spike, on the tuning seed's start").tuned_each(&methods, &tuned);
     Ok(Claim::tested(
         "adadelta_eps.sudden_gradient",
         "seed 000 (Adadelta: advantages)",

@@ -189,10 +189,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             push_path(&mut long, &p, MODES[m].0, tuned[m].best, s, MODES[m].1.size(n) as f64);
         }
     }
-    let mut protocol = Protocol::new(&seeds, &format!("a separate draw of the problem (seed {})", seeds.tuning));
-    for ((label, _), t) in MODES.iter().zip(&tuned) {
-        protocol = protocol.tuned(label, t);
-    }
+    let protocol = Protocol::new(&seeds, &format!("a separate draw of the problem (seed {})", seeds.tuning)).tuned_each(&MODES, &tuned);
     let fewer = |other: usize| Estimate::paired(&updates[0], &updates[other]);
     let (vs_mbgd, vs_sgd) = (fewer(1), fewer(2));
     let show = |xs: &[f64]| Estimate::of(xs).show(3);

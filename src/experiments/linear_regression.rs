@@ -179,10 +179,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let estimates: Vec<Estimate> = excess.iter().map(|e| Estimate::of(e)).collect();
         let verdicts: Vec<Verdict> = estimates.iter().map(|e| e.below(0.05)).collect();
         let worst = estimates.iter().map(|e| e.mean).fold(f64::MIN, f64::max);
-        let mut protocol = Protocol::new(&seeds, "validation loss of a held-out 20% of the tuning draw");
-        for ((name, _), t) in OPTIMIZERS.iter().zip(&tuned) {
-            protocol = protocol.tuned(name, t);
-        }
+        let protocol = Protocol::new(&seeds, "validation loss of a held-out 20% of the tuning draw").tuned_each(&OPTIMIZERS, &tuned);
         let worst_estimate = estimates.iter().copied().max_by(|a, b| a.hi.total_cmp(&b.hi)).expect("eight");
         claims.push(Claim::tested(
             &format!("linear_regression.optimum_{set_name}"),

@@ -230,10 +230,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let index = |n: &str| OPTIMIZERS.iter().position(|o| o.0 == n).expect("in the list");
     let gain = |n: &str| Estimate::paired(&first_epoch[index(n)], &first_epoch[index("sgd")]);
     let (adam, rmsprop) = (gain("adam"), gain("rmsprop"));
-    let mut protocol = Protocol::new(&seeds, "validation error (last 10,000 training images) after the last epoch");
-    for ((name, _), t) in OPTIMIZERS.iter().zip(&tuned) {
-        protocol = protocol.tuned(name, t);
-    }
+    let protocol = Protocol::new(&seeds, "validation error (last 10,000 training images) after the last epoch").tuned_each(&OPTIMIZERS, &tuned);
     let table = |v: &[Vec<f64>]| {
         OPTIMIZERS.iter().zip(v).map(|((n, _), a)| format!("{n} {}", Estimate::of(a).show(4))).collect::<Vec<_>>()
     };

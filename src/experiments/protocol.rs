@@ -94,6 +94,12 @@ impl Protocol {
         self
     }
 
+    /// Records the tuning of each of `methods` (name and anything else:
+    /// the default lr, a batching mode), in order.
+    pub fn tuned_each<M>(self, methods: &[(&str, M)], tuned: &[Tuned]) -> Protocol {
+        methods.iter().zip(tuned).fold(self, |p, ((name, _), t)| p.tuned(name, t))
+    }
+
     /// Records a method's fixed learning rate.
     pub fn fixed(mut self, method: &str, lr: f64) -> Protocol {
         self.selected.insert(method.into(), lr);

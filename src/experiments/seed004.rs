@@ -215,10 +215,7 @@ fn schedule_claim(
         Ok(if which == "step" { MnistRun { schedule: step.clone(), ..run } } else { run })
     })?;
     let e = Estimate::paired(&per[1], &per[0]);
-    let mut protocol = Protocol::new(seeds, "validation error (last 10,000 training images)");
-    for (&(n, _), t) in methods.iter().zip(&tuned) {
-        protocol = protocol.tuned(n, t);
-    }
+    let protocol = Protocol::new(seeds, "validation error (last 10,000 training images)").tuned_each(&methods, &tuned);
     Ok(Claim::tested(
         "seed004.schedules",
         "seed 004 (learning-rate schedule)",
@@ -253,10 +250,7 @@ fn he_training_claim(ctx: &Context, mnist: &crate::data::Mnist, seeds: &Seeds) -
         Ok(MnistRun { init, ..run })
     })?;
     let e = Estimate::paired(&per[0], &per[1]);
-    let mut protocol = Protocol::new(seeds, "validation error (last 10,000 training images)");
-    for (&(n, _), t) in methods.iter().zip(&tuned) {
-        protocol = protocol.tuned(n, t);
-    }
+    let protocol = Protocol::new(seeds, "validation error (last 10,000 training images)").tuned_each(&methods, &tuned);
     Ok(Claim::tested(
         "seed004.he_init_training",
         "seed 004 (He initialization)",

@@ -310,10 +310,7 @@ fn saddle_claim(seeds: &Seeds, steps: usize) -> Result<Claim> {
     let diffs: Vec<Estimate> = (1..4).map(|i| Estimate::paired(&per_seed[i], &per_seed[0])).collect();
     let verdict = Verdict::all(&diffs.iter().map(|d| d.below(0.0)).collect::<Vec<_>>());
     let worst = diffs.iter().copied().max_by(|a, b| a.mean.total_cmp(&b.mean)).expect("three");
-    let mut protocol = Protocol::new(seeds, &format!("fewest mean steps to escape over {STARTS_PER_SEED} separate starts"));
-    for (&(n, _), t) in methods.iter().zip(&tuned) {
-        protocol = protocol.tuned(n, t);
-    }
+    let protocol = Protocol::new(seeds, &format!("fewest mean steps to escape over {STARTS_PER_SEED} separate starts")).tuned_each(&methods, &tuned);
     Ok(Claim::tested(
         "surfaces.adaptive_escape_saddle",
         "seed 000, figure 4 (saddle points)",
