@@ -1,8 +1,9 @@
 //! The autodiff ops against PyTorch.
 //!
 //! Produced by: `python scripts/golden/ops.py` (torch.nn.functional's
-//! conv2d, max_pool2d, cross_entropy, log_softmax and a linear-ReLU-linear
-//! MLP with cross-entropy), which writes `tests/golden/ops.json`. Each case
+//! conv2d, max_pool2d, cross_entropy, log_softmax, batch_norm (training
+//! mode, and evaluation after `nn.BatchNorm2d` tracked two batches),
+//! layer_norm and a linear-ReLU-linear MLP with cross-entropy), which writes `tests/golden/ops.json`. Each case
 //! stores its inputs, the upstream gradient `r`, the output `y` and the
 //! gradient of `sum(y * r)` with respect to every input. Forward outputs and
 //! every input gradient must match to 1e-5 (float32) and 1e-10 (float64).
@@ -11,6 +12,7 @@ mod common;
 
 use common::{assert_close, golden, tolerance, Tensor};
 use descent::autodiff::{Conv2dOptions, Tape, Var};
+use descent::nn::{BatchNorm1d, BatchNorm2d, LayerNorm, Module};
 use descent::{Element, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -31,11 +33,64 @@ struct Case {
     output: Tensor,
     grads: BTreeMap<String, Tensor>,
     labels: Option<Vec<usize>>,
+    /// Inputs that are not differentiated (batches a layer saw before).
+    #[serde(default)]
+    data: BTreeMap<String, Tensor>,
+    /// A layer's buffers after the case (running statistics).
+    #[serde(default)]
+    buffers: BTreeMap<String, Tensor>,
 }
 
 fn pair(params: &BTreeMap<String, Vec<usize>>, key: &str) -> (usize, usize) {
     let v = &params[key];
     (v[0], v[1])
+}
+
+/// A normalisation layer of the case, with γ = `w` and β = `b` from the
+/// case's inputs, after it saw the case's `data` batches in training mode.
+fn layer<T: Element>(case: &Case) -> Box<dyn Module<T>> {
+    let c = |name: &str| case.inputs[name].shape.clone();
+    let mut layer: Box<dyn Module<T>> = match case.op.as_str() {
+        "batch_norm" if case.params["dims"] == [1] => Box::new(BatchNorm1d::<T>::new(c("w")[0]).unwrap()),
+        "batch_norm" | "batch_norm_running" => Box::new(BatchNorm2d::<T>::new(c("w")[0]).unwrap()),
+        "layer_norm" => Box::new(LayerNorm::<T>::new(&case.params["normalized"]).unwrap()),
+        other => panic!("{other} is not a layer op"),
+    };
+    for (p, name) in layer.parameters_mut().into_iter().zip(["w", "b"]) {
+        p.replace(case.inputs[name].array());
+    }
+    for (name, batch) in &case.data {
+        let tape = Tape::new();
+        layer.forward(&tape, tape.constant(batch.array())).unwrap_or_else(|e| panic!("{} {name}: {e}", case.name));
+    }
+    if case.op == "batch_norm_running" {
+        layer.set_training(false);
+    }
+    layer
+}
+
+/// Replays a layer case: output, the gradients of x, γ (`w`) and β (`b`),
+/// and the running statistics the layer holds afterwards.
+fn replay_layer<T: Element>(case: &Case) {
+    let tol = tolerance(&case.dtype);
+    let layer = layer::<T>(case);
+    let tape = Tape::<T>::new();
+    let x = tape.leaf(case.inputs["x"].array());
+    let y = layer.forward(&tape, x).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    assert_close(&format!("{} output", case.name), &y.value(), &case.output.array(), tol);
+    let loss = y.mul(&tape.constant(case.upstream.array())).unwrap().sum();
+    let grads = tape.backward(&loss).unwrap();
+    assert_close(&format!("{} dx", case.name), grads.wrt(&x).unwrap().unwrap(), &case.grads["x"].array(), tol);
+    let params = layer.parameters();
+    for (p, name) in params.into_iter().zip(["w", "b"]) {
+        let got = grads.param(p).unwrap_or_else(|| panic!("{}: no gradient for {name}", case.name));
+        assert_close(&format!("{} d{name}", case.name), got, &case.grads[name].array(), tol);
+    }
+    let buffers: BTreeMap<String, ndarray::ArrayD<f64>> = layer.named_buffers().into_iter().collect();
+    for (name, want) in &case.buffers {
+        let got = buffers.get(name).unwrap_or_else(|| panic!("{}: no buffer {name}", case.name));
+        assert_close(&format!("{} {name}", case.name), got, &want.array(), tol);
+    }
 }
 
 /// Applies the case's op to leaves named as in the JSON.
@@ -93,6 +148,30 @@ fn replay_all(op: &str) {
             _ => replay::<f64>(&case),
         }
     }
+}
+
+fn replay_all_layers(op: &str) {
+    for case in cases(op) {
+        match case.dtype.as_str() {
+            "float32" => replay_layer::<f32>(&case),
+            _ => replay_layer::<f64>(&case),
+        }
+    }
+}
+
+#[test]
+fn batch_norm_matches_pytorch_in_training_mode_1d_and_2d() {
+    replay_all_layers("batch_norm");
+}
+
+#[test]
+fn batch_norm_running_statistics_and_evaluation_match_pytorch() {
+    replay_all_layers("batch_norm_running");
+}
+
+#[test]
+fn layer_norm_matches_pytorch() {
+    replay_all_layers("layer_norm");
 }
 
 #[test]

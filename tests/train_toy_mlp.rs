@@ -79,3 +79,31 @@ fn lookahead_nesterov_trains_like_torch_nesterov() {
     assert!(apart > 1e-3, "heavy ball should differ from Nesterov, worst difference {apart:e}");
     assert!(a.last().unwrap() < &(a[0] / 2.0), "training went down: {} -> {}", a[0], a.last().unwrap());
 }
+
+#[test]
+fn train_normalises_with_batch_statistics_and_evaluates_with_running_ones() {
+    use descent::data::Batching;
+    use descent::nn::{BatchNorm1d, Sequential};
+    use descent::train::{evaluate, train, RegressionData, TrainConfig};
+    let mut rng = seeded(5);
+    let mut net = Sequential::<f64>::new()
+        .with(Linear::new(2, 8, Init::TorchDefault, &mut rng).unwrap())
+        .with(BatchNorm1d::new(8).unwrap())
+        .with(descent::nn::ReLU)
+        .with(Linear::new(8, 1, Init::TorchDefault, &mut rng).unwrap());
+    let x = ndarray::Array2::from_shape_fn((32, 2), |(i, j)| ((i * 5 + j * 3) % 7) as f64 / 3.0 - 1.0);
+    let y = x.map_axis(Axis(1), |r| r[0] - 2.0 * r[1]);
+    let data = RegressionData::new(&x, &y);
+    let mut opt = descent::optim::by_name::<f64>("sgd", Some(0.05)).unwrap();
+    let config = TrainConfig { epochs: 3, batching: Batching::MiniBatch(8), shuffle_seed: 1, ..TrainConfig::default() };
+    let h = train(&mut net, opt.as_mut(), &data, &[("train", &data)], &config).unwrap();
+    // Four batches per epoch, three epochs: the running statistics saw 12
+    // batches and none of the four evaluations.
+    let buffers: std::collections::BTreeMap<String, ArrayD<f64>> = net.named_buffers().into_iter().collect();
+    assert_eq!(buffers["1.num_batches_tracked"][[]], 12.0);
+    // Evaluation mode is left on: evaluating again changes nothing and
+    // gives the recorded loss.
+    let (again, _) = evaluate(&net, &data, 32).unwrap();
+    assert_eq!(Some(again), h.last("train", "loss"));
+    assert_eq!(net.named_buffers().into_iter().collect::<std::collections::BTreeMap<_, _>>(), buffers);
+}

@@ -24,7 +24,7 @@ def tensor_json(t):
     return {"shape": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1).tolist()]}
 
 
-def run_case(name, op, fn, inputs, params, dtype, labels=None):
+def run_case(name, op, fn, inputs, params, dtype, labels=None, extra=None):
     """Evaluates fn(*inputs) in `dtype`, backpropagates sum(y * r), records all."""
     leaves = {k: v.to(DTYPES[dtype]).clone().requires_grad_(True) for k, v in inputs.items()}
     y = fn(**leaves)
@@ -43,6 +43,8 @@ def run_case(name, op, fn, inputs, params, dtype, labels=None):
     }
     if labels is not None:
         case["labels"] = labels
+    if extra is not None:
+        case.update(extra(DTYPES[dtype]))
     return case
 
 
@@ -85,6 +87,52 @@ def main():
         # log_softmax along the last axis.
         x = torch.randn(4, 7, dtype=torch.float64) * 3
         cases.append(run_case("log_softmax_0", "log_softmax", lambda x: torch.log_softmax(x, -1), {"x": x}, {}, dtype))
+
+        # batch_norm in training mode: (N, C), (N, C, L) and (N, C, H, W),
+        # with a non-trivial affine part.
+        for i, xs in enumerate([(6, 4), (4, 3, 5), (3, 2, 4, 5)]):
+            c = xs[1]
+            inputs = {
+                "x": torch.randn(xs, dtype=torch.float64) * 2 + 1,
+                "w": torch.randn(c, dtype=torch.float64),
+                "b": torch.randn(c, dtype=torch.float64),
+            }
+            fn = lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True, eps=1e-5)
+            cases.append(run_case(f"batch_norm_{i}", "batch_norm", fn, inputs, {"dims": [len(xs) - 2 or 1]}, dtype))
+
+        # batch_norm's running statistics: an nn.BatchNorm2d trained on two
+        # batches (momentum 0.1, unbiased running variance), then evaluated.
+        batches = [torch.randn(4, 3, 5, 5, dtype=torch.float64) * s + m for s, m in [(2.0, 1.0), (0.5, -3.0)]]
+        inputs = {
+            "x": torch.randn(2, 3, 5, 5, dtype=torch.float64),
+            "w": torch.randn(3, dtype=torch.float64),
+            "b": torch.randn(3, dtype=torch.float64),
+        }
+
+        def bn_eval(x, w, b, batches=batches):
+            bn = torch.nn.BatchNorm2d(3).to(x.dtype)
+            with torch.no_grad():
+                for batch in batches:
+                    bn(batch.to(x.dtype))
+            bn.eval()
+            bn_eval.buffers = {k: tensor_json(v) for k, v in bn.state_dict().items() if k.startswith("running")}
+            return F.batch_norm(x, bn.running_mean, bn.running_var, w, b, training=False, eps=bn.eps)
+
+        def bn_extra(dt, batches=batches):
+            return {"data": {f"batch{j}": tensor_json(b.to(dt)) for j, b in enumerate(batches)}, "buffers": bn_eval.buffers}
+
+        cases.append(run_case("batch_norm_running_0", "batch_norm_running", bn_eval, inputs, {}, dtype, extra=bn_extra))
+
+        # layer_norm over the last one and the last two axes.
+        for i, (xs, k) in enumerate([((5, 6), 1), ((2, 3, 4, 5), 2)]):
+            normalized = xs[-k:]
+            inputs = {
+                "x": torch.randn(xs, dtype=torch.float64) * 3 - 1,
+                "w": torch.randn(normalized, dtype=torch.float64),
+                "b": torch.randn(normalized, dtype=torch.float64),
+            }
+            fn = lambda x, w, b, s=normalized: F.layer_norm(x, s, w, b, eps=1e-5)
+            cases.append(run_case(f"layer_norm_{i}", "layer_norm", fn, inputs, {"normalized": list(normalized)}, dtype))
 
         # A small MLP, forward and backward: 6 -> 16 -> ReLU -> 3, cross-entropy.
         labels = torch.randint(0, 3, (8,))

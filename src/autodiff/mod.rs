@@ -34,6 +34,7 @@ mod workspace;
 pub use broadcast::{broadcast_shape, sum_to_shape};
 pub use gradcheck::{gradcheck, GradCheckOptions, GradCheckReport};
 pub use ops::conv::Conv2dOptions;
+pub use ops::norm::GroupStats;
 pub use param::Param;
 pub use tape::{Gradients, Tape, Var};
 

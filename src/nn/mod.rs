@@ -13,6 +13,7 @@ mod flatten;
 pub mod init;
 mod linear;
 mod module;
+mod norm;
 mod pool;
 mod sequential;
 
@@ -23,5 +24,6 @@ pub use flatten::Flatten;
 pub use init::Init;
 pub use linear::Linear;
 pub use module::Module;
+pub use norm::{BatchNorm, BatchNorm1d, BatchNorm2d, LayerNorm, BN_MOMENTUM, NORM_EPS};
 pub use pool::MaxPool2d;
 pub use sequential::Sequential;

@@ -28,4 +28,17 @@ pub trait Module<T: Element>: Send {
 
     /// A short description for summaries (`"Linear(784 -> 256)"`).
     fn describe(&self) -> String;
+
+    /// Switches between training mode (`true`, the initial mode: batch
+    /// norm normalises with the batch's statistics and updates its running
+    /// ones) and evaluation mode (`false`: it uses the running ones).
+    /// PyTorch's `model.train()` / `model.eval()`. Layers without a mode
+    /// ignore it.
+    fn set_training(&mut self, _training: bool) {}
+
+    /// The state that is not trained by the optimizer (batch norm's running
+    /// statistics), named as in PyTorch's `state_dict`, as `f64` copies.
+    fn named_buffers(&self) -> Vec<(String, ndarray::ArrayD<f64>)> {
+        Vec::new()
+    }
 }

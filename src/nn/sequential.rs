@@ -60,6 +60,18 @@ impl<T: Element> Module<T> for Sequential<T> {
     fn parameters_mut(&mut self) -> Vec<&mut Param<T>> {
         self.layers.iter_mut().flat_map(|layer| layer.parameters_mut()).collect()
     }
+    fn set_training(&mut self, training: bool) {
+        for layer in &mut self.layers {
+            layer.set_training(training);
+        }
+    }
+    fn named_buffers(&self) -> Vec<(String, ndarray::ArrayD<f64>)> {
+        self.layers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, layer)| layer.named_buffers().into_iter().map(move |(name, b)| (format!("{i}.{name}"), b)))
+            .collect()
+    }
     fn describe(&self) -> String {
         let inner: Vec<String> = self.layers.iter().map(|l| l.describe()).collect();
         format!("Sequential[{}]", inner.join(", "))

@@ -1,6 +1,6 @@
 //! The MNIST models, fixed here so that experiments, tests and benchmarks agree.
 
-use crate::nn::{Conv2d, Flatten, Init, Linear, MaxPool2d, ReLU, Sequential};
+use crate::nn::{BatchNorm1d, Conv2d, Flatten, Init, LayerNorm, Linear, MaxPool2d, ReLU, Sequential};
 use crate::rng::Rng;
 use crate::{Element, Result};
 
@@ -26,6 +26,11 @@ pub enum MnistModel {
     /// A deep MLP for initialisation studies: 784 → 256, then nine more
     /// 256 → 256 layers, each followed by ReLU, then 256 → 10; batch 128.
     DeepMlp,
+    /// The MLP with batch norm before each hidden ReLU: 784 → 256 → BN →
+    /// ReLU → 256 → BN → ReLU → 10; batch 128.
+    MlpBatchNorm,
+    /// The MLP with layer norm before each hidden ReLU; batch 128.
+    MlpLayerNorm,
 }
 
 impl MnistModel {
@@ -59,13 +64,29 @@ impl MnistModel {
                 }
                 Ok(net.with(Linear::new(256, 10, init, rng)?))
             }
+            MnistModel::MlpBatchNorm => Ok(Sequential::new()
+                .with(Linear::new(784, 256, init, rng)?)
+                .with(BatchNorm1d::new(256)?)
+                .with(ReLU)
+                .with(Linear::new(256, 256, init, rng)?)
+                .with(BatchNorm1d::new(256)?)
+                .with(ReLU)
+                .with(Linear::new(256, 10, init, rng)?)),
+            MnistModel::MlpLayerNorm => Ok(Sequential::new()
+                .with(Linear::new(784, 256, init, rng)?)
+                .with(LayerNorm::new(&[256])?)
+                .with(ReLU)
+                .with(Linear::new(256, 256, init, rng)?)
+                .with(LayerNorm::new(&[256])?)
+                .with(ReLU)
+                .with(Linear::new(256, 10, init, rng)?)),
         }
     }
 
     /// The batch size the seeds and the issue fix for this model.
     pub fn batch_size(self) -> usize {
         match self {
-            MnistModel::Mlp | MnistModel::DeepMlp => 128,
+            MnistModel::Mlp | MnistModel::DeepMlp | MnistModel::MlpBatchNorm | MnistModel::MlpLayerNorm => 128,
             MnistModel::Cnn => 512,
         }
     }
@@ -73,17 +94,21 @@ impl MnistModel {
     /// The input layout.
     pub fn layout(self) -> InputLayout {
         match self {
-            MnistModel::Mlp | MnistModel::DeepMlp => InputLayout::Flat,
+            MnistModel::Mlp | MnistModel::DeepMlp | MnistModel::MlpBatchNorm | MnistModel::MlpLayerNorm => {
+                InputLayout::Flat
+            }
             MnistModel::Cnn => InputLayout::Image,
         }
     }
 
-    /// `"mlp"`, `"cnn"` or `"deep_mlp"`.
+    /// `"mlp"`, `"cnn"`, `"deep_mlp"`, `"mlp_batch_norm"` or `"mlp_layer_norm"`.
     pub fn name(self) -> &'static str {
         match self {
             MnistModel::Mlp => "mlp",
             MnistModel::Cnn => "cnn",
             MnistModel::DeepMlp => "deep_mlp",
+            MnistModel::MlpBatchNorm => "mlp_batch_norm",
+            MnistModel::MlpLayerNorm => "mlp_layer_norm",
         }
     }
 }

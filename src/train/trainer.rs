@@ -156,6 +156,11 @@ fn count_correct<T: Element>(logits: &ArrayD<T>, labels: &[usize]) -> usize {
 
 /// Trains `model` with `optimizer` on `train`, evaluating on `eval` (name,
 /// set) before training and after each epoch.
+///
+/// The model is in training mode ([`Module::set_training`]) for the updates
+/// and in evaluation mode for the evaluations (batch norm uses its running
+/// statistics there); it is left in evaluation mode when an evaluation was
+/// the last thing done.
 pub fn train<T: Element>(
     model: &mut dyn Module<T>,
     optimizer: &mut dyn Optimizer<T>,
@@ -188,9 +193,11 @@ pub fn train<T: Element>(
         Ok(())
     };
     if !config.evaluate_last_only {
+        model.set_training(false);
         record_eval(&mut rows, 0, 0.0, &*model)?;
     }
     for epoch in 0..config.epochs {
+        model.set_training(true);
         optimizer.set_lr(config.schedule.lr(base_lr, epoch as u64))?;
         let batches = config.batching.epoch(n, Some(&mut rng))?;
         for (b, indices) in batches.iter().enumerate() {
@@ -224,6 +231,7 @@ pub fn train<T: Element>(
         }
         let last = epoch + 1 == config.epochs || step >= total;
         if last || !config.evaluate_last_only {
+            model.set_training(false);
             record_eval(&mut rows, step, (epoch + 1) as f64, &*model)?;
         }
         if step >= total {

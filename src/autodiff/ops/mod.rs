@@ -18,6 +18,7 @@
 //! | `reduce.rs` | `sum`, `mean`, `sum_axis`, `mean_axis` |
 //! | `conv.rs` | `conv2d` (im2col + GEMM) |
 //! | `pool.rs` | `max_pool2d` |
+//! | `norm.rs` | `normalize` (the core of batch and layer norm) |
 //! | `loss.rs` | `log_softmax`, fused `softmax_cross_entropy`, `mse_loss` |
 
 pub mod activation;
@@ -26,6 +27,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod loss;
 pub mod matmul;
+pub mod norm;
 pub mod pointwise;
 pub mod pool;
 pub mod reduce;
