@@ -107,3 +107,26 @@ fn train_normalises_with_batch_statistics_and_evaluates_with_running_ones() {
     assert_eq!(Some(again), h.last("train", "loss"));
     assert_eq!(net.named_buffers().into_iter().collect::<std::collections::BTreeMap<_, _>>(), buffers);
 }
+
+#[test]
+fn drop_last_skips_the_short_remainder_batch_of_each_epoch() {
+    use descent::data::Batching;
+    use descent::nn::Sequential;
+    use descent::train::{train, RegressionData, TrainConfig};
+    let x = ndarray::Array2::from_shape_fn((32, 2), |(i, j)| (i + j) as f64 / 32.0);
+    let y = x.map_axis(Axis(1), |r| r[0] + r[1]);
+    let data = RegressionData::new(&x, &y);
+    let batch_sizes = |drop_last: bool| {
+        let mut net = Sequential::<f64>::new().with(Linear::new(2, 1, Init::TorchDefault, &mut seeded(1)).unwrap());
+        let mut opt = descent::optim::by_name::<f64>("sgd", Some(0.01)).unwrap();
+        let config = TrainConfig { epochs: 2, batching: Batching::MiniBatch(10), drop_last, ..TrainConfig::default() };
+        let h = train(&mut net, opt.as_mut(), &data, &[], &config).unwrap();
+        let epochs: Vec<f64> = h.rows.iter().filter(|r| r.split == "batch").map(|r| r.epoch).collect();
+        (h.steps, epochs)
+    };
+    // 32 examples in batches of 10: 4 updates per epoch (the last of 2), or 3.
+    assert_eq!(batch_sizes(false).0, 8);
+    let (steps, epochs) = batch_sizes(true);
+    assert_eq!(steps, 6);
+    assert_eq!(epochs[2], 1.0, "an epoch's last kept batch completes it: {epochs:?}");
+}

@@ -116,6 +116,7 @@ impl MnistRun {
             schedule: self.schedule.clone(),
             divergence_bound: 1e3,
             evaluate_last_only: self.validation || self.evaluate_last_only,
+            drop_last: true,
             ..TrainConfig::default()
         };
         let name = if self.validation { "validation" } else { "test" };
