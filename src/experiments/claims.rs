@@ -85,10 +85,15 @@ pub const REGISTRY: &[Registered] = &[
     r("004", "Nesterov momentum", "Nesterov momentum converges faster than classical momentum (ill-conditioned quadratic)", Decided("surfaces.nesterov_ill_conditioned", Ev)),
     r("004", "Nesterov momentum", "Nesterov momentum converges faster than classical momentum (Rosenbrock)", Decided("surfaces.nesterov_rosenbrock", Ev)),
     r("004", "learning-rate schedule", "a decaying learning-rate schedule improves on a constant rate", Decided("seed004.schedules", Ev)),
-    r("004", "normalization", "batch normalization lets a network train at a larger learning rate and reach a target accuracy in fewer epochs", NotDecided("normalization layers are not implemented yet (issue 15, next session)")),
+    r("004", "normalization", "batch normalization makes a network reach a given accuracy in fewer training steps", Decided("normalization.batch_norm_faster", Ev)),
+    r("004", "normalization", "batch normalization lets a network train at a much higher learning rate", Decided("normalization.batch_norm_larger_lr", Ev)),
+    r("004", "normalization", "layer normalization makes a network reach a given accuracy in fewer training steps", Decided("normalization.layer_norm_faster", Ev)),
+    r("004", "normalization", "normalizing the input data speeds up gradient descent", Decided("normalization.data_standardized_faster", Ev)),
     r("004", "Adam", "Adam works well out of the box for many networks", NotDecided("\"many networks\" and \"out of the box\" are not measurable on two MNIST models; the MNIST sections show Adam at its default and tuned rates")),
     // Wilson et al. 2017.
-    r("wilson", "section 3.3", "gradient descent (and any method in the span of the gradients: SGD, heavy ball) reaches the minimum-norm solution", Decided("wilson.gd_min_norm", Demo)),
+    r("wilson", "section 3.3", "gradient descent from 0 reaches the minimum-norm solution, with zero test error", Decided("wilson.gd_min_norm", Demo)),
+    r("wilson", "section 3.3", "any method in the span of the gradients (SGD, mini-batch GD, heavy ball) reaches the minimum-norm solution", Decided("wilson.span_methods_min_norm", Demo)),
+    r("wilson", "section 3.3", "the adaptive methods' test error approaches 1/2 as p approaches 1/2", Decided("wilson.adaptive_error_to_half", Demo)),
     r("wilson", "section 3.3", "AdaGrad, RMSprop and Adam converge to sign(X^T y) and misclassify every negative", Decided("wilson.adaptive_sign", Demo)),
     r("wilson", "section 4", "adaptive methods generalize worse at equal or lower training loss (MNIST check)", Decided("wilson.mnist_gap", Ev)),
     // Reddi et al. 2018.

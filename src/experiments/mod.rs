@@ -381,6 +381,7 @@ registry!(
     adadelta_eps,
     adagrad_sparse,
     seed004,
+    normalization,
 );
 
 /// The experiment called `name`, or an error listing the valid names.

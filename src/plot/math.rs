@@ -64,6 +64,16 @@ pub const FORMULAS: &[(&str, &str, &str)] = &[
         r"f(x) = x^{3} - 3 x^{2} + 4 x, \quad f'(x) = 3 ( x - 1 )^{2} + 1 \geq 1",
     ),
     ("he", "He initialization", r"W_{ij} \sim N ( 0, 2 / n_{in} )"),
+    (
+        "batch_norm",
+        "Batch normalization (per channel c, over the batch B; running statistics in evaluation)",
+        r"\hat{x}_{i} = \frac{x_{i} - \mu_{B}}{\sqrt{\sigma_{B}^{2} + \epsilon}}, \quad y_{i} = \gamma \hat{x}_{i} + \beta",
+    ),
+    (
+        "layer_norm",
+        "Layer normalization (per example, over its features H)",
+        r"\mu = \frac{1}{H} \sum_{j} x_{j}, \quad \sigma^{2} = \frac{1}{H} \sum_{j} ( x_{j} - \mu )^{2}, \quad y_{j} = \gamma_{j} \frac{x_{j} - \mu}{\sqrt{\sigma^{2} + \epsilon}} + \beta_{j}",
+    ),
 ];
 
 /// The MathML of formula `key` (display style).
