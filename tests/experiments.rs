@@ -64,7 +64,6 @@ const WITHOUT_PROTOCOL: &[(&str, &str)] = &[
     ("amsgrad.online", "deterministic problem and step size given by the paper"),
     ("amsgrad.common_betas_converge", "deterministic problem and step size given by the paper"),
     ("seed004.he_init", "forward variance of an initialisation: no optimizer involved"),
-    ("adagrad_sparse.rare_features", "deterministic full-batch problem (equal lr; see the issue note)"),
 ];
 
 /// Every experiment's quick profile runs and draws; the analytic claims

@@ -5,9 +5,11 @@
 //! (a) Section 3.3's construction: `n` examples, label `y_i = +1` with
 //! probability `p`; features `x_i1 = y_i`, `x_i2 = x_i3 = 1`, then one
 //! feature unique to example `i` if it is positive and five if negative.
-//! Least squares `(1/2)||Xw - y||^2` from `w = 0` with **full-batch**
-//! gradients (the construction needs them). Gradient descent stays in the
-//! row space of `X` and reaches the minimum-norm solution `X^T (X X^T)^-1 y`;
+//! Least squares `(1/2)||Xw - y||^2` from `w = 0`. Gradient descent, and
+//! every method whose updates are combinations of gradients (SGD on one
+//! example, mini-batch GD, heavy ball), stays in the row space of `X` and
+//! reaches the minimum-norm solution `X^T (X X^T)^-1 y`; with full-batch
+//! gradients
 //! AdaGrad, RMSprop and Adam stay proportional to `sign(X^T y)` (because
 //! `X sign(X^T y) = 4y` here) and predict `sign(y + 2) = +1` for every new
 //! point, so their test error is the share of negatives.
@@ -54,11 +56,17 @@ pub const EXPERIMENT: Experiment = Experiment {
     mnist: MnistUse::InPart,
     run,
     formulas: &["least_squares", "adagrad"],
-    charts: &[ChartSpec::lines("construction", &[TRAIN_LOSS])
-        .rows(Rows::setting("construction"))
-        .titled("Wilson et al. construction", "step", "(1/2)||Xw − y||²")
-        .log_y()
-        .caption("Training loss on the constructed problem (full batch).")],
+    charts: &[
+        ChartSpec::lines("construction", &[TRAIN_LOSS])
+            .rows(Rows::setting("construction"))
+            .titled("Wilson et al. construction", "step", "(1/2)||Xw − y||²")
+            .log_y()
+            .caption("Training loss on the constructed problem (full loss; SGD and mini-batch GD step on samples)."),
+        ChartSpec::lines("construction", &[ERROR_VS_P])
+            .rows(Rows::setting("p sweep"))
+            .titled("Test error as p → 1/2", "p = P(y = +1)", "test error")
+            .caption("GD stays at 0; the adaptive methods misclassify every negative, a share that goes to 1/2."),
+    ],
     tables: &[TableSpec {
         frame: "construction",
         caption: "Where each method ends.",
@@ -144,6 +152,83 @@ fn cosine(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
     a.dot(b) / (a.dot(a).sqrt() * b.dot(b).sqrt())
 }
 
+/// How a method on the construction samples its gradient.
+#[derive(Debug, Clone, Copy)]
+enum Sample {
+    /// The whole set (full-batch gradient).
+    Full,
+    /// `k` examples drawn without replacement each step.
+    Batch(usize),
+}
+
+/// Runs `optimizer` (registry name) at `lr` from `w = 0` for `steps` steps on
+/// the construction; the recorded value is always the full loss
+/// `(1/2)||Xw − y||²`, the gradient that of the sampled examples
+/// (`X_Bᵀ (X_B w − y_B)`).
+fn descend(
+    x: &Array2<f64>,
+    y: &Array1<f64>,
+    optimizer: &str,
+    lr: f64,
+    sample: Sample,
+    steps: usize,
+    seed: u64,
+) -> Result<super::Trajectory> {
+    let mut opt = by_name::<f64>(optimizer, Some(lr))?;
+    let mut rng = seeded(seed);
+    let n = x.nrows();
+    let objective = |w: &[f64]| {
+        let w = Array1::from(w.to_vec());
+        let r = x.dot(&w) - y;
+        let grad = match sample {
+            Sample::Full => x.t().dot(&r),
+            Sample::Batch(k) => {
+                let picked = rand::seq::index::sample(&mut rng, n, k.min(n));
+                let mut g = Array1::zeros(x.ncols());
+                for i in picked.iter() {
+                    g.scaled_add(r[i], &x.row(i));
+                }
+                g
+            }
+        };
+        (0.5 * r.dot(&r), grad.to_vec())
+    };
+    minimize(opt.as_mut(), &vec![0.0; x.ncols()], steps, objective, None)
+}
+
+/// The methods run on the construction: display name, registry name, step
+/// size and sampling. Gradient descent and heavy ball take the textbook step
+/// `1/L` (`L` the largest eigenvalue of `XᵀX`); stochastic GD with one
+/// example takes `1 / max_i |x_i|²` (Kaczmarz's step, stable for every
+/// example), mini-batch GD of `k` the same divided by `k`.
+fn construction_methods(x: &Array2<f64>) -> Vec<(&'static str, &'static str, f64, Sample)> {
+    let gd_lr = 1.0 / largest_eigenvalue(&x.dot(&x.t()));
+    let widest = x.rows().into_iter().map(|r| r.dot(&r)).fold(0.0, f64::max);
+    let k = MINI_BATCH;
+    vec![
+        ("gd", "sgd", gd_lr, Sample::Full),
+        ("sgd (1 example)", "sgd", 1.0 / widest, Sample::Batch(1)),
+        ("mini-batch gd", "sgd", 1.0 / (k as f64 * widest), Sample::Batch(k)),
+        ("heavy ball", "heavy_ball", gd_lr, Sample::Full),
+        ("adagrad", "adagrad", 0.1, Sample::Full),
+        ("rmsprop", "rmsprop", 0.001, Sample::Full),
+        ("adam", "adam", 0.001, Sample::Full),
+    ]
+}
+
+/// Examples per mini-batch on the construction.
+pub const MINI_BATCH: usize = 5;
+
+/// Methods in the span of the gradients (the first four of
+/// [`construction_methods`]); the rest are adaptive.
+const SPAN_METHODS: usize = 4;
+
+/// The label probabilities of the sweep toward 1/2.
+pub const P_SWEEP: [f64; 6] = [0.9, 0.8, 0.7, 0.6, 0.55, 0.51];
+
+/// Test error against the label probability `p` (x axis: `p`).
+pub const ERROR_VS_P: &str = "test error vs p";
+
 /// Part (a); returns its frame rows and claims.
 fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String>)> {
     let (n, p) = (ctx.profile.pick(30, 100), 0.7);
@@ -154,20 +239,14 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
     let negatives = test_labels.iter().filter(|&&v| v < 0.0).count() as f64 / test_labels.len() as f64;
     let w_min = minimum_norm(&x, &y)?;
     let sign: Array1<f64> = x.t().dot(&y).mapv(sign);
-    let objective = |w: &[f64]| {
-        let w = Array1::from(w.to_vec());
-        let r = x.dot(&w) - &y;
-        (0.5 * r.dot(&r), x.t().dot(&r).to_vec())
-    };
-    // Gradient descent with the textbook step 1/L, L = largest eigenvalue of
-    // X^T X (the gradient's Lipschitz constant), which grows with n here.
-    let gd_lr = 1.0 / largest_eigenvalue(&x.dot(&x.t()));
-    let methods = [("gd", gd_lr), ("adagrad", 0.1), ("rmsprop", 0.001), ("adam", 0.001)];
+    let methods = construction_methods(&x);
+    let paths = run_parallel(&methods, |&(_, optimizer, lr, sample)| {
+        descend(&x, &y, optimizer, lr, sample, steps, ctx.seed)
+    });
     let mut results = Vec::new();
     let mut notes_extra = Vec::new();
-    for (name, lr) in methods {
-        let mut opt = by_name::<f64>(if name == "gd" { "sgd" } else { name }, Some(lr))?;
-        let path = minimize(opt.as_mut(), &vec![0.0; x.ncols()], steps, objective, None)?;
+    for (&(name, _, lr, _), path) in methods.iter().zip(paths) {
+        let path = path?;
         let w = Array1::from(path.last().to_vec());
         let run = Run { optimizer: name, lr, seed: ctx.seed, setting: "construction" };
         for (t, v) in path.values.iter().enumerate().filter(|(t, _)| t % 100 == 0) {
@@ -185,12 +264,15 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
         results.push((name, err, rel_min, cos_sign, path.values[steps.min(path.values.len() - 1)]));
     }
     let gd = results[0];
-    let adaptive = &results[1..];
+    let span = &results[1..SPAN_METHODS];
+    let adaptive = &results[SPAN_METHODS..];
     let worst_cos = adaptive.iter().map(|r| r.3).fold(f64::MAX, f64::min);
     let adaptive_err_gap = adaptive.iter().map(|r| (r.1 - negatives).abs()).fold(0.0, f64::max);
+    let worst_span = span.iter().map(|r| r.2).fold(0.0, f64::max);
     let detail = |r: &(&str, f64, f64, f64, f64)| {
         format!("{}: test error {:.3}, |w - w_min|/|w_min| {:.2e}, cos(w, sign(X^T y)) {:.6}", r.0, r.1, r.2, r.3)
     };
+    let (sweep, sweep_claim) = p_sweep(ctx, long)?;
     let claims = vec![
         Claim::demonstration(
             "wilson.gd_min_norm",
@@ -200,6 +282,19 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
             gd.2,
             gd.2 < 1e-3 && gd.1 == 0.0,
             detail(&gd),
+        ),
+        Claim::demonstration(
+            "wilson.span_methods_min_norm",
+            "Wilson et al. 2017, section 3.3 (any method whose updates are combinations of gradients)",
+            "stochastic gradient descent, mini-batch gradient descent and heavy-ball momentum from 0 also reach the \
+             minimum-norm solution, with zero test error",
+            &format!(
+                "SGD (one example per step), mini-batch GD ({MINI_BATCH} examples) and heavy ball (momentum 0.9): \
+                 weights within 1e-3 (relative) of X^T (X X^T)^-1 y and test error 0, each"
+            ),
+            worst_span,
+            worst_span < 1e-3 && span.iter().all(|r| r.1 == 0.0),
+            span.iter().map(detail).collect::<Vec<_>>().join("; "),
         ),
         Claim::demonstration(
             "wilson.adaptive_sign",
@@ -214,14 +309,88 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
                 adaptive.iter().map(detail).collect::<Vec<_>>().join("; ")
             ),
         ),
+        sweep_claim,
     ];
     let mut notes = vec![format!(
-        "Construction: n = {n} training points, p(y = +1) = {p}, {} features, {steps} full-batch steps from w = 0 \
-         (GD's step 1/L = {gd_lr:.3e}); 10,000 test labels.",
-        x.ncols()
+        "Construction: n = {n} training points, p(y = +1) = {p}, {} features, {steps} steps from w = 0 (GD and \
+         heavy ball step 1/L = {:.3e}; SGD {:.3e}; mini-batch GD {:.3e}); 10,000 test labels.",
+        x.ncols(),
+        methods[0].2,
+        methods[1].2,
+        methods[2].2
     )];
+    notes.push(sweep);
     notes.extend(notes_extra);
     Ok((claims, notes))
+}
+
+/// Where a method ended on the construction: name, step size, test error.
+type Ended = (&'static str, f64, f64);
+
+/// The construction at each `p` of [`P_SWEEP`] (n = 30, 20,000 full-batch
+/// steps in both profiles): GD and the three adaptive methods' test error,
+/// against the share of negatives `≈ 1 − p`, which goes to 1/2.
+fn p_sweep(ctx: &Context, long: &mut Long) -> Result<(String, Claim)> {
+    let (n, steps) = (30, 20_000);
+    let per_p = run_parallel(&P_SWEEP, |&p| -> Result<(f64, Vec<Ended>)> {
+        let mut rng = seeded(ctx.seed ^ (p * 1000.0) as u64);
+        let (x, y) = construction(n, p, &mut rng);
+        let test_labels: Vec<f64> = (0..10_000).map(|_| if rng.gen::<f64>() < p { 1.0 } else { -1.0 }).collect();
+        let negatives = test_labels.iter().filter(|&&v| v < 0.0).count() as f64 / test_labels.len() as f64;
+        // GD and the adaptive methods.
+        let chosen: Vec<_> = construction_methods(&x)
+            .into_iter()
+            .enumerate()
+            .filter(|&(i, _)| i == 0 || i >= SPAN_METHODS)
+            .map(|(_, m)| m)
+            .collect();
+        let errors = chosen
+            .iter()
+            .map(|&(name, optimizer, lr, sample)| {
+                let path = descend(&x, &y, optimizer, lr, sample, steps, ctx.seed)?;
+                Ok((name, lr, test_error(&Array1::from(path.last().to_vec()), &test_labels)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((negatives, errors))
+    });
+    let mut worst_gap: f64 = 0.0;
+    let mut gd_errors: f64 = 0.0;
+    let mut rows = Vec::new();
+    let mut last = (0.0, 0.0);
+    for (&p, r) in P_SWEEP.iter().zip(per_p) {
+        let (negatives, errors) = r?;
+        for &(name, lr, err) in &errors {
+            long.push(&Run { optimizer: name, lr, seed: ctx.seed, setting: "p sweep" }, p, ERROR_VS_P, err);
+            if name == "gd" {
+                gd_errors = gd_errors.max(err);
+            } else {
+                worst_gap = worst_gap.max((err - negatives).abs());
+            }
+        }
+        let adam = errors.iter().find(|e| e.0 == "adam").map_or(f64::NAN, |e| e.2);
+        last = (negatives, adam);
+        rows.push(format!("p {p}: negatives {negatives:.3}, Adam {adam:.3}"));
+    }
+    let claim = Claim::demonstration(
+        "wilson.adaptive_error_to_half",
+        "Wilson et al. 2017, section 3.3",
+        "as p → 1/2 the adaptive methods' test error approaches 1/2, while gradient descent's stays 0",
+        &format!(
+            "for p in {P_SWEEP:?} (n = {n}, {steps} steps): AdaGrad's, RMSprop's and Adam's test error within 0.001 \
+             of the share of negatives, GD's 0"
+        ),
+        last.1,
+        worst_gap < 1e-3 && gd_errors == 0.0,
+        format!("{}; worst |error − share of negatives| {worst_gap:.4}, GD's worst error {gd_errors}", rows.join("; ")),
+    );
+    let note = format!(
+        "Sweep toward p = 1/2 (n = {n}, {steps} steps each): {}. At p = {} the adaptive methods misclassify {:.3} of \
+         new points.",
+        rows.join("; "),
+        P_SWEEP[P_SWEEP.len() - 1],
+        last.1
+    );
+    Ok((note, claim))
 }
 
 /// One MNIST MLP run (on the first 50,000 training images): final train
