@@ -82,6 +82,7 @@ fn the_report_loads_without_console_errors_or_network_requests() {
         only: Some(only.iter().map(|s| s.to_string()).collect()),
         mnist_dir: Some("/nonexistent".into()),
         progress: false,
+        results_md: None,
     })
     .unwrap();
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report.png");

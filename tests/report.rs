@@ -18,6 +18,7 @@ fn options(out: &Path, only: &[&str]) -> ReportOptions {
         only: Some(only.iter().map(|s| s.to_string()).collect()),
         mnist_dir: Some(PathBuf::from("/nonexistent/mnist")),
         progress: false,
+        results_md: None,
     }
 }
 
@@ -219,4 +220,34 @@ fn the_binary_says_what_did_not_run_and_fails_on_an_unreadable_mnist_dir() {
     assert!(err.contains("mnist_mlp not_run") && err.contains("/nonexistent/mnist"), "{err}");
     assert!(err.contains("--mnist-dir could not be read"), "{err}");
     assert!(dir.path().join("index.html").exists(), "the report is written first");
+}
+
+#[test]
+fn results_md_lists_every_claim_of_summary_json_with_the_run_stamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let md_path = dir.path().join("docs").join("results.md");
+    let opts = ReportOptions { results_md: Some(md_path.clone()), ..options(dir.path(), &["toy_function", "amsgrad"]) };
+    generate(&opts).unwrap();
+    let md = read(md_path);
+    let summary: serde_json::Value = serde_json::from_str(&read(dir.path().join("summary.json"))).unwrap();
+    let meta = &summary["metadata"];
+    for key in ["commit", "date", "cpu", "rustc", "seconds"] {
+        let value = meta[key].as_str().unwrap();
+        assert!(!value.is_empty() && md.contains(value), "{key} {value:?} missing from the document");
+    }
+    assert!(meta["date"].as_str().unwrap().ends_with(" UTC"));
+    assert!(md.contains(&opts.command()), "the regenerating command");
+    let claims = summary["claims"].as_array().unwrap();
+    assert!(!claims.is_empty());
+    for c in claims {
+        let id = c["id"].as_str().unwrap();
+        // Once in the table, once as a heading.
+        assert_eq!(md.matches(&format!("`{id}`")).count(), 2, "{id}");
+    }
+    // Every table row has the header's number of cells (no unescaped `|`).
+    let table: Vec<&str> =
+        md.lines().skip_while(|l| !l.starts_with("| claim |")).take_while(|l| l.starts_with('|')).collect();
+    let cells = |l: &str| l.replace("\\|", "").matches('|').count();
+    assert!(table.len() == claims.len() + 2 && table.iter().all(|l| cells(l) == cells(table[0])), "{table:#?}");
+    assert!(!md.contains("{{") && !md.contains("{%"), "unrendered template syntax");
 }

@@ -27,6 +27,9 @@ pub struct Args {
     /// Directory with the four MNIST files (else MNIST_DIR, else data/mnist).
     #[arg(long)]
     pub mnist_dir: Option<PathBuf>,
+    /// Also write every claim as a Markdown document (e.g. docs/results-full.md).
+    #[arg(long)]
+    pub results_md: Option<PathBuf>,
 }
 
 /// Why a command line was refused.
@@ -53,5 +56,13 @@ where
             by_name(name).map_err(CliError::Invalid)?;
         }
     }
-    Ok(ReportOptions { profile, seed: args.seed, out: args.out, only: args.only, mnist_dir: args.mnist_dir, progress })
+    Ok(ReportOptions {
+        profile,
+        seed: args.seed,
+        out: args.out,
+        only: args.only,
+        mnist_dir: args.mnist_dir,
+        progress,
+        results_md: args.results_md,
+    })
 }

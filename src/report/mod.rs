@@ -9,7 +9,9 @@
 
 pub mod cli;
 mod render;
+mod results;
 mod section;
 
 pub use render::{generate, Metadata, ReportOptions, ReportSummary, Summary, SummaryClaim, SummarySection};
+pub use results::{markdown, write_results};
 pub use section::{Section, SectionStatus, SectionSummary, SummaryStatus};

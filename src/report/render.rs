@@ -26,6 +26,28 @@ pub struct ReportOptions {
     pub mnist_dir: Option<PathBuf>,
     /// Progress bars (drawn on a terminal only).
     pub progress: bool,
+    /// Also write the claims as a Markdown document here (e.g.
+    /// `docs/results-full.md`), with the other files.
+    pub results_md: Option<PathBuf>,
+}
+
+impl ReportOptions {
+    /// The `report` command line that reproduces these options.
+    pub fn command(&self) -> String {
+        let mut c = format!(
+            "cargo run --release --bin report -- --profile {} --seed {} --out {}",
+            self.profile,
+            self.seed,
+            self.out.display()
+        );
+        if let Some(only) = &self.only {
+            c.push_str(&format!(" --only {}", only.join(",")));
+        }
+        if let Some(md) = &self.results_md {
+            c.push_str(&format!(" --results-md {}", md.display()));
+        }
+        c
+    }
 }
 
 /// What `generate` did.
@@ -61,6 +83,9 @@ pub struct Metadata {
     pub threads: usize,
     /// Wall time, seconds.
     pub seconds: String,
+    /// When the run finished (UTC).
+    #[serde(default)]
+    pub date: String,
     /// The `--only` list, comma-separated (empty for a full run).
     pub only: String,
 }
@@ -155,6 +180,10 @@ pub fn generate(opts: &ReportOptions) -> Result<ReportSummary> {
     let (sections, summaries) = run_sections(opts, &selected, &mnist, &mut files)?;
     let metadata = metadata(opts, start);
     let (html, summary_json) = render(&tera, &metadata, &sections)?;
+    if let Some(path) = &opts.results_md {
+        let summary = Summary::parse(&summary_json)?;
+        files.push((path.clone(), super::markdown(&summary, &opts.command())?.into_bytes()));
+    }
     files.push((opts.out.join("summary.json"), summary_json));
     files.push((opts.out.join("index.html"), html.into_bytes()));
     write_all(&files)?;
@@ -314,6 +343,7 @@ fn metadata(opts: &ReportOptions, start: Instant) -> Metadata {
         cpu: cpu(),
         threads: rayon::current_num_threads(),
         seconds: format!("{:.1}", start.elapsed().as_secs_f64()),
+        date: utc_now(),
         only: opts.only.as_ref().map(|o| o.join(", ")).unwrap_or_default(),
     }
 }
@@ -396,6 +426,23 @@ fn tera_error(e: &tera::Error) -> String {
 fn command_line(cmd: &str, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new(cmd).args(args).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The current time, `YYYY-MM-DD HH:MM UTC` (civil date from the Unix day
+/// count, Howard Hinnant's algorithm).
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3_600, rem % 3_600 / 60)
 }
 
 fn cpu() -> String {

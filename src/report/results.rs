@@ -1,0 +1,130 @@
+//! `docs/results-*.md`: a run's claims as a readable document, rendered
+//! from its `summary.json` (so it shows exactly what the page shows), with
+//! the run's commit, date, machine and time.
+
+use super::{Summary, SummaryClaim};
+use crate::experiments::{Kind, Verdict};
+use crate::files::write_atomically;
+use crate::{Error, Result};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    label: String,
+    statement: String,
+    source: String,
+    criterion: String,
+    detail: String,
+    protocol: Option<String>,
+    estimate: String,
+}
+
+impl Row {
+    fn of(c: &SummaryClaim) -> Row {
+        let claim = &c.claim;
+        let estimate = match (claim.protocol.as_ref().and_then(|p| p.estimate.zip(p.interval)), claim.value) {
+            (Some((mean, [lo, hi])), _) => format!("{} [{}, {}]", number(mean), number(lo), number(hi)),
+            (None, Some(v)) => number(v),
+            (None, None) => "– (see the result)".into(),
+        };
+        Row {
+            id: claim.id.clone(),
+            label: claim.label(),
+            statement: claim.statement.clone(),
+            source: claim.source.clone(),
+            criterion: claim.criterion.clone(),
+            detail: claim.detail.clone(),
+            protocol: claim.protocol_text(),
+            estimate,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SectionRow {
+    name: String,
+    status: String,
+    reason: Option<String>,
+    seconds: String,
+    claims: usize,
+    rows: Vec<Row>,
+}
+
+#[derive(Serialize, Default)]
+struct Counts {
+    supported: usize,
+    not_supported: usize,
+    inconclusive: usize,
+    full_only: usize,
+    demonstrations: usize,
+}
+
+/// Three significant digits; infinities and NaN spelled out.
+fn number(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.3e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Escapes what would break a Markdown table cell: `|` and line breaks.
+fn md(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let s = tera::try_get_value!("md", "value", String, value);
+    Ok(tera::Value::String(s.replace('|', "\\|").replace(['\n', '\r'], " ")))
+}
+
+/// The Markdown document of `summary`; `command` is the command that
+/// regenerates it (printed at its top).
+pub fn markdown(summary: &Summary, command: &str) -> Result<String> {
+    let mut tera = tera::Tera::default();
+    tera.add_raw_template("results.md", include_str!("../../templates/results.md.tera"))
+        .map_err(|e| Error::invalid("report", "templates", e.to_string()))?;
+    tera.register_filter("md", md);
+    tera.autoescape_on(vec![]);
+    let mut counts = Counts::default();
+    for c in &summary.claims {
+        let claim = &c.claim;
+        if claim.kind == Kind::Demonstration {
+            counts.demonstrations += 1;
+            continue;
+        }
+        match claim.verdict {
+            Verdict::Supported => counts.supported += 1,
+            Verdict::NotSupported => counts.not_supported += 1,
+            Verdict::Inconclusive => counts.inconclusive += 1,
+            Verdict::FullProfileOnly => counts.full_only += 1,
+        }
+    }
+    let sections: Vec<SectionRow> = summary
+        .sections
+        .iter()
+        .map(|s| {
+            let rows: Vec<Row> = summary.claims.iter().filter(|c| c.section == s.name).map(Row::of).collect();
+            SectionRow {
+                name: s.name.clone(),
+                status: s.status.to_string(),
+                reason: s.reason.clone(),
+                seconds: format!("{:.1}", s.seconds),
+                claims: rows.len(),
+                rows,
+            }
+        })
+        .collect();
+    let mut ctx = tera::Context::new();
+    ctx.insert("meta", &summary.metadata);
+    ctx.insert("command", command);
+    ctx.insert("counts", &counts);
+    ctx.insert("claims", &summary.claims.iter().map(Row::of).collect::<Vec<_>>());
+    ctx.insert("sections", &sections);
+    tera.render("results.md", &ctx).map_err(|e| Error::invalid("report", "templates", format!("{e:?}")))
+}
+
+/// Reads `summary_json` and writes its document to `out` atomically.
+pub fn write_results(summary_json: &Path, out: &Path, command: &str) -> Result<()> {
+    let summary = Summary::read(summary_json)?;
+    write_atomically(out, markdown(&summary, command)?.as_bytes())
+}
