@@ -36,6 +36,7 @@ pub mod element;
 pub mod error;
 pub mod experiments;
 pub mod files;
+pub mod grading;
 pub mod linalg;
 pub mod nn;
 pub mod notebook;

@@ -1,0 +1,139 @@
+"""Reference trajectories for descent's grader, produced by torch.optim.
+
+Writes tests/golden/grading.json: for each case, the problem, the torch
+optimizer and its hyperparameters (named as descent::grading::Hyper), the
+parameters before the first step, and at each step the gradient torch
+computed at the current parameters, the parameters after the step and the
+optimizer's state buffers after it (exp_avg, exp_avg_sq, max_exp_avg_sq,
+momentum_buffer), every tensor flattened and the parameters concatenated in
+order. The grader feeds these gradients to a student's optimizer (teacher
+forcing) and compares.
+
+Run:  pip install torch numpy && python3 scripts/golden/grading.py
+CI does not run this script; its output is committed.
+"""
+
+import json
+import os
+
+import numpy as np
+import torch
+
+torch.set_default_dtype(torch.float64)
+STEPS = 40
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "golden", "grading.json")
+
+
+def quadratic(params):
+    (x,) = params
+    return 0.1 * x[0] ** 2 + 2.0 * x[1] ** 2
+
+
+def rosenbrock(params):
+    (p,) = params
+    return (1 - p[0]) ** 2 + 100.0 * (p[1] - p[0] ** 2) ** 2
+
+
+_rng = np.random.default_rng(20261130)
+LSQ_X = torch.tensor(_rng.normal(size=(24, 3)))
+LSQ_Y = LSQ_X @ torch.tensor([1.5, -2.0, 0.5]) + 0.3 + 0.1 * torch.tensor(_rng.normal(size=24))
+MLP_X = torch.tensor(_rng.normal(size=(16, 2)))
+MLP_Y = torch.sin(2 * MLP_X[:, 0]) + MLP_X[:, 1] ** 2
+
+
+def least_squares(params):
+    w, b = params
+    r = LSQ_X @ w + b - LSQ_Y
+    return (r * r).mean()
+
+
+def mlp(params):
+    """2-4-1 tanh network, mean squared error on 16 fixed points."""
+    w1, b1, w2, b2 = params
+    h = torch.tanh(MLP_X @ w1.T + b1)
+    return ((h @ w2.T + b2).squeeze(1) - MLP_Y).pow(2).mean()
+
+
+def mlp_start():
+    g = np.random.default_rng(7)
+    return [g.normal(size=(4, 2)) * 0.5, g.normal(size=4) * 0.1, g.normal(size=(1, 4)) * 0.5, g.normal(size=1) * 0.1]
+
+
+PROBLEMS = {
+    "quadratic": (quadratic, lambda: [[-5.0, -2.0]]),
+    "rosenbrock": (rosenbrock, lambda: [[-1.5, 2.0]]),
+    "least_squares": (least_squares, lambda: [[0.0, 0.0, 0.0], [0.0]]),
+    "mlp": (mlp, mlp_start),
+}
+
+# (name, problem, torch class, descent Hyper fields)
+CASES = [
+    ("adam_quadratic", "quadratic", "Adam", {"lr": 0.05}),
+    ("adam_rosenbrock", "rosenbrock", "Adam", {"lr": 0.01}),
+    ("adam_least_squares", "least_squares", "Adam", {"lr": 0.05}),
+    ("adam_mlp", "mlp", "Adam", {"lr": 0.05}),
+    ("adam_large_eps", "mlp", "Adam", {"lr": 0.05, "eps": 1e-3}),
+    ("adam_weight_decay", "least_squares", "Adam", {"lr": 0.05, "weight_decay": 0.1}),
+    ("adamw_least_squares", "least_squares", "AdamW", {"lr": 0.05, "weight_decay": 0.1, "decoupled": True}),
+    ("amsgrad_rosenbrock", "rosenbrock", "Adam", {"lr": 0.01, "amsgrad": True}),
+    ("amsgrad_mlp", "mlp", "Adam", {"lr": 0.05, "amsgrad": True}),
+    ("momentum_quadratic", "quadratic", "SGD", {"lr": 0.05, "momentum": 0.9}),
+    ("momentum_rosenbrock", "rosenbrock", "SGD", {"lr": 1e-4, "momentum": 0.9}),
+    ("momentum_weight_decay", "least_squares", "SGD", {"lr": 0.02, "momentum": 0.9, "weight_decay": 0.1}),
+    ("nesterov_quadratic", "quadratic", "SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    ("nesterov_mlp", "mlp", "SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+]
+
+HYPER_DEFAULTS = {
+    "lr": 0.01,
+    "betas": [0.9, 0.999],
+    "eps": 1e-8,
+    "weight_decay": 0.0,
+    "momentum": 0.0,
+    "nesterov": False,
+    "amsgrad": False,
+    "decoupled": False,
+}
+
+
+def torch_optimizer(cls, params, h):
+    if cls == "SGD":
+        return torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"], weight_decay=h["weight_decay"],
+                               nesterov=h["nesterov"], foreach=False)
+    kwargs = dict(lr=h["lr"], betas=tuple(h["betas"]), eps=h["eps"], weight_decay=h["weight_decay"],
+                  amsgrad=h["amsgrad"], foreach=False)
+    return (torch.optim.AdamW if cls == "AdamW" else torch.optim.Adam)(params, **kwargs)
+
+
+def flat(tensors):
+    return [float(v) for t in tensors for v in t.detach().reshape(-1).tolist()]
+
+
+def run(name, problem, cls, overrides):
+    h = dict(HYPER_DEFAULTS, **overrides)
+    f, start = PROBLEMS[problem]
+    params = [torch.tensor(np.asarray(p, dtype=np.float64), requires_grad=True) for p in start()]
+    opt = torch_optimizer(cls, params, h)
+    case = {"name": name, "problem": problem, "optimizer": cls, "hyper": h, "params0": flat(params),
+            "grads": [], "params": [], "state": []}
+    for _ in range(STEPS):
+        opt.zero_grad()
+        f(params).backward()
+        case["grads"].append(flat([p.grad for p in params]))
+        opt.step()
+        case["params"].append(flat(params))
+        names = [k for k in opt.state[params[0]] if k != "step"]
+        case["state"].append({k: flat([opt.state[p][k] for p in params]) for k in names})
+    return case
+
+
+def main():
+    cases = [run(*c) for c in CASES]
+    meta = {"generator": "scripts/golden/grading.py", "torch": torch.__version__, "steps": STEPS}
+    with open(OUT, "w") as fh:
+        json.dump({"meta": meta, "cases": cases}, fh)
+    print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")
+
+
+if __name__ == "__main__":
+    main()

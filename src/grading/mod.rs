@@ -1,0 +1,24 @@
+//! Grading coursework on optimizers: a student's optimizer is replayed
+//! under teacher forcing against PyTorch's trajectories, and a wrong one is
+//! matched against the known slips to say *which* mistake it makes.
+//!
+//! - [`student`]: what a student implements ([`StudentOptimizer`], [`Hyper`]).
+//! - [`replay`]: reference cases ([`Case`], written by
+//!   `scripts/golden/grading.py`), teacher-forced runs ([`run_forced`]) and
+//!   the step-by-step comparison ([`compare`]), which names the first step,
+//!   coordinate and state buffer that diverged.
+//! - [`variants`]: the reference conventions and the slips, each a complete
+//!   optimizer; [`diagnose`] finds the slip that explains a trajectory.
+//!
+//! The student's code runs in a child process that only returns numbers (a
+//! [`Trajectory`]); everything here that scores or diagnoses runs in the
+//! grader, which alone holds the reference data.
+
+pub mod diagnose;
+pub mod replay;
+pub mod student;
+pub mod variants;
+
+pub use diagnose::{diagnose, Diagnosis};
+pub use replay::{compare, run_forced, Case, Divergence, Replay, Trajectory, TOL};
+pub use student::{Hyper, StudentOptimizer};

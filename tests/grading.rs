@@ -1,0 +1,263 @@
+//! The grader's core against PyTorch's trajectories (`tests/golden/grading.json`,
+//! written by `scripts/golden/grading.py`) and a corpus of student
+//! optimizers: correct ones, each common slip, one that names its state
+//! wrong, one that panics, one that returns NaN. The students are written
+//! here independently of `descent::grading::variants`.
+
+mod common;
+
+use common::golden;
+use descent::grading::{
+    compare, diagnose, run_forced, variants::for_class, Case, Hyper, StudentOptimizer, Trajectory, TOL,
+};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct File {
+    cases: Vec<Case>,
+}
+
+fn cases() -> Vec<Case> {
+    golden::<File>("grading.json").cases
+}
+
+/// A student's Adam, written the way the course teaches it, with the
+/// slips a student makes as switches.
+#[derive(Default, Clone)]
+struct StudentAdam {
+    h: Option<Hyper>,
+    no_bias_correction: bool,
+    eps_inside: bool,
+    swap_betas: bool,
+    plus: bool,
+    t: i32,
+    m: Vec<f64>,
+    v: Vec<f64>,
+    vmax: Vec<f64>,
+    state_name: Option<&'static str>,
+    panic_at: Option<i32>,
+    nan: bool,
+}
+
+impl StudentOptimizer for StudentAdam {
+    fn step(&mut self, params: &mut [f64], grads: &[f64]) {
+        let h = self.h.expect("hyperparameters");
+        let (b1, b2) = if self.swap_betas { (h.betas.1, h.betas.0) } else { h.betas };
+        if self.m.is_empty() {
+            self.m = vec![0.0; params.len()];
+            self.v = vec![0.0; params.len()];
+            self.vmax = vec![0.0; params.len()];
+        }
+        self.t += 1;
+        if Some(self.t) == self.panic_at {
+            panic!("index out of bounds: the len is 2 but the index is 2");
+        }
+        for i in 0..params.len() {
+            let mut g = grads[i];
+            if h.decoupled {
+                params[i] -= h.lr * h.weight_decay * params[i];
+            } else {
+                g += h.weight_decay * params[i];
+            }
+            self.m[i] = b1 * self.m[i] + (1.0 - b1) * g;
+            self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g;
+            self.vmax[i] = self.vmax[i].max(self.v[i]);
+            let v = if h.amsgrad { self.vmax[i] } else { self.v[i] };
+            let (m_hat, v_hat) = if self.no_bias_correction {
+                (self.m[i], v)
+            } else {
+                (self.m[i] / (1.0 - b1.powi(self.t)), v / (1.0 - b2.powi(self.t)))
+            };
+            let denom = if self.eps_inside { (v_hat + h.eps).sqrt() } else { v_hat.sqrt() + h.eps };
+            let step = h.lr * m_hat / denom;
+            params[i] = if self.nan {
+                f64::NAN
+            } else if self.plus {
+                params[i] + step
+            } else {
+                params[i] - step
+            };
+        }
+    }
+
+    fn state(&self) -> Vec<(String, Vec<f64>)> {
+        let mut s = vec![
+            (self.state_name.unwrap_or("exp_avg").to_string(), self.m.clone()),
+            ("exp_avg_sq".to_string(), self.v.clone()),
+        ];
+        if self.h.is_some_and(|h| h.amsgrad) {
+            s.push(("max_exp_avg_sq".to_string(), self.vmax.clone()));
+        }
+        s
+    }
+}
+
+/// A student's SGD with momentum (torch's form) and Nesterov, with slips.
+#[derive(Default)]
+struct StudentMomentum {
+    h: Option<Hyper>,
+    ema: bool,
+    ignore_nesterov: bool,
+    b: Vec<f64>,
+}
+
+impl StudentOptimizer for StudentMomentum {
+    fn step(&mut self, params: &mut [f64], grads: &[f64]) {
+        let h = self.h.expect("hyperparameters");
+        let first = self.b.is_empty();
+        if first {
+            self.b = vec![0.0; params.len()];
+        }
+        for i in 0..params.len() {
+            let g = grads[i] + h.weight_decay * params[i];
+            self.b[i] = if self.ema {
+                h.momentum * self.b[i] + (1.0 - h.momentum) * g
+            } else if first {
+                g
+            } else {
+                h.momentum * self.b[i] + g
+            };
+            let d = if h.nesterov && !self.ignore_nesterov { g + h.momentum * self.b[i] } else { self.b[i] };
+            params[i] -= h.lr * d;
+        }
+    }
+
+    fn state(&self) -> Vec<(String, Vec<f64>)> {
+        vec![("momentum_buffer".to_string(), self.b.clone())]
+    }
+}
+
+fn adam(case: &Case, change: impl FnOnce(&mut StudentAdam)) -> Trajectory {
+    let mut s = StudentAdam { h: Some(case.hyper), ..StudentAdam::default() };
+    change(&mut s);
+    run_forced(&mut s, case)
+}
+
+fn adam_cases() -> Vec<Case> {
+    cases().into_iter().filter(|c| c.optimizer != "SGD").collect()
+}
+
+#[test]
+fn the_reference_conventions_match_pytorch_at_every_step_with_their_state() {
+    for case in cases() {
+        let (reference, _) = for_class(&case.optimizer).expect("a known optimizer");
+        let replay = compare(&run_forced(reference(&case.hyper).as_mut(), &case), &case, TOL, true);
+        assert_eq!(replay.matched, case.steps(), "{}: {:?}", case.name, replay.first);
+    }
+}
+
+#[test]
+fn a_correct_student_scores_every_step_and_gets_no_diagnosis() {
+    for case in adam_cases() {
+        let t = adam(&case, |_| {});
+        let replay = compare(&t, &case, TOL, true);
+        assert_eq!((replay.matched, replay.first.clone()), (case.steps(), None), "{}", case.name);
+        assert_eq!(diagnose(&t, &case), None, "{}", case.name);
+    }
+    for case in cases().into_iter().filter(|c| c.optimizer == "SGD") {
+        let mut s = StudentMomentum { h: Some(case.hyper), ..StudentMomentum::default() };
+        let replay = compare(&run_forced(&mut s, &case), &case, TOL, true);
+        assert_eq!(replay.matched, case.steps(), "{}: {:?}", case.name, replay.first);
+    }
+}
+
+#[test]
+fn each_adam_slip_is_named_on_every_case_that_shows_it() {
+    type Slip = (&'static str, fn(&mut StudentAdam));
+    // Without bias correction on an AMSGrad case is Reddi's AMSGrad.
+    let adam_cases = || adam_cases().into_iter().filter(|c| !c.hyper.amsgrad).collect::<Vec<_>>();
+    let slips: [Slip; 4] = [
+        ("no_bias_correction", |s| s.no_bias_correction = true),
+        ("eps_inside_root", |s| s.eps_inside = true),
+        ("betas_swapped", |s| s.swap_betas = true),
+        ("ascends", |s| s.plus = true),
+    ];
+    for (key, slip) in slips {
+        let mut seen = 0;
+        for case in adam_cases() {
+            let t = adam(&case, slip);
+            if compare(&t, &case, TOL, false).matched == case.steps() {
+                // Indistinguishable here (ε inside the root when v̂ ≫ ε):
+                // not a mistake this case can see, and not diagnosed.
+                assert_eq!(diagnose(&t, &case), None, "{}: {key}", case.name);
+                continue;
+            }
+            seen += 1;
+            let d = diagnose(&t, &case).unwrap_or_else(|| panic!("{}: {key} not diagnosed", case.name));
+            assert_eq!(d.key, key, "{}: {}", case.name, d.message);
+        }
+        assert!(seen >= 1, "{key}: no case shows it");
+        if key != "eps_inside_root" {
+            assert_eq!(seen, adam_cases().len(), "{key} is visible on every case");
+        }
+    }
+    // The message, in full, for one case.
+    let case = adam_cases().into_iter().find(|c| c.name == "adam_rosenbrock").unwrap();
+    let d = diagnose(&adam(&case, |s| s.no_bias_correction = true), &case).unwrap();
+    assert_eq!(
+        d.message,
+        "your updates match Adam without bias correction (m and v are not divided by 1 − β^t) at every one of the 40 steps"
+    );
+}
+
+#[test]
+fn weight_decay_and_amsgrad_conventions_are_told_apart() {
+    let by_name = |n: &str| cases().into_iter().find(|c| c.name == n).unwrap();
+    // AdamW's case done with L2 decay, and Adam's with decoupled decay.
+    let adamw = by_name("adamw_least_squares");
+    let d = diagnose(&adam(&adamw, |s| s.h = Some(Hyper { decoupled: false, ..adamw.hyper })), &adamw).unwrap();
+    assert_eq!(d.key, "l2_instead_of_decoupled");
+    let l2 = by_name("adam_weight_decay");
+    let d = diagnose(&adam(&l2, |s| s.h = Some(Hyper { decoupled: true, ..l2.hyper })), &l2).unwrap();
+    assert_eq!(d.key, "decoupled_instead_of_l2");
+    // AMSGrad without its maximum, and in Reddi's flavour.
+    let ams = by_name("amsgrad_mlp");
+    let d = diagnose(&adam(&ams, |s| s.h = Some(Hyper { amsgrad: false, ..ams.hyper })), &ams).unwrap();
+    assert_eq!(d.key, "amsgrad_missing");
+    let d = diagnose(&adam(&ams, |s| s.no_bias_correction = true), &ams).unwrap();
+    assert_eq!(d.key, "amsgrad_reddi");
+}
+
+#[test]
+fn momentum_slips_are_named() {
+    let by_name = |n: &str| cases().into_iter().find(|c| c.name == n).unwrap();
+    let case = by_name("momentum_quadratic");
+    let mut ema = StudentMomentum { h: Some(case.hyper), ema: true, ..StudentMomentum::default() };
+    assert_eq!(diagnose(&run_forced(&mut ema, &case), &case).unwrap().key, "ema_momentum");
+    let case = by_name("nesterov_mlp");
+    let mut classical = StudentMomentum { h: Some(case.hyper), ignore_nesterov: true, ..StudentMomentum::default() };
+    assert_eq!(diagnose(&run_forced(&mut classical, &case), &case).unwrap().key, "nesterov_missing");
+}
+
+#[test]
+fn the_first_divergence_names_the_step_and_the_buffer() {
+    let case = adam_cases().into_iter().find(|c| c.name == "adam_quadratic").unwrap();
+    // Right updates, state under another name: every step loses its state check.
+    let replay = compare(&adam(&case, |s| s.state_name = Some("m")), &case, TOL, true);
+    assert_eq!(replay.matched, 0);
+    let first = replay.first.unwrap();
+    assert_eq!((first.step, first.what.as_str()), (1, "exp_avg (the state has no buffer of this name)"));
+    // Without bias correction, the first step's first coordinate is off.
+    let replay = compare(&adam(&case, |s| s.no_bias_correction = true), &case, TOL, true);
+    let first = replay.first.unwrap();
+    assert_eq!((first.step, first.what.as_str()), (1, "parameter 0"));
+    assert!(first.to_string().starts_with("step 1: parameter 0 is "), "{first}");
+}
+
+#[test]
+fn a_panic_costs_the_steps_from_there_and_nan_matches_nothing() {
+    let case = adam_cases().into_iter().find(|c| c.name == "adam_mlp").unwrap();
+    let t = adam(&case, |s| s.panic_at = Some(7));
+    assert_eq!(t.params.len(), 6);
+    let replay = compare(&t, &case, TOL, true);
+    assert_eq!(replay.matched, 6);
+    assert_eq!(
+        replay.first.unwrap().what,
+        "the run (panicked at step 7: index out of bounds: the len is 2 but the index is 2)"
+    );
+    assert_eq!(diagnose(&t, &case), None);
+    let t = adam(&case, |s| s.nan = true);
+    let replay = compare(&t, &case, TOL, true);
+    assert_eq!(replay.matched, 0);
+    assert_eq!(diagnose(&t, &case), None);
+}
