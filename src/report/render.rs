@@ -173,12 +173,15 @@ type Files = Vec<(PathBuf, Vec<u8>)>;
 /// replaced atomically, the HTML last.
 pub fn generate(opts: &ReportOptions) -> Result<ReportSummary> {
     let start = Instant::now();
+    // The commit is read before the run: a commit made while it runs is not
+    // the code that ran.
+    let commit = commit();
     let selected = selection(opts)?;
     let (mnist, mnist_error) = load_mnist(opts, &selected);
     let tera = templates()?;
     let mut files = Files::new();
     let (sections, summaries) = run_sections(opts, &selected, &mnist, &mut files)?;
-    let metadata = metadata(opts, start);
+    let metadata = metadata(opts, start, commit);
     let (html, summary_json) = render(&tera, &metadata, &sections)?;
     if let Some(path) = &opts.results_md {
         let summary = Summary::parse(&summary_json)?;
@@ -333,12 +336,27 @@ fn kept(e: &Experiment, opts: &ReportOptions) -> Section {
     }
 }
 
-fn metadata(opts: &ReportOptions, start: Instant) -> Metadata {
+/// `git rev-parse --short HEAD`, with `-dirty` when tracked files differ
+/// from it (the run's code is then not exactly that commit's); `unknown`
+/// outside a git checkout.
+fn commit() -> String {
+    let Some(head) = command_line("git", &["rev-parse", "--short", "HEAD"]) else {
+        return "unknown".into();
+    };
+    let dirty = command_line("git", &["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("{head}-dirty")
+    } else {
+        head
+    }
+}
+
+fn metadata(opts: &ReportOptions, start: Instant, commit: String) -> Metadata {
     Metadata {
         profile: opts.profile.to_string(),
         seed: opts.seed,
         version: env!("CARGO_PKG_VERSION").into(),
-        commit: command_line("git", &["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into()),
+        commit,
         rustc: command_line("rustc", &["--version"]).unwrap_or_else(|| "unknown".into()),
         cpu: cpu(),
         threads: rayon::current_num_threads(),
