@@ -261,3 +261,176 @@ fn a_panic_costs_the_steps_from_there_and_nan_matches_nothing() {
     assert_eq!(replay.matched, 0);
     assert_eq!(diagnose(&t, &case), None);
 }
+
+mod child {
+    //! The same checks through the real path: the student's file compiled
+    //! by rustc into a runner, run in a child process that returns numbers.
+    use super::*;
+    use descent::grading::runner::{compile, run, Built};
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    fn submission(name: &str) -> String {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions").join(format!("{name}.rs"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn built(name: &str, dir: &tempfile::TempDir) -> PathBuf {
+        match compile(&submission(name), &dir.path().join(name), Duration::from_secs(120)).unwrap() {
+            Built::Binary(bin) => bin,
+            Built::Rejected(e) => panic!("{name} did not build: {}", e.message),
+        }
+    }
+
+    #[test]
+    fn a_compiled_correct_adam_matches_pytorch_on_every_case_and_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = built("adam_correct", &dir);
+        let cases = adam_cases();
+        let out = run(&bin, &cases, Duration::from_secs(60)).unwrap();
+        assert_eq!(out.failure, None, "{}", out.stderr);
+        for (t, case) in out.trajectories.iter().zip(&cases) {
+            let replay = compare(t, case, TOL, true);
+            assert_eq!(replay.matched, case.steps(), "{}: {:?}", case.name, replay.first);
+        }
+    }
+
+    #[test]
+    fn slips_panics_compile_errors_and_hangs_cost_what_they_should() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: Vec<Case> = adam_cases().into_iter().filter(|c| c.name == "adam_rosenbrock").collect();
+        // A slip: every step off, and named.
+        let out = run(&built("adam_no_bias_correction", &dir), &cases, Duration::from_secs(60)).unwrap();
+        assert_eq!(compare(&out.trajectories[0], &cases[0], TOL, true).matched, 0);
+        assert_eq!(diagnose(&out.trajectories[0], &cases[0]).unwrap().key, "no_bias_correction");
+        // A panic at step 3: two steps count, the message says where.
+        let out = run(&built("adam_panics_at_step_3", &dir), &cases, Duration::from_secs(60)).unwrap();
+        let replay = compare(&out.trajectories[0], &cases[0], TOL, true);
+        assert_eq!(replay.matched, 2);
+        let what = replay.first.unwrap().what;
+        assert!(what.starts_with("the run (panicked at step 3: index out of bounds"), "{what}");
+        // A compile error: rustc's message.
+        let rejected =
+            compile(&submission("does_not_compile"), &dir.path().join("bad"), Duration::from_secs(120)).unwrap();
+        let Built::Rejected(err) = rejected else { panic!("a type error compiled") };
+        assert!(err.message.contains("mismatched types"), "{}", err.message);
+        // A hang: killed at the timeout, nothing counts.
+        let started = std::time::Instant::now();
+        let out = run(&built("loops_forever", &dir), &cases, Duration::from_secs(2)).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(out.failure.as_deref(), Some("killed after 2 s wall time"));
+        let replay = compare(&out.trajectories[0], &cases[0], TOL, true);
+        assert_eq!(replay.matched, 0);
+        assert_eq!(replay.first.unwrap().what, "the run (killed after 2 s wall time)");
+    }
+}
+
+mod scores {
+    //! Points, messages and the graders' formats.
+    use super::*;
+    use descent::grading::{gradebook_csv, gradescope, prairielearn, score_test, ungradable, Grade, Rules, TestSpec};
+    use descent::polars::prelude::{CsvReadOptions, SerReader};
+    use std::collections::BTreeMap;
+
+    fn spec(case: &str, points: f64) -> TestSpec {
+        serde_json::from_value(serde_json::json!({"name": case, "case": case, "points": points})).unwrap()
+    }
+
+    fn case(name: &str) -> Case {
+        cases().into_iter().find(|c| c.name == name).unwrap()
+    }
+
+    #[test]
+    fn points_follow_the_matching_steps_and_the_teachers_convention_credit() {
+        let c = case("adam_mlp");
+        let rules = Rules { tests: vec![spec("adam_mlp", 10.0)], convention_credit: BTreeMap::new() };
+        let right = score_test(&rules.tests[0], &c, &adam(&c, |_| {}), &rules);
+        assert_eq!((right.score, right.status.as_str()), (10.0, "passed"));
+        assert_eq!(right.output, "40 of 40 steps match the reference");
+        // A panic at step 7: 6 of 40 steps.
+        let panicked = score_test(&rules.tests[0], &c, &adam(&c, |s| s.panic_at = Some(7)), &rules);
+        assert_eq!((panicked.score, panicked.status.as_str()), (1.5, "failed"));
+        // No bias correction: nothing, unless the teacher credits the convention.
+        let slip = adam(&c, |s| s.no_bias_correction = true);
+        let zero = score_test(&rules.tests[0], &c, &slip, &rules);
+        assert_eq!(zero.score, 0.0);
+        assert!(zero
+            .output
+            .starts_with("0 of 40 steps match the reference; first difference at step 1: parameter 0 is "));
+        assert!(zero.output.ends_with(
+            ". Diagnosis: your updates match Adam without bias correction (m and v are not divided by 1 − β^t) at every one of the 40 steps"
+        ));
+        let generous = Rules { convention_credit: BTreeMap::from([("no_bias_correction".into(), 0.5)]), ..rules };
+        assert_eq!(score_test(&generous.tests[0], &c, &slip, &generous).score, 5.0);
+    }
+
+    fn sample_grade() -> Grade {
+        let c = case("adam_mlp");
+        let mut hidden = spec("adam_mlp", 10.0);
+        hidden.name = "adam_mlp_hidden".into();
+        hidden.visibility = descent::grading::Visibility::Hidden;
+        let rules = Rules { tests: vec![spec("adam_mlp", 10.0), hidden], convention_credit: BTreeMap::new() };
+        let t = adam(&c, |s| s.panic_at = Some(21));
+        let tests = rules.tests.iter().map(|s| score_test(s, &c, &t, &rules)).collect();
+        Grade {
+            student: "ada, \"the\" student".into(),
+            gradable: true,
+            message: String::new(),
+            tests,
+            execution_time: 0.25,
+        }
+    }
+
+    #[test]
+    fn gradescope_results_have_the_documented_fields() {
+        let v = gradescope(&sample_grade());
+        let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&v), ["execution_time", "output", "score", "tests"]);
+        assert_eq!(v["score"], 10.0);
+        for t in v["tests"].as_array().unwrap() {
+            assert_eq!(keys(t), ["max_score", "name", "output", "score", "status", "visibility"]);
+            assert!(
+                ["hidden", "after_due_date", "after_published", "visible"].contains(&t["visibility"].as_str().unwrap())
+            );
+            assert!(["passed", "failed"].contains(&t["status"].as_str().unwrap()));
+        }
+        assert_eq!(v["tests"][1]["visibility"], "hidden");
+    }
+
+    #[test]
+    fn prairielearn_results_have_the_documented_fields() {
+        let v = prairielearn(&sample_grade());
+        assert_eq!(v["gradable"], true);
+        assert_eq!(v["score"], 0.5);
+        for t in v["tests"].as_array().unwrap() {
+            let keys: Vec<&String> = t.as_object().unwrap().keys().collect();
+            assert_eq!(keys, ["max_points", "message", "name", "output", "points"]);
+        }
+        let rules = Rules { tests: vec![spec("adam_mlp", 10.0)], convention_credit: BTreeMap::new() };
+        let v = prairielearn(&ungradable("bob", &rules, "error[E0308]: mismatched types"));
+        assert_eq!((v["gradable"].as_bool(), v["score"].as_f64()), (Some(false), Some(0.0)));
+        assert_eq!(v["message"], "error[E0308]: mismatched types");
+    }
+
+    #[test]
+    fn the_gradebook_csv_opens_in_polars() {
+        let csv = gradebook_csv(&[sample_grade()]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gradebook.csv");
+        std::fs::write(&path, &csv).unwrap();
+        let df = CsvReadOptions::default()
+            .with_has_header(true)
+            .try_into_reader_with_file_path(Some(path))
+            .unwrap()
+            .finish()
+            .unwrap();
+        assert_eq!(df.shape(), (2, 5));
+        let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+        assert_eq!(names, ["student", "test", "score", "max", "status"]);
+        let student = df.column("student").unwrap().str().unwrap().get(0).unwrap().to_string();
+        assert_eq!(student, "ada, \"the\" student");
+        let scores = df.column("score").unwrap().f64().unwrap().clone();
+        let total: f64 = (0..scores.len()).filter_map(|i| scores.get(i)).sum();
+        assert_eq!(total, 10.0);
+    }
+}

@@ -7,6 +7,11 @@
 //!   `scripts/golden/grading.py`), teacher-forced runs ([`run_forced`]) and
 //!   the step-by-step comparison ([`compare`]), which names the first step,
 //!   coordinate and state buffer that diverged.
+//! - [`runner`]: compiles a student's `solution.rs` with `rustc` alone and
+//!   runs it in a child process that gets inputs and returns numbers.
+//! - [`score`]: points per test from the matching steps (and the credit a
+//!   teacher gives a consistent convention), the gradebook CSV and
+//!   Gradescope's and PrairieLearn's `results.json`.
 //! - [`variants`]: the reference conventions and the slips, each a complete
 //!   optimizer; [`diagnose`] finds the slip that explains a trajectory.
 //!
@@ -16,9 +21,14 @@
 
 pub mod diagnose;
 pub mod replay;
+pub mod runner;
+pub mod score;
 pub mod student;
 pub mod variants;
 
 pub use diagnose::{diagnose, Diagnosis};
 pub use replay::{compare, run_forced, Case, Divergence, Replay, Trajectory, TOL};
+pub use score::{
+    gradebook_csv, gradescope, prairielearn, score_test, ungradable, Grade, Rules, TestResult, TestSpec, Visibility,
+};
 pub use student::{Hyper, StudentOptimizer};

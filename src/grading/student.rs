@@ -23,12 +23,14 @@
 //! assert_eq!(w, [0.9, -1.9]);
 //! ```
 
-use serde::{Deserialize, Serialize};
-
 /// The hyperparameters an assignment gives a student's optimizer, named as
 /// in `torch.optim` (PyTorch's defaults for Adam, except `lr`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+//
+// This file is also the student kit's `student_api.rs` and is compiled into
+// every submission's runner with `--cfg student_kit`, without dependencies:
+// keep it free of anything but `std` outside the `cfg_attr`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(not(student_kit), derive(serde::Serialize, serde::Deserialize), serde(default, deny_unknown_fields))]
 pub struct Hyper {
     /// η: the learning rate.
     pub lr: f64,

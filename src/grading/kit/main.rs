@@ -1,0 +1,114 @@
+//! The runner compiled around a student's `solution.rs` (with `rustc
+//! --cfg student_kit`, no dependencies). It reads teacher-forced cases from
+//! stdin and writes the student's numbers to stdout, in the framed
+//! little-endian format of `descent::grading::runner`; it never sees a
+//! reference trajectory, only inputs.
+
+mod solution;
+mod student_api;
+
+use std::io::{self, BufWriter, Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use student_api::{Hyper, StudentOptimizer};
+
+fn u32_from(r: &mut impl Read) -> io::Result<u32> {
+    let mut b = [0; 4];
+    r.read_exact(&mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+fn f64s_from(r: &mut impl Read, n: usize) -> io::Result<Vec<f64>> {
+    let mut b = vec![0; 8 * n];
+    r.read_exact(&mut b)?;
+    Ok(b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
+}
+
+fn put_f64s(w: &mut impl Write, xs: &[f64]) -> io::Result<()> {
+    for x in xs {
+        w.write_all(&x.to_le_bytes())?;
+    }
+    Ok(())
+}
+
+fn put_bytes(w: &mut impl Write, b: &[u8]) -> io::Result<()> {
+    w.write_all(&(b.len() as u32).to_le_bytes())?;
+    w.write_all(b)
+}
+
+fn main() -> io::Result<()> {
+    // The student's own printing must not corrupt the frames: they go to
+    // stdout through this handle only, and the harness tells the student
+    // (README) to print to stderr.
+    let mut input = io::stdin().lock();
+    let mut out = BufWriter::new(io::stdout().lock());
+    // A panic's message is sent as a frame; the default hook's copy on
+    // stderr is noise the grader caps anyway.
+    std::panic::set_hook(Box::new(|_| {}));
+    let cases = u32_from(&mut input)?;
+    for _ in 0..cases {
+        let n = u32_from(&mut input)? as usize;
+        let steps = u32_from(&mut input)? as usize;
+        let h = f64s_from(&mut input, 9)?;
+        let hyper = Hyper {
+            lr: h[0],
+            betas: (h[1], h[2]),
+            eps: h[3],
+            weight_decay: h[4],
+            momentum: h[5],
+            nesterov: h[6] != 0.0,
+            amsgrad: h[7] != 0.0,
+            decoupled: h[8] != 0.0,
+        };
+        let built = catch_unwind(|| solution::build(&hyper));
+        let mut optimizer: Option<Box<dyn StudentOptimizer>> = None;
+        let mut failure = None;
+        match built {
+            Ok(o) => optimizer = Some(o),
+            Err(e) => failure = Some(message(e, 0)),
+        }
+        for t in 0..steps {
+            let mut params = f64s_from(&mut input, n)?;
+            let grads = f64s_from(&mut input, n)?;
+            if failure.is_some() {
+                continue;
+            }
+            let opt = optimizer.as_mut().expect("built");
+            match catch_unwind(AssertUnwindSafe(|| {
+                opt.step(&mut params, &grads);
+                opt.state()
+            })) {
+                Ok(state) => {
+                    out.write_all(&[0])?;
+                    put_f64s(&mut out, &params)?;
+                    out.write_all(&(state.len() as u32).to_le_bytes())?;
+                    for (name, values) in state {
+                        put_bytes(&mut out, name.as_bytes())?;
+                        out.write_all(&(values.len() as u32).to_le_bytes())?;
+                        put_f64s(&mut out, &values)?;
+                    }
+                }
+                Err(e) => failure = Some(message(e, t + 1)),
+            }
+        }
+        if let Some(m) = failure {
+            out.write_all(&[1])?;
+            put_bytes(&mut out, m.as_bytes())?;
+        }
+        out.write_all(&[2])?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+fn message(e: Box<dyn std::any::Any + Send>, step: usize) -> String {
+    let m = e
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| e.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into());
+    if step == 0 {
+        format!("panicked in build: {m}")
+    } else {
+        format!("panicked at step {step}: {m}")
+    }
+}

@@ -1,0 +1,272 @@
+//! Compiling a student's `solution.rs` into a runner and running it in a
+//! child process: the child gets the cases' inputs (parameters and
+//! gradients, never the reference's outputs) and returns numbers only.
+//!
+//! The runner is `kit/main.rs` + `student.rs` (as `student_api.rs`) + the
+//! student's file, compiled by `rustc` alone (no cargo, no dependencies, no
+//! build script, no procedural macros), so a submission compiles in about a
+//! second. Limits on the child (time, memory, processes, network) are the
+//! isolation layer's; here a wall-clock timeout kills it.
+//!
+//! Frames, little-endian. To the child: `u32` cases; per case `u32 n`,
+//! `u32 steps`, 9 `f64` hyperparameters (lr, β1, β2, ε, λ, μ, nesterov,
+//! amsgrad, decoupled), then per step `n` parameters and `n` gradients.
+//! From the child, per case: per completed step `0u8`, `n` parameters,
+//! `u32` buffers, each `u32`-prefixed name and `u32`-prefixed `f64`s; `1u8`
+//! and a `u32`-prefixed message if it panicked; `2u8` at the case's end.
+
+use super::replay::{Case, Trajectory};
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The runner's `main.rs`.
+pub const KIT_MAIN: &str = include_str!("kit/main.rs");
+/// The student-facing API, the same file as [`super::student`].
+pub const STUDENT_API: &str = include_str!("student.rs");
+
+/// Most output kept from a child (64 MiB): a flood beyond it is cut and the
+/// case fails as truncated.
+pub const MAX_OUTPUT: u64 = 64 << 20;
+
+/// Why a submission did not build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompileError {
+    /// rustc's diagnostics (capped).
+    pub message: String,
+}
+
+/// What compiling a submission gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Built {
+    /// The runner's executable.
+    Binary(PathBuf),
+    /// rustc rejected it (or took longer than allowed).
+    Rejected(CompileError),
+}
+
+/// Compiles `solution` (the student's source) in `work` (a fresh directory
+/// the caller owns) into a runner. An error means rustc could not be run
+/// at all, not that the submission is wrong.
+pub fn compile(solution: &str, work: &Path, timeout: Duration) -> Result<Built> {
+    let io = |e: std::io::Error| Error::io(work.display(), e);
+    std::fs::create_dir_all(work).map_err(io)?;
+    for (name, text) in [("main.rs", KIT_MAIN), ("student_api.rs", STUDENT_API), ("solution.rs", solution)] {
+        std::fs::write(work.join(name), text).map_err(io)?;
+    }
+    let binary = work.join("runner");
+    let mut child = Command::new("rustc")
+        .args(["--edition", "2021", "--crate-name", "runner", "--cfg", "student_kit", "-C", "opt-level=2"])
+        .args(["-C", "debuginfo=0", "-o"])
+        .arg(&binary)
+        .arg(work.join("main.rs"))
+        .current_dir(work)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io("rustc", e))?;
+    let (status, _, stderr) = wait_capped(&mut child, timeout, 1 << 16)?;
+    Ok(match status {
+        Some(s) if s.success() => Built::Binary(binary),
+        Some(_) => Built::Rejected(CompileError { message: String::from_utf8_lossy(&stderr).into_owned() }),
+        None => {
+            Built::Rejected(CompileError { message: format!("rustc did not finish within {} s", timeout.as_secs()) })
+        }
+    })
+}
+
+/// Waits for `child` at most `timeout`, reading at most `cap` bytes of its
+/// stdout and of its stderr; kills it on timeout (status `None`).
+fn wait_capped(
+    child: &mut std::process::Child,
+    timeout: Duration,
+    cap: u64,
+) -> Result<(Option<std::process::ExitStatus>, Vec<u8>, Vec<u8>)> {
+    let drain = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            if let Some(r) = r {
+                let mut r = r.take(cap);
+                let _ = r.read_to_end(&mut kept);
+                // Swallow the rest so the child never blocks on a full pipe.
+                let _ = std::io::copy(&mut r.into_inner(), &mut std::io::sink());
+            }
+            kept
+        })
+    };
+    let out = drain(child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+    let err = drain(child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().map_err(|e| Error::io("child", e))? {
+            break Some(s);
+        }
+        if start.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Ok((status, out.join().unwrap_or_default(), err.join().unwrap_or_default()))
+}
+
+/// What one child run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildRun {
+    /// One trajectory per case, in order (shorter when the child stopped).
+    pub trajectories: Vec<Trajectory>,
+    /// How the child ended, when it did not end normally ("killed after
+    /// 10 s wall time", "exit status 3", "output cut at 64 MiB").
+    pub failure: Option<String>,
+    /// The first part of its stderr.
+    pub stderr: String,
+}
+
+fn input_frames(cases: &[Case]) -> Vec<u8> {
+    let mut b = Vec::new();
+    let f = |b: &mut Vec<u8>, xs: &[f64]| xs.iter().for_each(|x| b.extend_from_slice(&x.to_le_bytes()));
+    b.extend_from_slice(&(cases.len() as u32).to_le_bytes());
+    for c in cases {
+        let n = c.params0.len();
+        b.extend_from_slice(&(n as u32).to_le_bytes());
+        b.extend_from_slice(&(c.steps() as u32).to_le_bytes());
+        let h = &c.hyper;
+        let flag = |v: bool| if v { 1.0 } else { 0.0 };
+        let hyper = [
+            h.lr,
+            h.betas.0,
+            h.betas.1,
+            h.eps,
+            h.weight_decay,
+            h.momentum,
+            flag(h.nesterov),
+            flag(h.amsgrad),
+            flag(h.decoupled),
+        ];
+        f(&mut b, &hyper);
+        for t in 0..c.steps() {
+            f(&mut b, c.input(t));
+            f(&mut b, &c.grads[t]);
+        }
+    }
+    b
+}
+
+/// Why a trajectory is short when the output simply stops (the process's
+/// own failure, when there is one, replaces it).
+const ENDED_EARLY: &str = "the runner's output ended early";
+
+/// Reads the child's frames; stops at the first malformed or missing one.
+struct Frames<'a> {
+    b: &'a [u8],
+}
+
+impl Frames<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        (self.b.len() >= n).then(|| {
+            let (head, rest) = self.b.split_at(n);
+            self.b = rest;
+            head
+        })
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<usize> {
+        self.take(4).map(|b| u32::from_le_bytes(b.try_into().expect("4")) as usize)
+    }
+    fn f64s(&mut self, n: usize) -> Option<Vec<f64>> {
+        let b = self.take(n.checked_mul(8)?)?;
+        Some(b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8"))).collect())
+    }
+    fn text(&mut self) -> Option<String> {
+        let n = self.u32()?;
+        self.take(n).map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+}
+
+/// Parses the child's output for `cases`.
+fn trajectories(out: &[u8], cases: &[Case]) -> Vec<Trajectory> {
+    let mut frames = Frames { b: out };
+    let mut all = Vec::new();
+    'cases: for c in cases {
+        let mut t = Trajectory::default();
+        loop {
+            let Some(tag) = frames.u8() else {
+                t.stopped.get_or_insert_with(|| ENDED_EARLY.into());
+                all.push(t);
+                break 'cases;
+            };
+            match tag {
+                0 => {
+                    let step = (|| {
+                        let params = frames.f64s(c.params0.len())?;
+                        let k = frames.u32()?;
+                        let mut state = BTreeMap::new();
+                        for _ in 0..k.min(64) {
+                            let name = frames.text()?;
+                            let m = frames.u32()?;
+                            state.insert(name, frames.f64s(m)?);
+                        }
+                        Some((params, state))
+                    })();
+                    let Some((params, state)) = step else {
+                        t.stopped = Some("the runner's output is malformed".into());
+                        all.push(t);
+                        break 'cases;
+                    };
+                    t.params.push(params);
+                    t.state.push(state);
+                }
+                1 => t.stopped = frames.text(),
+                _ => break,
+            }
+        }
+        all.push(t);
+    }
+    all
+}
+
+/// Runs `binary` on `cases` with a wall-clock `timeout` for the whole run.
+pub fn run(binary: &Path, cases: &[Case], timeout: Duration) -> Result<ChildRun> {
+    let mut child = Command::new(binary)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io(binary.display(), e))?;
+    let input = input_frames(cases);
+    let mut stdin = child.stdin.take().expect("piped");
+    // Written from a thread: a child that never reads must not block us.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let (status, out, err) = wait_capped(&mut child, timeout, MAX_OUTPUT)?;
+    let _ = writer.join();
+    let failure = match status {
+        None => Some(format!("killed after {} s wall time", timeout.as_secs_f64())),
+        Some(s) if !s.success() => Some(match s.code() {
+            Some(code) => format!("exit status {code}"),
+            None => "killed by a signal".to_string(),
+        }),
+        Some(_) if out.len() as u64 >= MAX_OUTPUT => Some("output cut at 64 MiB".into()),
+        Some(_) => None,
+    };
+    let mut trajectories = trajectories(&out, cases);
+    trajectories.resize_with(cases.len(), Trajectory::default);
+    if let Some(f) = &failure {
+        for (t, c) in trajectories.iter_mut().zip(cases) {
+            if t.params.len() < c.steps() && t.stopped.as_deref().is_none_or(|s| s == ENDED_EARLY) {
+                t.stopped = Some(f.clone());
+            }
+        }
+    }
+    let stderr = String::from_utf8_lossy(&err[..err.len().min(4096)]).into_owned();
+    Ok(ChildRun { trajectories, failure, stderr })
+}
