@@ -75,6 +75,15 @@ pub fn sparse_problem(n: usize, seed: u64) -> (Array2<f64>, Array1<f64>, Array1<
     (x, y, w)
 }
 
+/// The mean squared error of `x w` against `y` and its gradient.
+fn mse<'a>(x: &'a Array2<f64>, y: &'a Array1<f64>) -> impl Fn(&[f64]) -> (f64, Vec<f64>) + 'a {
+    let n = x.nrows() as f64;
+    move |w: &[f64]| {
+        let r = x.dot(&Array1::from(w.to_vec())) - y;
+        (r.dot(&r) / n, (x.t().dot(&r) * (2.0 / n)).to_vec())
+    }
+}
+
 /// Error on the rare coefficients below which they count as learned.
 pub const RARE_TARGET: f64 = 0.1;
 
@@ -86,13 +95,8 @@ type Errors = (f64, f64, f64);
 /// below [`RARE_TARGET`] (infinite if it never does).
 fn descend(name: &str, lr: f64, steps: usize, seed: u64) -> Result<(Vec<Errors>, f64)> {
     let (x, y, w_true) = sparse_problem(5_000, seed);
-    let n = x.nrows() as f64;
-    let objective = |w: &[f64]| {
-        let r = x.dot(&Array1::from(w.to_vec())) - &y;
-        (r.dot(&r) / n, (x.t().dot(&r) * (2.0 / n)).to_vec())
-    };
     let mut opt = by_name::<f64>(name, Some(lr))?;
-    let path = minimize(opt.as_mut(), &[0.0; 20], steps, objective, None)?;
+    let path = minimize(opt.as_mut(), &[0.0; 20], steps, mse(&x, &y), None)?;
     let err = |p: &[f64], range: std::ops::Range<usize>| range.map(|j| (p[j] - w_true[j]).powi(2)).sum::<f64>().sqrt();
     let trace: Vec<(f64, f64, f64)> =
         path.points.iter().zip(&path.values).map(|(p, &v)| (err(p, 0..10), err(p, 10..20), v)).collect();
@@ -131,13 +135,8 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     }
     let e = Estimate::paired(&reached[1], &reached[0]);
     let protocol = Protocol::new(&seeds, "steps to the rare target on a separate draw of the data").tuned_each(&methods, &tuned);
-    let x_for_step = sparse_problem(5_000, ctx.seed);
-    let (x, y) = (x_for_step.0, x_for_step.1);
-    let n = x.nrows() as f64;
-    let objective = |w: &[f64]| {
-        let r = x.dot(&Array1::from(w.to_vec())) - &y;
-        (r.dot(&r) / n, (x.t().dot(&r) * (2.0 / n)).to_vec())
-    };
+    let (x, y, _) = sparse_problem(5_000, ctx.seed);
+    let objective = mse(&x, &y);
     // The vanishing step: Adagrad's effective rate lr / (sqrt(sum) + eps) on a dense and a rare coordinate.
     let mut adagrad = by_name::<f64>("adagrad", Some(0.5))?;
     let mut w = ndarray::ArrayD::zeros(vec![20]);
