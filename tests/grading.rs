@@ -434,3 +434,73 @@ mod scores {
         assert_eq!(total, 10.0);
     }
 }
+
+mod batch {
+    //! `grade run` over the sample submissions: every student gets a
+    //! gradebook row per test and their files, whatever their code does.
+    use descent::grading::batch::{grade_all, Loaded};
+    use std::path::PathBuf;
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn the_reference_solutions_score_full_marks() {
+        for name in ["adam", "momentum"] {
+            let dir = tempfile::tempdir().unwrap();
+            let subs = dir.path().join("subs");
+            std::fs::create_dir_all(&subs).unwrap();
+            std::fs::copy(
+                root().join("assignments").join(name).join("solution/solution.rs"),
+                subs.join("reference.rs"),
+            )
+            .unwrap();
+            let records =
+                grade_all(&root().join("assignments").join(name), &subs, &dir.path().join("out"), 1, false).unwrap();
+            let g = &records[0].grade;
+            assert_eq!(g.score(), g.max_score(), "{name}: {:#?}", g.tests);
+            assert_eq!(records[0].assignment_hash, Loaded::read(&root().join("assignments").join(name)).unwrap().hash);
+        }
+    }
+
+    #[test]
+    fn a_batch_with_a_hang_a_panic_and_a_type_error_grades_everyone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let records =
+            grade_all(&root().join("assignments/adam"), &root().join("tests/submissions"), &out, 2, false).unwrap();
+        let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        assert_eq!(records.len(), 5);
+        assert_eq!(by("adam_correct").score(), 100.0);
+        // Every step of every test off; each test says why. On the two
+        // AMSGrad tests this is Reddi's AMSGrad, which the assignment
+        // credits at half: 2 × 15 × 0.5.
+        let slip = by("adam_no_bias_correction");
+        assert_eq!(slip.score(), 15.0);
+        assert!(slip.tests[0].output.contains("Diagnosis: your updates match Adam without bias correction"));
+        assert_eq!(slip.tests[7].diagnosis.as_ref().unwrap().key, "amsgrad_reddi");
+        // Panics at step 3 of every case: 2 of 40 steps each.
+        assert_eq!(by("adam_panics_at_step_3").score(), 5.0);
+        let broken = by("does_not_compile");
+        assert!(!broken.gradable && broken.message.contains("mismatched types"), "{}", broken.message);
+        let stuck = by("loops_forever");
+        assert_eq!((stuck.score(), stuck.message.as_str()), (0.0, "the run ended badly: killed after 10 s wall time"));
+        // The files: a gradebook row per student and test, and each platform's results.
+        let csv = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+        assert_eq!(csv.lines().count(), 1 + 5 * 9);
+        for r in &records {
+            let name = &r.grade.student;
+            for platform in ["gradescope", "prairielearn"] {
+                let path = out.join(platform).join(name).join("results.json");
+                let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                assert_eq!(v["tests"].as_array().unwrap().len(), 9, "{}", path.display());
+            }
+            let record: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(out.join("students").join(format!("{name}.json"))).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(record["submission_sha256"].as_str().unwrap().len(), 64);
+        }
+    }
+}

@@ -9,6 +9,9 @@ momentum_buffer), every tensor flattened and the parameters concatenated in
 order. The grader feeds these gradients to a student's optimizer (teacher
 forcing) and compares.
 
+It also writes each assignment's hidden reference data,
+assignments/NAME/hidden/reference.json (the cases of its optimizers).
+
 Run:  pip install torch numpy && python3 scripts/golden/grading.py
 CI does not run this script; its output is committed.
 """
@@ -21,7 +24,13 @@ import torch
 
 torch.set_default_dtype(torch.float64)
 STEPS = 40
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "golden", "grading.json")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+OUT = os.path.join(ROOT, "tests", "golden", "grading.json")
+# Each assignment's hidden reference data: the cases of its optimizers.
+ASSIGNMENTS = {
+    "adam": ("Adam", "AdamW"),
+    "momentum": ("SGD",),
+}
 
 
 def quadratic(params):
@@ -133,6 +142,13 @@ def main():
     with open(OUT, "w") as fh:
         json.dump({"meta": meta, "cases": cases}, fh)
     print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")
+    for name, classes in ASSIGNMENTS.items():
+        path = os.path.join(ROOT, "assignments", name, "hidden", "reference.json")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        mine = [c for c in cases if c["optimizer"] in classes]
+        with open(path, "w") as fh:
+            json.dump({"meta": meta, "cases": mine}, fh)
+        print(f"wrote {len(mine)} cases to {os.path.normpath(path)}")
 
 
 if __name__ == "__main__":

@@ -15,10 +15,14 @@
 //! - [`variants`]: the reference conventions and the slips, each a complete
 //!   optimizer; [`diagnose`] finds the slip that explains a trajectory.
 //!
+//! - [`batch`]: an assignment folder and a folder of submissions graded in
+//!   parallel, with the gradebook and each platform's files written.
+//!
 //! The student's code runs in a child process that only returns numbers (a
 //! [`Trajectory`]); everything here that scores or diagnoses runs in the
 //! grader, which alone holds the reference data.
 
+pub mod batch;
 pub mod diagnose;
 pub mod replay;
 pub mod runner;

@@ -1,0 +1,238 @@
+//! Grading a folder of submissions against an assignment: what `grade run`
+//! does. Each submission is compiled and run in its own child process; one
+//! that fails to build, panics, hangs or crashes costs only its own grade.
+//!
+//! An assignment is a folder with `assignment.json`:
+//!
+//! ```json
+//! { "name": "adam", "title": "Implement Adam and AMSGrad",
+//!   "reference": "hidden/reference.json", "timeout_seconds": 10,
+//!   "rules": { "tests": [ { "name": "adam_quadratic", "case": "adam_quadratic", "points": 10 } ],
+//!              "convention_credit": { "eps_inside_root": 0.8 } } }
+//! ```
+//!
+//! `reference` (relative to the folder) holds the cases, as written by
+//! `scripts/golden/grading.py`; it never leaves the grader.
+
+use super::replay::{Case, Trajectory};
+use super::runner::{compile, run, Built};
+use super::score::{gradebook_csv, gradescope, prairielearn, score_test, ungradable, Grade, Rules};
+use crate::files::write_atomically;
+use crate::{Error, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// `assignment.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// Short name (`adam`).
+    pub name: String,
+    /// Title for students.
+    pub title: String,
+    /// The reference cases, relative to the assignment folder.
+    pub reference: PathBuf,
+    /// Wall-clock limit of one submission's run, seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: f64,
+    /// Tests, points, visibility, convention credit.
+    pub rules: Rules,
+}
+
+fn default_timeout() -> f64 {
+    10.0
+}
+
+/// An assignment with its cases, loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The spec.
+    pub assignment: Assignment,
+    /// One case per test, in the tests' order.
+    pub cases: Vec<Case>,
+    /// SHA-256 of `assignment.json` and the reference file, so that a grade
+    /// names exactly what it was graded against.
+    pub hash: String,
+}
+
+#[derive(Deserialize)]
+struct ReferenceFile {
+    cases: Vec<Case>,
+}
+
+impl Loaded {
+    /// Reads `dir/assignment.json` and its reference cases; every test must
+    /// name a case that exists.
+    pub fn read(dir: &Path) -> Result<Loaded> {
+        let spec_path = dir.join("assignment.json");
+        let spec_bytes = std::fs::read(&spec_path).map_err(|e| Error::io(spec_path.display(), e))?;
+        let assignment: Assignment =
+            serde_json::from_slice(&spec_bytes).map_err(|e| Error::data(spec_path.display(), e.to_string()))?;
+        if !(assignment.timeout_seconds > 0.0 && assignment.timeout_seconds.is_finite()) {
+            return Err(Error::data(spec_path.display(), "timeout_seconds must be a positive number of seconds"));
+        }
+        let ref_path = dir.join(&assignment.reference);
+        let ref_bytes = std::fs::read(&ref_path).map_err(|e| Error::io(ref_path.display(), e))?;
+        let file: ReferenceFile =
+            serde_json::from_slice(&ref_bytes).map_err(|e| Error::data(ref_path.display(), e.to_string()))?;
+        let cases = assignment
+            .rules
+            .tests
+            .iter()
+            .map(|t| {
+                file.cases.iter().find(|c| c.name == t.case).cloned().ok_or_else(|| {
+                    Error::data(
+                        ref_path.display(),
+                        format!("test {:?} names case {:?}, which is not there", t.name, t.case),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut h = Sha256::new();
+        h.update(&spec_bytes);
+        h.update(&ref_bytes);
+        Ok(Loaded { assignment, cases, hash: hex::encode(h.finalize()) })
+    }
+}
+
+/// A submission: one `NAME.rs` file, or a folder `NAME/` with `solution.rs`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    /// The student (file stem or folder name).
+    pub student: String,
+    /// The source file.
+    pub path: PathBuf,
+}
+
+/// The submissions in `dir`, sorted by student.
+pub fn submissions(dir: &Path) -> Result<Vec<Submission>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))? {
+        let path = entry.map_err(|e| Error::io(dir.display(), e))?.path();
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if path.is_dir() && path.join("solution.rs").is_file() {
+            found.push(Submission { student: stem, path: path.join("solution.rs") });
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(Submission { student: stem, path });
+        }
+    }
+    found.sort_by(|a, b| a.student.cmp(&b.student));
+    Ok(found)
+}
+
+/// Everything needed to reproduce a grade.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The grade.
+    pub grade: Grade,
+    /// descent's version.
+    pub grader: String,
+    /// `rustc --version` used to build the submission.
+    pub rustc: String,
+    /// SHA-256 of the assignment spec and its reference data.
+    pub assignment_hash: String,
+    /// SHA-256 of the submitted file.
+    pub submission_sha256: String,
+}
+
+fn rustc_version() -> String {
+    std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+/// Grades one submission in `work` (a fresh directory).
+pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Result<Record> {
+    let start = Instant::now();
+    let source = std::fs::read(&submission.path).map_err(|e| Error::io(submission.path.display(), e))?;
+    let sha = hex::encode(Sha256::digest(&source));
+    let rules = &loaded.assignment.rules;
+    let grade = match compile(&String::from_utf8_lossy(&source), work, Duration::from_secs(120))? {
+        Built::Rejected(e) => {
+            ungradable(&submission.student, rules, &format!("the submission does not compile:\n{}", e.message))
+        }
+        Built::Binary(bin) => {
+            let timeout = Duration::from_secs_f64(loaded.assignment.timeout_seconds);
+            let child = run(&bin, &loaded.cases, timeout)?;
+            let tests = rules
+                .tests
+                .iter()
+                .zip(&loaded.cases)
+                .zip(child.trajectories.iter().chain(std::iter::repeat(&Trajectory::default())))
+                .map(|((spec, case), t)| score_test(spec, case, t, rules))
+                .collect();
+            let message = child.failure.map_or_else(String::new, |f| format!("the run ended badly: {f}"));
+            Grade { student: submission.student.clone(), gradable: true, message, tests, execution_time: 0.0 }
+        }
+    };
+    let grade = Grade { execution_time: (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0, ..grade };
+    Ok(Record {
+        grade,
+        grader: env!("CARGO_PKG_VERSION").into(),
+        rustc: rustc_version(),
+        assignment_hash: loaded.hash.clone(),
+        submission_sha256: sha,
+    })
+}
+
+/// Grades every submission of `submissions` against the assignment in
+/// `assignment` with `jobs` in parallel, and writes into `out`:
+/// `gradebook.csv`, `students/NAME.json` (the record),
+/// `gradescope/NAME/results.json` and `prairielearn/NAME/results.json`.
+/// Every file is written atomically, after its submission is graded.
+pub fn grade_all(
+    assignment: &Path,
+    submissions_dir: &Path,
+    out: &Path,
+    jobs: usize,
+    progress: bool,
+) -> Result<Vec<Record>> {
+    let loaded = Loaded::read(assignment)?;
+    let subs = submissions(submissions_dir)?;
+    let work = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
+    for d in ["students", "gradescope", "prairielearn"] {
+        std::fs::create_dir_all(out.join(d)).map_err(|e| Error::io(out.join(d).display(), e))?;
+    }
+    let bar = if progress { ProgressBar::new(subs.len() as u64) } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("grading [{bar:30}] {pos}/{len} ({eta})").expect("valid template"));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| Error::invalid("grade", "jobs", e.to_string()))?;
+    let records: Vec<Result<Record>> = pool.install(|| {
+        subs.par_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let record = grade_one(&loaded, s, &work.path().join(format!("{i}")))?;
+                let json = |v: &serde_json::Value| serde_json::to_vec_pretty(v).expect("JSON");
+                let write = |p: PathBuf, bytes: &[u8]| -> Result<()> {
+                    if let Some(dir) = p.parent() {
+                        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+                    }
+                    write_atomically(&p, bytes)
+                };
+                let name = &s.student;
+                write(
+                    out.join("students").join(format!("{name}.json")),
+                    &serde_json::to_vec_pretty(&record).expect("JSON"),
+                )?;
+                write(out.join("gradescope").join(name).join("results.json"), &json(&gradescope(&record.grade)))?;
+                write(out.join("prairielearn").join(name).join("results.json"), &json(&prairielearn(&record.grade)))?;
+                bar.inc(1);
+                Ok(record)
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let records = records.into_iter().collect::<Result<Vec<_>>>()?;
+    let grades: Vec<Grade> = records.iter().map(|r| r.grade.clone()).collect();
+    write_atomically(&out.join("gradebook.csv"), gradebook_csv(&grades).as_bytes())?;
+    Ok(records)
+}
