@@ -504,3 +504,54 @@ mod batch {
         }
     }
 }
+
+mod kit {
+    //! The student kit: visible tests only, the solution removed.
+    use descent::grading::batch::Loaded;
+    use descent::grading::kit::{assign, check};
+    use descent::grading::Visibility;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_kit_holds_no_hidden_test_or_data_and_the_solution_is_gone() {
+        let assignment = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assignments/adam");
+        let loaded = Loaded::read(&assignment).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kit = dir.path().join("kit");
+        assign(&assignment, &kit).unwrap();
+        // Nothing hidden, by name or by number, in any file of the kit.
+        let mut text = String::new();
+        for entry in walk(&kit) {
+            text.push_str(&std::fs::read_to_string(entry).unwrap());
+        }
+        for (spec, case) in loaded.assignment.rules.tests.iter().zip(&loaded.cases) {
+            let present = text.contains(&spec.name);
+            assert_eq!(present, spec.visibility == Visibility::Visible, "{}", spec.name);
+            if spec.visibility != Visibility::Visible {
+                let number = format!("{}", case.params[5][0]);
+                assert!(!text.contains(&number), "{}: its data is in the kit", spec.name);
+            }
+        }
+        assert!(!text.contains("b1.powi(self.t)"), "the solution is in the kit");
+        // The starter builds and fails every visible test at step 1; the
+        // reference solution passes them all.
+        let starter = check(&kit, &kit.join("solution.rs")).unwrap().grade;
+        assert!(starter.gradable && starter.score() == 0.0);
+        assert!(starter.tests[0].output.ends_with("(panicked at step 1: not yet implemented: your code here)"));
+        let solved = check(&kit, &assignment.join("solution/solution.rs")).unwrap().grade;
+        assert_eq!((solved.score(), solved.max_score()), (55.0, 55.0));
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files.extend(walk(&p));
+            } else {
+                files.push(p);
+            }
+        }
+        files
+    }
+}

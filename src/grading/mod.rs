@@ -15,6 +15,8 @@
 //! - [`variants`]: the reference conventions and the slips, each a complete
 //!   optimizer; [`diagnose`] finds the slip that explains a trajectory.
 //!
+//! - [`kit`]: the student kit (`grade assign`: visible tests only, the
+//!   solution regions removed) and the student's `grade check`.
 //! - [`batch`]: an assignment folder and a folder of submissions graded in
 //!   parallel, with the gradebook and each platform's files written.
 //!
@@ -24,6 +26,7 @@
 
 pub mod batch;
 pub mod diagnose;
+pub mod kit;
 pub mod replay;
 pub mod runner;
 pub mod score;

@@ -1,0 +1,120 @@
+//! The student kit (`grade assign`) and the student's own check (`grade
+//! check`). A kit is itself an assignment folder holding only the visible
+//! tests and their reference data, the starter file (the reference solution
+//! with every `// BEGIN SOLUTION` ... `// END SOLUTION` region replaced by
+//! `todo!()`), the student API and a README. Hidden tests, their data and
+//! the solution never enter it.
+
+use super::batch::{grade_one, Assignment, Loaded, Record, Submission};
+use super::replay::Case;
+use super::runner::STUDENT_API;
+use super::score::Visibility;
+use crate::files::write_atomically;
+use crate::{Error, Result};
+use std::path::Path;
+
+/// Marks the start of a region students write.
+pub const BEGIN: &str = "// BEGIN SOLUTION";
+/// Marks its end.
+pub const END: &str = "// END SOLUTION";
+
+/// `source` with each solution region replaced by `todo!("...")` at the
+/// region's indentation. An unclosed or nested region is an error.
+pub fn strip_solution(source: &str) -> Result<String> {
+    let mut out = String::new();
+    let mut open: Option<usize> = None;
+    for (i, line) in source.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed == BEGIN {
+            if open.is_some() {
+                return Err(Error::data("solution.rs", format!("line {}: a solution region inside another", i + 1)));
+            }
+            open = Some(i);
+            let indent = &line[..line.len() - line.trim_start().len()];
+            out.push_str(&format!("{indent}todo!(\"your code here\")\n"));
+        } else if trimmed == END {
+            if open.take().is_none() {
+                return Err(Error::data("solution.rs", format!("line {}: {END} without {BEGIN}", i + 1)));
+            }
+        } else if open.is_none() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    if let Some(start) = open {
+        return Err(Error::data("solution.rs", format!("line {}: {BEGIN} is never closed", start + 1)));
+    }
+    Ok(out)
+}
+
+/// Builds the kit of the assignment in `assignment` into `kit`.
+pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
+    let loaded = Loaded::read(assignment)?;
+    let visible: Vec<(usize, &super::score::TestSpec)> =
+        loaded.assignment.rules.tests.iter().enumerate().filter(|(_, t)| t.visibility == Visibility::Visible).collect();
+    let cases: Vec<&Case> = visible.iter().map(|&(i, _)| &loaded.cases[i]).collect();
+    let spec = Assignment {
+        reference: "visible/reference.json".into(),
+        rules: super::score::Rules {
+            tests: visible.iter().map(|(_, t)| (*t).clone()).collect(),
+            ..loaded.assignment.rules.clone()
+        },
+        ..loaded.assignment.clone()
+    };
+    let solution_path = assignment.join("solution/solution.rs");
+    let solution = std::fs::read_to_string(&solution_path).map_err(|e| Error::io(solution_path.display(), e))?;
+    let hidden = loaded.assignment.rules.tests.len() - visible.len();
+    let readme = format!(
+        "# {title}\n\nWrite the regions marked `todo!(\"your code here\")` in `solution.rs`. Your optimizer \
+         implements `StudentOptimizer` (see `student_api.rs`): `step` updates a flat vector of parameters from \
+         its gradients, and `state` reports your buffers under PyTorch's names (`exp_avg`, `exp_avg_sq`, \
+         `max_exp_avg_sq`, `momentum_buffer`). Do not print to stdout.\n\nCheck your work:\n\n```sh\ncargo run \
+         --release --bin grade -- check KIT_FOLDER\n```\n\nIt runs the {n} visible tests exactly as the grader \
+         does: PyTorch's gradient at PyTorch's parameters, every step compared, the first difference named, and \
+         a known mistake recognised. The grader also runs {hidden} hidden tests.\n",
+        title = loaded.assignment.title,
+        n = visible.len(),
+    );
+    let write = |name: &str, bytes: &[u8]| -> Result<()> {
+        let path = kit.join(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+        }
+        write_atomically(&path, bytes)
+    };
+    write("assignment.json", &serde_json::to_vec_pretty(&spec).expect("JSON"))?;
+    write("visible/reference.json", &serde_json::to_vec(&serde_json::json!({ "cases": cases })).expect("JSON"))?;
+    write("solution.rs", strip_solution(&solution)?.as_bytes())?;
+    write("student_api.rs", STUDENT_API.as_bytes())?;
+    write("README.md", readme.as_bytes())
+}
+
+/// Grades `solution` against the kit (or assignment) in `kit`, as the
+/// grader would, in a temporary directory.
+pub fn check(kit: &Path, solution: &Path) -> Result<Record> {
+    let loaded = Loaded::read(kit)?;
+    let work = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
+    let submission = Submission { student: "you".into(), path: solution.to_path_buf() };
+    grade_one(&loaded, &submission, work.path())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solution_regions_become_todo_at_their_indentation() {
+        let src = "fn f() {\n    let a = 1;\n    // BEGIN SOLUTION\n    secret();\n    // END SOLUTION\n}\n";
+        assert_eq!(strip_solution(src).unwrap(), "fn f() {\n    let a = 1;\n    todo!(\"your code here\")\n}\n");
+    }
+
+    #[test]
+    fn unbalanced_regions_are_errors_naming_the_line() {
+        let unclosed = strip_solution("a\n// BEGIN SOLUTION\nb\n").unwrap_err().to_string();
+        assert!(unclosed.contains("line 2") && unclosed.contains("never closed"), "{unclosed}");
+        let nested = strip_solution("// BEGIN SOLUTION\n// BEGIN SOLUTION\n").unwrap_err().to_string();
+        assert!(nested.contains("line 2"), "{nested}");
+        let stray = strip_solution("x\n// END SOLUTION\n").unwrap_err().to_string();
+        assert!(stray.contains("line 2"), "{stray}");
+    }
+}
