@@ -233,7 +233,7 @@ fn networks(
 }
 
 /// Linear-regression data whose features have scales from 0.01 to 100 and
-/// offsets up to 50 (the raw problem); the targets are the same for both
+/// offsets 0, 10, ..., 40 (the raw problem); the targets are the same for both
 /// variants.
 fn raw_problem(seed: u64) -> Result<Regression> {
     let params = MakeRegression { n_samples: 400, n_features: 5, n_informative: 5, noise: 10.0, bias: 3.0 };
