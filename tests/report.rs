@@ -251,3 +251,36 @@ fn results_md_lists_every_claim_of_summary_json_with_the_run_stamp() {
     assert!(table.len() == claims.len() + 2 && table.iter().all(|l| cells(l) == cells(table[0])), "{table:#?}");
     assert!(!md.contains("{{") && !md.contains("{%"), "unrendered template syntax");
 }
+
+#[test]
+fn every_tuning_grid_and_its_scores_are_in_summary_json_tuning_csv_and_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(&options(dir.path(), &["adagrad_sparse"])).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&read(dir.path().join("summary.json"))).unwrap();
+    let csv = read(dir.path().join("data/tuning.csv"));
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("section,claim,method,lr,score,used"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let mut points = 0;
+    for c in summary["claims"].as_array().unwrap() {
+        let Some(p) = c.get("protocol").filter(|p| !p.is_null()) else { continue };
+        for (method, lrs) in p["lr_grid"].as_object().unwrap() {
+            let scores = p["grid_scores"][method].as_array().unwrap();
+            assert_eq!(scores.len(), lrs.as_array().unwrap().len(), "{method}: a score per grid point");
+            for (lr, score) in lrs.as_array().unwrap().iter().zip(scores) {
+                points += 1;
+                let row = rows
+                    .iter()
+                    .find(|r| {
+                        r[1] == c["id"].as_str().unwrap()
+                            && r[2] == method
+                            && r[3].parse::<f64>().unwrap() == lr.as_f64().unwrap()
+                    })
+                    .unwrap_or_else(|| panic!("{method} at {lr} missing from tuning.csv"));
+                assert_eq!(row[4].parse::<f64>().ok(), score.as_f64(), "{method} at {lr}");
+            }
+        }
+    }
+    assert!(points >= 10 && rows.len() == points, "{points} grid points, {} rows", rows.len());
+    assert!(read(dir.path().join("index.html")).contains("Tuning grids (lr → score)"));
+}

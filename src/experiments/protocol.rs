@@ -63,6 +63,10 @@ pub struct Protocol {
     /// Learning rates tried, per method (empty when the rates are the
     /// source's own, as in seed 003's grid).
     pub lr_grid: BTreeMap<String, Vec<f64>>,
+    /// The tuning score of each point of `lr_grid`, per method (lower is
+    /// better; `null` for a run that diverged, whose score is +inf).
+    #[serde(default)]
+    pub grid_scores: BTreeMap<String, Vec<Option<f64>>>,
     /// The learning rate used, per method.
     pub selected: BTreeMap<String, f64>,
     /// What the tuning score was computed on.
@@ -90,6 +94,7 @@ impl Protocol {
     /// Records a method's tuning.
     pub fn tuned(mut self, method: &str, t: &Tuned) -> Protocol {
         self.lr_grid.insert(method.into(), t.grid.iter().map(|g| g.0).collect());
+        self.grid_scores.insert(method.into(), t.grid.iter().map(|g| g.1.is_finite().then_some(g.1)).collect());
         self.selected.insert(method.into(), t.best);
         self
     }
@@ -111,6 +116,31 @@ impl Protocol {
         self.estimate = e.mean.is_finite().then_some(e.mean);
         self.interval = (e.lo.is_finite() && e.hi.is_finite()).then_some([e.lo, e.hi]);
         self
+    }
+
+    /// The tuning grids as text, one method per entry:
+    /// `"sgd: 0.05 → 0.12, 0.1 → 0.09 (used), 0.2 → diverged"`.
+    pub fn grids(&self) -> Vec<String> {
+        self.lr_grid
+            .iter()
+            .map(|(method, lrs)| {
+                let scores = self.grid_scores.get(method);
+                let points: Vec<String> = lrs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, lr)| {
+                        let score = match scores.and_then(|s| s.get(i)) {
+                            Some(Some(v)) => format!("{v:.3e}"),
+                            Some(None) => "diverged".into(),
+                            None => "?".into(),
+                        };
+                        let used = if self.selected.get(method) == Some(lr) { " (used)" } else { "" };
+                        format!("{lr:.3e} → {score}{used}")
+                    })
+                    .collect();
+                format!("{method}: {}", points.join(", "))
+            })
+            .collect()
     }
 
     /// One line for the report: seeds, selection, grid size.
@@ -340,6 +370,16 @@ impl Claim {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_protocol_keeps_every_grid_point_with_its_score_and_marks_the_one_used() {
+        let seeds = Seeds { eval: vec![0, 1, 2], tuning: 10_000 };
+        let t = Tuned { grid: vec![(0.05, 0.3), (0.1, 0.2), (0.2, f64::INFINITY)], best: 0.1 };
+        let p = Protocol::new(&seeds, "validation").tuned("sgd", &t);
+        assert_eq!(p.lr_grid["sgd"], [0.05, 0.1, 0.2]);
+        assert_eq!(p.grid_scores["sgd"], [Some(0.3), Some(0.2), None]);
+        assert_eq!(p.grids(), ["sgd: 5.000e-2 → 3.000e-1, 1.000e-1 → 2.000e-1 (used), 2.000e-1 → diverged"]);
+    }
 
     #[test]
     fn t_interval_matches_a_hand_computation() {

@@ -99,6 +99,8 @@ struct LedgerRow<'a> {
     label: String,
     /// The protocol in a sentence, when the claim has one.
     protocol: Option<String>,
+    /// Its tuning grids with their scores, one line per method.
+    grids: Vec<String>,
 }
 
 impl<'a> LedgerRow<'a> {
@@ -109,6 +111,7 @@ impl<'a> LedgerRow<'a> {
             claim,
             label: claim.label(),
             protocol: claim.protocol_text(),
+            grids: claim.protocol.as_ref().map_or_else(Vec::new, |p| p.grids()),
         }
     }
 }
@@ -187,6 +190,7 @@ pub fn generate(opts: &ReportOptions) -> Result<ReportSummary> {
         let summary = Summary::parse(&summary_json)?;
         files.push((path.clone(), super::markdown(&summary, &opts.command())?.into_bytes()));
     }
+    files.push((opts.out.join("data").join("tuning.csv"), tuning_csv(&sections).into_bytes()));
     files.push((opts.out.join("summary.json"), summary_json));
     files.push((opts.out.join("index.html"), html.into_bytes()));
     write_all(&files)?;
@@ -334,6 +338,34 @@ fn kept(e: &Experiment, opts: &ReportOptions) -> Section {
         Ok(saved) => failed(format!("it holds section {:?}", saved.name)),
         Err(err) => failed(err.to_string()),
     }
+}
+
+/// Every tuning grid of every claim: `section,claim,method,lr,score,used`
+/// (an empty score for a run that diverged).
+fn tuning_csv(sections: &[Section]) -> String {
+    let mut out = String::from("section,claim,method,lr,score,used\n");
+    for s in sections {
+        for c in &s.claims {
+            let Some(p) = &c.protocol else { continue };
+            for (method, lrs) in &p.lr_grid {
+                let scores = p.grid_scores.get(method);
+                for (i, lr) in lrs.iter().enumerate() {
+                    let score =
+                        scores.and_then(|v| v.get(i).copied().flatten()).map_or(String::new(), |v| v.to_string());
+                    let used = p.selected.get(method) == Some(lr);
+                    let field = |v: &str| {
+                        if v.contains([',', '"', '\n']) {
+                            format!("\"{}\"", v.replace('"', "\"\""))
+                        } else {
+                            v.to_string()
+                        }
+                    };
+                    out.push_str(&format!("{},{},{},{lr},{score},{used}\n", s.name, field(&c.id), field(method)));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `git rev-parse --short HEAD`, with `-dirty` when tracked files differ

@@ -19,6 +19,7 @@ struct Row {
     criterion: String,
     detail: String,
     protocol: Option<String>,
+    grids: Vec<String>,
     estimate: String,
 }
 
@@ -38,6 +39,7 @@ impl Row {
             criterion: claim.criterion.clone(),
             detail: claim.detail.clone(),
             protocol: claim.protocol_text(),
+            grids: claim.protocol.as_ref().map_or_else(Vec::new, |p| p.grids()),
             estimate,
         }
     }
