@@ -4,10 +4,25 @@ use crate::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
+/// A CSV field as RFC 4180 writes it: quoted (with `"` doubled) when it
+/// holds a comma, a quote or a line break, as is otherwise.
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory
-/// and a rename: readers see the old file or the whole new one.
+/// and a rename: readers see the old file or the whole new one. The
+/// directory is created if it does not exist.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir.display(), e))?;
     tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| Error::io(tmp.path().display(), e))?;
     // Temp files are created private (0600); the result is an ordinary file.

@@ -139,13 +139,17 @@ pub struct Record {
     pub submission_sha256: String,
 }
 
-fn rustc_version() -> String {
-    std::process::Command::new("rustc")
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+/// `rustc --version`, asked once per process (not once per submission).
+fn rustc_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        std::process::Command::new("rustc")
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    })
 }
 
 /// Grades one submission in `work` (a fresh directory).
@@ -176,7 +180,7 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
     Ok(Record {
         grade,
         grader: env!("CARGO_PKG_VERSION").into(),
-        rustc: rustc_version(),
+        rustc: rustc_version().into(),
         assignment_hash: loaded.hash.clone(),
         submission_sha256: sha,
     })
@@ -197,9 +201,6 @@ pub fn grade_all(
     let loaded = Loaded::read(assignment)?;
     let subs = submissions(submissions_dir)?;
     let work = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
-    for d in ["students", "gradescope", "prairielearn"] {
-        std::fs::create_dir_all(out.join(d)).map_err(|e| Error::io(out.join(d).display(), e))?;
-    }
     let bar = if progress { ProgressBar::new(subs.len() as u64) } else { ProgressBar::hidden() };
     bar.set_style(ProgressStyle::with_template("grading [{bar:30}] {pos}/{len} ({eta})").expect("valid template"));
     let pool = rayon::ThreadPoolBuilder::new()
@@ -212,12 +213,7 @@ pub fn grade_all(
             .map(|(i, s)| {
                 let record = grade_one(&loaded, s, &work.path().join(format!("{i}")))?;
                 let json = |v: &serde_json::Value| serde_json::to_vec_pretty(v).expect("JSON");
-                let write = |p: PathBuf, bytes: &[u8]| -> Result<()> {
-                    if let Some(dir) = p.parent() {
-                        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-                    }
-                    write_atomically(&p, bytes)
-                };
+                let write = |p: PathBuf, bytes: &[u8]| write_atomically(&p, bytes);
                 let name = &s.student;
                 write(
                     out.join("students").join(format!("{name}.json")),

@@ -75,13 +75,7 @@ pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
         title = loaded.assignment.title,
         n = visible.len(),
     );
-    let write = |name: &str, bytes: &[u8]| -> Result<()> {
-        let path = kit.join(name);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-        }
-        write_atomically(&path, bytes)
-    };
+    let write = |name: &str, bytes: &[u8]| write_atomically(&kit.join(name), bytes);
     write("assignment.json", &serde_json::to_vec_pretty(&spec).expect("JSON"))?;
     write("visible/reference.json", &serde_json::to_vec(&serde_json::json!({ "cases": cases })).expect("JSON"))?;
     write("solution.rs", strip_solution(&solution)?.as_bytes())?;

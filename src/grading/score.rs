@@ -3,6 +3,7 @@
 
 use super::diagnose::{diagnose, Diagnosis};
 use super::replay::{compare, Case, Trajectory, TOL};
+use crate::files::csv_field;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -181,13 +182,6 @@ pub fn prairielearn(grade: &Grade) -> Value {
 
 /// The gradebook: one row per student and test (`student,test,score,max,status`).
 pub fn gradebook_csv(grades: &[Grade]) -> String {
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
     let mut out = String::from("student,test,score,max,status\n");
     for g in grades {
         for t in &g.tests {
@@ -195,8 +189,8 @@ pub fn gradebook_csv(grades: &[Grade]) -> String {
             // resolution, and the column reads as one numeric type.
             out.push_str(&format!(
                 "{},{},{:.3},{:.3},{}\n",
-                field(&g.student),
-                field(&t.name),
+                csv_field(&g.student),
+                csv_field(&t.name),
                 t.score,
                 t.max_score,
                 t.status

@@ -3,7 +3,7 @@
 use super::section::{Section, SectionStatus, SectionSummary, SummaryStatus};
 use crate::data::Mnist;
 use crate::experiments::{csv_bytes, Claim, Context, Experiment, Kind, Profile, Verdict, EXPERIMENTS};
-use crate::files::write_atomically;
+use crate::files::{csv_field, write_atomically};
 use crate::{Error, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -353,14 +353,12 @@ fn tuning_csv(sections: &[Section]) -> String {
                     let score =
                         scores.and_then(|v| v.get(i).copied().flatten()).map_or(String::new(), |v| v.to_string());
                     let used = p.selected.get(method) == Some(lr);
-                    let field = |v: &str| {
-                        if v.contains([',', '"', '\n']) {
-                            format!("\"{}\"", v.replace('"', "\"\""))
-                        } else {
-                            v.to_string()
-                        }
-                    };
-                    out.push_str(&format!("{},{},{},{lr},{score},{used}\n", s.name, field(&c.id), field(method)));
+                    out.push_str(&format!(
+                        "{},{},{},{lr},{score},{used}\n",
+                        s.name,
+                        csv_field(&c.id),
+                        csv_field(method)
+                    ));
                 }
             }
         }
@@ -444,9 +442,6 @@ fn render(tera: &tera::Tera, metadata: &Metadata, sections: &[Section]) -> Resul
 /// Replaces each file atomically, in order (the HTML is last).
 fn write_all(files: &Files) -> Result<()> {
     for (path, bytes) in files {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-        }
         write_atomically(path, bytes)?;
     }
     Ok(())

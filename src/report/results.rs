@@ -4,11 +4,9 @@
 
 use super::{Summary, SummaryClaim};
 use crate::experiments::{Kind, Verdict};
-use crate::files::write_atomically;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::path::Path;
 
 #[derive(Serialize)]
 struct Row {
@@ -123,10 +121,4 @@ pub fn markdown(summary: &Summary, command: &str) -> Result<String> {
     ctx.insert("claims", &summary.claims.iter().map(Row::of).collect::<Vec<_>>());
     ctx.insert("sections", &sections);
     tera.render("results.md", &ctx).map_err(|e| Error::invalid("report", "templates", format!("{e:?}")))
-}
-
-/// Reads `summary_json` and writes its document to `out` atomically.
-pub fn write_results(summary_json: &Path, out: &Path, command: &str) -> Result<()> {
-    let summary = Summary::read(summary_json)?;
-    write_atomically(out, markdown(&summary, command)?.as_bytes())
 }
