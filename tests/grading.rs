@@ -270,8 +270,15 @@ mod child {
     use std::path::PathBuf;
     use std::time::Duration;
 
+    /// A sample submission; `adam_correct` is the assignment's reference
+    /// solution.
     fn submission(name: &str) -> String {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions").join(format!("{name}.rs"));
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let path = if name == "adam_correct" {
+            root.join("assignments/adam/solution/solution.rs")
+        } else {
+            root.join("tests/submissions").join(format!("{name}.rs"))
+        };
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
@@ -468,8 +475,15 @@ mod batch {
     fn a_batch_with_a_hang_a_panic_and_a_type_error_grades_everyone() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let records =
-            grade_all(&root().join("assignments/adam"), &root().join("tests/submissions"), &out, 2, false).unwrap();
+        // The sample submissions, and the reference solution as a correct student.
+        let subs = dir.path().join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        for e in std::fs::read_dir(root().join("tests/submissions")).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
+        }
+        std::fs::copy(root().join("assignments/adam/solution/solution.rs"), subs.join("adam_correct.rs")).unwrap();
+        let records = grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
         let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
         assert_eq!(records.len(), 5);
         assert_eq!(by("adam_correct").score(), 100.0);

@@ -22,6 +22,9 @@ import os
 import numpy as np
 import torch
 
+# The problems optim.py's golden trajectories use (same folder).
+from optim import quadratic, rosenbrock
+
 torch.set_default_dtype(torch.float64)
 STEPS = 40
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
@@ -31,16 +34,6 @@ ASSIGNMENTS = {
     "adam": ("Adam", "AdamW"),
     "momentum": ("SGD",),
 }
-
-
-def quadratic(params):
-    (x,) = params
-    return 0.1 * x[0] ** 2 + 2.0 * x[1] ** 2
-
-
-def rosenbrock(params):
-    (p,) = params
-    return (1 - p[0]) ** 2 + 100.0 * (p[1] - p[0] ** 2) ** 2
 
 
 _rng = np.random.default_rng(20261130)
