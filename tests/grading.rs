@@ -138,6 +138,26 @@ fn adam_cases() -> Vec<Case> {
 }
 
 #[test]
+fn the_problems_losses_and_gradients_are_pytorchs_at_every_step() {
+    use descent::grading::problems::Problem;
+    for case in cases() {
+        let problem = Problem::from_name(&case.problem).unwrap();
+        assert_eq!(case.losses.len(), case.steps() + 1, "{}", case.name);
+        for t in 0..=case.steps() {
+            let at = if t == 0 { &case.params0 } else { &case.params[t - 1] };
+            let (loss, grad) = problem.loss_grad(at, &case.x, &case.y);
+            assert!((loss - case.losses[t]).abs() <= 1e-12 * case.losses[t].abs().max(1.0), "{} step {t}", case.name);
+            // The weight decay is the optimizer's, not the problem's.
+            if let Some(g) = case.grads.get(t) {
+                for (a, b) in grad.iter().zip(g) {
+                    assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{} step {t}: {a} vs {b}", case.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn the_reference_conventions_match_pytorch_at_every_step_with_their_state() {
     for case in cases() {
         let (reference, _) = for_class(&case.optimizer).expect("a known optimizer");
@@ -266,7 +286,7 @@ mod child {
     //! The same checks through the real path: the student's file compiled
     //! by rustc into a runner, run in a child process that returns numbers.
     use super::*;
-    use descent::grading::runner::{compile, run, Built};
+    use descent::grading::runner::{compile, run, Built, Job};
     use std::path::PathBuf;
     use std::time::Duration;
 
@@ -277,7 +297,7 @@ mod child {
         let path = if name == "adam_correct" {
             root.join("assignments/adam/solution/solution.rs")
         } else {
-            root.join("tests/submissions").join(format!("{name}.rs"))
+            root.join("tests/submissions/adam").join(format!("{name}.rs"))
         };
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
@@ -294,7 +314,8 @@ mod child {
         let dir = tempfile::tempdir().unwrap();
         let bin = built("adam_correct", &dir);
         let cases = adam_cases();
-        let out = run(&bin, &cases, Duration::from_secs(60)).unwrap();
+        let jobs: Vec<Job> = cases.iter().map(Job::forced).collect();
+        let out = run(&bin, &jobs, Duration::from_secs(60)).unwrap();
         assert_eq!(out.failure, None, "{}", out.stderr);
         for (t, case) in out.trajectories.iter().zip(&cases) {
             let replay = compare(t, case, TOL, true);
@@ -305,14 +326,15 @@ mod child {
     #[test]
     fn slips_panics_compile_errors_and_hangs_cost_what_they_should() {
         let dir = tempfile::tempdir().unwrap();
-        let cases: Vec<Case> = adam_cases().into_iter().filter(|c| c.name == "adam_rosenbrock").collect();
+        let case = adam_cases().into_iter().find(|c| c.name == "adam_rosenbrock").unwrap();
+        let jobs = &[Job::forced(&case)][..];
         // A slip: every step off, and named.
-        let out = run(&built("adam_no_bias_correction", &dir), &cases, Duration::from_secs(60)).unwrap();
-        assert_eq!(compare(&out.trajectories[0], &cases[0], TOL, true).matched, 0);
-        assert_eq!(diagnose(&out.trajectories[0], &cases[0]).unwrap().key, "no_bias_correction");
+        let out = run(&built("adam_no_bias_correction", &dir), jobs, Duration::from_secs(60)).unwrap();
+        assert_eq!(compare(&out.trajectories[0], &case, TOL, true).matched, 0);
+        assert_eq!(diagnose(&out.trajectories[0], &case).unwrap().key, "no_bias_correction");
         // A panic at step 3: two steps count, the message says where.
-        let out = run(&built("adam_panics_at_step_3", &dir), &cases, Duration::from_secs(60)).unwrap();
-        let replay = compare(&out.trajectories[0], &cases[0], TOL, true);
+        let out = run(&built("adam_panics_at_step_3", &dir), jobs, Duration::from_secs(60)).unwrap();
+        let replay = compare(&out.trajectories[0], &case, TOL, true);
         assert_eq!(replay.matched, 2);
         let what = replay.first.unwrap().what;
         assert!(what.starts_with("the run (panicked at step 3: index out of bounds"), "{what}");
@@ -323,10 +345,10 @@ mod child {
         assert!(err.message.contains("mismatched types"), "{}", err.message);
         // A hang: killed at the timeout, nothing counts.
         let started = std::time::Instant::now();
-        let out = run(&built("loops_forever", &dir), &cases, Duration::from_secs(2)).unwrap();
+        let out = run(&built("loops_forever", &dir), jobs, Duration::from_secs(2)).unwrap();
         assert!(started.elapsed() < Duration::from_secs(10));
         assert_eq!(out.failure.as_deref(), Some("killed after 2 s wall time"));
-        let replay = compare(&out.trajectories[0], &cases[0], TOL, true);
+        let replay = compare(&out.trajectories[0], &case, TOL, true);
         assert_eq!(replay.matched, 0);
         assert_eq!(replay.first.unwrap().what, "the run (killed after 2 s wall time)");
     }
@@ -471,44 +493,150 @@ mod batch {
         }
     }
 
-    #[test]
-    fn a_batch_with_a_hang_a_panic_and_a_type_error_grades_everyone() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        // The sample submissions, and the reference solution as a correct student.
-        let subs = dir.path().join("subs");
+    /// The sample submissions of `tests/submissions/NAME/`, and the
+    /// assignment's reference solution as `NAME_correct`, in a fresh folder.
+    fn corpus(name: &str, dir: &std::path::Path) -> PathBuf {
+        let subs = dir.join("subs");
         std::fs::create_dir_all(&subs).unwrap();
-        for e in std::fs::read_dir(root().join("tests/submissions")).unwrap() {
+        for e in std::fs::read_dir(root().join("tests/submissions").join(name)).unwrap() {
             let p = e.unwrap().path();
             std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
         }
-        std::fs::copy(root().join("assignments/adam/solution/solution.rs"), subs.join("adam_correct.rs")).unwrap();
-        let records = grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        let solution = root().join("assignments").join(name).join("solution/solution.rs");
+        std::fs::copy(solution, subs.join(format!("{name}_correct.rs"))).unwrap();
+        subs
+    }
+
+    /// The words a diagnosis on a 40-step case ends with.
+    fn diagnosed(what: &str) -> String {
+        format!("Diagnosis: your updates match {what} at every one of the 40 steps")
+    }
+
+    #[test]
+    fn the_adam_corpus_gets_its_exact_scores_and_diagnoses_and_everyone_is_graded() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let records = grade_all(&root().join("assignments/adam"), &corpus("adam", dir.path()), &out, 2, false).unwrap();
         let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
-        assert_eq!(records.len(), 5);
-        assert_eq!(by("adam_correct").score(), 100.0);
-        // Every step of every test off; each test says why. On the two
-        // AMSGrad tests this is Reddi's AMSGrad, which the assignment
-        // credits at half: 2 × 15 × 0.5.
-        let slip = by("adam_no_bias_correction");
-        assert_eq!(slip.score(), 15.0);
-        assert!(slip.tests[0].output.contains("Diagnosis: your updates match Adam without bias correction"));
-        assert_eq!(slip.tests[7].diagnosis.as_ref().unwrap().key, "amsgrad_reddi");
-        // Panics at step 3 of every case: 2 of 40 steps each.
-        assert_eq!(by("adam_panics_at_step_3").score(), 5.0);
+        let test = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().clone();
+        assert_eq!(records.len(), 12);
+        // Scores: 80 points of replays (9 tests) and 20 of properties (4 × 5).
+        let expected = [
+            ("adam_correct", 100.0),
+            // Every replay but the AMSGrad ones (0 steps), all properties.
+            ("adam_amsgrad_max_of_corrected", 76.0),
+            // Every replay 0; lr = 0, maximize, determinism pass; it does
+            // not reach Rosenbrock's band (7.996 against 5.909 · 1.05).
+            ("adam_betas_swapped", 15.0),
+            // Same, but reaches the band: 5.8995.
+            ("adam_bias_correction_one_ahead", 20.0),
+            // ε inside: indistinguishable where v̂ ≫ ε (full points), the
+            // convention's 0.8 credit on the three MLP cases where it shows.
+            ("adam_eps_inside_root", 80.0 - 1.6 - 1.6 - 2.4 + 20.0),
+            // L2 where AdamW was asked: the first AdamW step matches (the
+            // decay acts from step 2), 1 of 40 of 8 points.
+            ("adam_l2_always", 72.0 + 0.2 + 20.0),
+            // Reddi's AMSGrad on the two AMSGrad tests, credited at 0.5;
+            // all four properties.
+            ("adam_no_bias_correction", 12.0 + 20.0),
+            // Panics at step 3 of every run: 2 of 40 steps of the 80
+            // replay points; every property run is cut short.
+            ("adam_panics_at_step_3", 4.0),
+            // NaN from step 1: only determinism holds (NaN is reproducible).
+            ("adam_returns_nan", 5.0),
+            ("adam_sign_error", 15.0),
+            ("does_not_compile", 0.0),
+            ("loops_forever", 0.0),
+        ];
+        for (student, score) in expected {
+            assert!((by(student).score() - score).abs() < 1e-9, "{student}: {} != {score}", by(student).score());
+            assert_eq!(by(student).max_score(), 100.0, "{student}");
+        }
+        // Each slip named, in words, on a test that shows it.
+        for (student, t, key, words) in [
+            (
+                "adam_no_bias_correction",
+                "adam_quadratic",
+                "no_bias_correction",
+                "Adam without bias correction (m and v are not divided by 1 − β^t)",
+            ),
+            (
+                "adam_no_bias_correction",
+                "amsgrad_rosenbrock",
+                "amsgrad_reddi",
+                "Reddi et al.'s AMSGrad (Algorithm 2: no bias correction)",
+            ),
+            (
+                "adam_bias_correction_one_ahead",
+                "adam_rosenbrock",
+                "bias_correction_one_ahead",
+                "the bias correction one step ahead (1 − β^(t+1) instead of 1 − β^t)",
+            ),
+            (
+                "adam_eps_inside_root",
+                "adam_large_eps",
+                "eps_inside_root",
+                "ε inside the square root (√(v̂ + ε) instead of √v̂ + ε)",
+            ),
+            ("adam_betas_swapped", "adam_mlp", "betas_swapped", "β1 and β2 swapped"),
+            (
+                "adam_sign_error",
+                "adam_least_squares",
+                "ascends",
+                "a sign error: the update climbs the gradient (θ + step)",
+            ),
+            (
+                "adam_l2_always",
+                "adamw_least_squares",
+                "l2_instead_of_decoupled",
+                "L2 weight decay (λθ added to the gradient) where AdamW's decoupled decay was asked",
+            ),
+            (
+                "adam_amsgrad_max_of_corrected",
+                "amsgrad_mlp",
+                "amsgrad_max_of_corrected",
+                "AMSGrad's maximum taken over the bias-corrected v̂ instead of the raw v (torch)",
+            ),
+        ] {
+            let r = test(student, t);
+            assert_eq!(r.diagnosis.as_ref().map(|d| d.key.as_str()), Some(key), "{student} {t}: {}", r.output);
+            assert!(r.output.ends_with(&diagnosed(words)), "{student} {t}: {}", r.output);
+        }
+        // ε inside the root cannot be told apart where v̂ ≫ ε: full points, no diagnosis.
+        let hidden = test("adam_eps_inside_root", "adam_quadratic");
+        assert_eq!((hidden.score, hidden.diagnosis), (8.0, None));
+        // The failures say what happened.
+        assert_eq!(
+            test("adam_returns_nan", "adam_quadratic").output,
+            "0 of 40 steps match the reference; first difference at step 1: parameter 0 is NaN, the reference's is \
+             -4.9500000005e0"
+        );
+        assert_eq!(
+            test("adam_returns_nan", "free_running_rosenbrock").output,
+            "run freely for 40 steps, the loss is NaN; PyTorch's is 5.909229e0, the band ends at 6.204690e0"
+        );
+        assert!(test("adam_panics_at_step_3", "adam_quadratic")
+            .output
+            .ends_with("step 3: the run (panicked at step 3: index out of bounds: the len is 0 but the index is 3)"));
+        assert_eq!(
+            test("adam_panics_at_step_3", "lr_zero_changes_nothing").output,
+            "with lr = 0, the run stopped after 2 of 40 steps (panicked at step 3: index out of bounds: the len is 0 \
+             but the index is 3)"
+        );
+        assert_eq!(test("adam_sign_error", "maximize_ascends").status, "passed");
         let broken = by("does_not_compile");
         assert!(!broken.gradable && broken.message.contains("mismatched types"), "{}", broken.message);
         let stuck = by("loops_forever");
-        assert_eq!((stuck.score(), stuck.message.as_str()), (0.0, "the run ended badly: killed after 10 s wall time"));
+        assert_eq!(stuck.message, "the run ended badly: killed after 10 s wall time");
         // The files: a gradebook row per student and test, and each platform's results.
         let csv = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
-        assert_eq!(csv.lines().count(), 1 + 5 * 9);
+        assert_eq!(csv.lines().count(), 1 + 12 * 13);
         for r in &records {
             let name = &r.grade.student;
             for platform in ["gradescope", "prairielearn"] {
                 let path = out.join(platform).join(name).join("results.json");
                 let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-                assert_eq!(v["tests"].as_array().unwrap().len(), 9, "{}", path.display());
+                assert_eq!(v["tests"].as_array().unwrap().len(), 13, "{}", path.display());
             }
             let record: serde_json::Value = serde_json::from_str(
                 &std::fs::read_to_string(out.join("students").join(format!("{name}.json"))).unwrap(),
@@ -516,6 +644,36 @@ mod batch {
             .unwrap();
             assert_eq!(record["submission_sha256"].as_str().unwrap().len(), 64);
         }
+    }
+
+    #[test]
+    fn the_momentum_corpus_gets_its_exact_scores_and_diagnoses() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = grade_all(
+            &root().join("assignments/momentum"),
+            &corpus("momentum", dir.path()),
+            &dir.path().join("o"),
+            2,
+            false,
+        )
+        .unwrap();
+        let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        assert_eq!(by("momentum_correct").score(), 60.0);
+        // The three momentum replays are EMA throughout (named); the
+        // Nesterov ones match no known slip; lr = 0 and maximize pass;
+        // the quadratic is not reached (0.588 against 0.0298 · 1.05).
+        let ema = by("momentum_ema");
+        assert_eq!(ema.score(), 5.0);
+        assert!(ema.tests[0]
+            .output
+            .ends_with(&diagnosed("momentum as an exponential moving average (v ← μv + (1 − μ)g, θ ← θ − ηv)")));
+        assert_eq!(ema.tests[3].diagnosis, None);
+        // Classical momentum everywhere: the momentum tests pass, Nesterov's named.
+        let classical = by("momentum_nesterov_missing");
+        assert_eq!(classical.score(), 35.0);
+        assert!(classical.tests[3]
+            .output
+            .ends_with(&diagnosed("classical momentum: Nesterov's look-ahead correction is missing")));
     }
 }
 
@@ -553,7 +711,28 @@ mod kit {
         assert!(starter.gradable && starter.score() == 0.0);
         assert!(starter.tests[0].output.ends_with("(panicked at step 1: not yet implemented: your code here)"));
         let solved = check(&kit, &assignment.join("solution/solution.rs")).unwrap().grade;
-        assert_eq!((solved.score(), solved.max_score()), (55.0, 55.0));
+        // The visible tests: four replays of 8 and one of 12, four properties of 5.
+        assert_eq!((solved.score(), solved.max_score()), (64.0, 64.0));
+    }
+
+    #[test]
+    fn a_visible_test_on_a_hidden_tests_case_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let assignment = dir.path().join("a");
+        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assignments/adam");
+        std::fs::create_dir_all(assignment.join("hidden")).unwrap();
+        std::fs::copy(source.join("hidden/reference.json"), assignment.join("hidden/reference.json")).unwrap();
+        let spec = std::fs::read_to_string(source.join("assignment.json")).unwrap().replace(
+            r#""case": "amsgrad_rosenbrock", "check": "deterministic""#,
+            r#""case": "amsgrad_mlp", "check": "deterministic""#,
+        );
+        std::fs::write(assignment.join("assignment.json"), spec).unwrap();
+        let err = assign(&assignment, &dir.path().join("kit")).unwrap_err().to_string();
+        assert!(
+            err.contains(r#"visible test "deterministic" uses case "amsgrad_mlp" of the Hidden test "amsgrad_mlp""#),
+            "{err}"
+        );
+        assert!(!dir.path().join("kit").exists());
     }
 
     fn walk(dir: &std::path::Path) -> Vec<PathBuf> {

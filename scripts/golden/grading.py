@@ -7,7 +7,11 @@ computed at the current parameters, the parameters after the step and the
 optimizer's state buffers after it (exp_avg, exp_avg_sq, max_exp_avg_sq,
 momentum_buffer), every tensor flattened and the parameters concatenated in
 order. The grader feeds these gradients to a student's optimizer (teacher
-forcing) and compares.
+forcing) and compares. Each case also has the loss at the start and after
+every step (`losses`, STEPS + 1 values) and, for least squares and the
+MLP, the problem's data (`x` row-major, `y`): a free-running property test
+runs the student's optimizer on the problem with its own gradients and
+compares its final loss with torch's.
 
 It also writes each assignment's hidden reference data,
 assignments/NAME/hidden/reference.json (the cases of its optimizers).
@@ -61,6 +65,12 @@ def mlp_start():
     return [g.normal(size=(4, 2)) * 0.5, g.normal(size=4) * 0.1, g.normal(size=(1, 4)) * 0.5, g.normal(size=1) * 0.1]
 
 
+# The data of the problems that have some (sent to a free-running student).
+DATA = {
+    "least_squares": (LSQ_X, LSQ_Y),
+    "mlp": (MLP_X, MLP_Y),
+}
+
 PROBLEMS = {
     "quadratic": (quadratic, lambda: [[-5.0, -2.0]]),
     "rosenbrock": (rosenbrock, lambda: [[-1.5, 2.0]]),
@@ -95,15 +105,16 @@ HYPER_DEFAULTS = {
     "nesterov": False,
     "amsgrad": False,
     "decoupled": False,
+    "maximize": False,
 }
 
 
 def torch_optimizer(cls, params, h):
     if cls == "SGD":
         return torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"], weight_decay=h["weight_decay"],
-                               nesterov=h["nesterov"], foreach=False)
+                               nesterov=h["nesterov"], maximize=h["maximize"], foreach=False)
     kwargs = dict(lr=h["lr"], betas=tuple(h["betas"]), eps=h["eps"], weight_decay=h["weight_decay"],
-                  amsgrad=h["amsgrad"], foreach=False)
+                  amsgrad=h["amsgrad"], maximize=h["maximize"], foreach=False)
     return (torch.optim.AdamW if cls == "AdamW" else torch.optim.Adam)(params, **kwargs)
 
 
@@ -117,15 +128,22 @@ def run(name, problem, cls, overrides):
     params = [torch.tensor(np.asarray(p, dtype=np.float64), requires_grad=True) for p in start()]
     opt = torch_optimizer(cls, params, h)
     case = {"name": name, "problem": problem, "optimizer": cls, "hyper": h, "params0": flat(params),
-            "grads": [], "params": [], "state": []}
+            "grads": [], "params": [], "state": [], "losses": []}
+    if problem in DATA:
+        x, y = DATA[problem]
+        case["x"], case["y"] = flat([x]), flat([y])
     for _ in range(STEPS):
         opt.zero_grad()
-        f(params).backward()
+        loss = f(params)
+        case["losses"].append(float(loss.detach()))
+        loss.backward()
         case["grads"].append(flat([p.grad for p in params]))
         opt.step()
         case["params"].append(flat(params))
         names = [k for k in opt.state[params[0]] if k != "step"]
         case["state"].append({k: flat([opt.state[p][k] for p in params]) for k in names})
+    with torch.no_grad():
+        case["losses"].append(float(f(params)))
     return case
 
 

@@ -16,7 +16,7 @@
 
 use super::replay::{Case, Trajectory};
 use super::runner::{compile, run, Built};
-use super::score::{gradebook_csv, gradescope, prairielearn, score_test, ungradable, Grade, Rules};
+use super::score::{gradebook_csv, gradescope, prairielearn, score, ungradable, Grade, Rules};
 use crate::files::write_atomically;
 use crate::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -164,13 +164,21 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
         }
         Built::Binary(bin) => {
             let timeout = Duration::from_secs_f64(loaded.assignment.timeout_seconds);
-            let child = run(&bin, &loaded.cases, timeout)?;
+            // Every test's jobs in one child run, then each test scored
+            // from its own share of the trajectories.
+            let per_test: Vec<_> = rules.tests.iter().zip(&loaded.cases).map(|(s, c)| s.jobs(c)).collect();
+            let jobs: Vec<_> = per_test.iter().flatten().copied().collect();
+            let child = run(&bin, &jobs, timeout)?;
+            let mut runs = child.trajectories.into_iter().chain(std::iter::repeat_with(Trajectory::default));
             let tests = rules
                 .tests
                 .iter()
                 .zip(&loaded.cases)
-                .zip(child.trajectories.iter().chain(std::iter::repeat(&Trajectory::default())))
-                .map(|((spec, case), t)| score_test(spec, case, t, rules))
+                .zip(&per_test)
+                .map(|((spec, case), jobs)| {
+                    let mine: Vec<Trajectory> = runs.by_ref().take(jobs.len()).collect();
+                    score(spec, case, &mine, rules)
+                })
                 .collect();
             let message = child.failure.map_or_else(String::new, |f| format!("the run ended badly: {f}"));
             Grade { student: submission.student.clone(), gradable: true, message, tests, execution_time: 0.0 }

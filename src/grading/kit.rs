@@ -52,7 +52,27 @@ pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
     let loaded = Loaded::read(assignment)?;
     let visible: Vec<(usize, &super::score::TestSpec)> =
         loaded.assignment.rules.tests.iter().enumerate().filter(|(_, t)| t.visibility == Visibility::Visible).collect();
-    let cases: Vec<&Case> = visible.iter().map(|&(i, _)| &loaded.cases[i]).collect();
+    // A visible test on a case that a hidden test also uses would put the
+    // hidden test's data in the kit.
+    for (spec, case) in loaded.assignment.rules.tests.iter().zip(&loaded.cases) {
+        if let Some((_, shown)) =
+            visible.iter().find(|(_, v)| v.case == spec.case && spec.visibility != Visibility::Visible)
+        {
+            return Err(Error::data(
+                assignment.join("assignment.json").display(),
+                format!(
+                    "visible test {:?} uses case {:?} of the {:?} test {:?}: the kit would hold that test's data",
+                    shown.name, case.name, spec.visibility, spec.name
+                ),
+            ));
+        }
+    }
+    let mut cases: Vec<&Case> = Vec::new();
+    for &(i, _) in &visible {
+        if !cases.iter().any(|c| c.name == loaded.cases[i].name) {
+            cases.push(&loaded.cases[i]);
+        }
+    }
     let spec = Assignment {
         reference: "visible/reference.json".into(),
         rules: super::score::Rules {

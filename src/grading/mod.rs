@@ -7,6 +7,8 @@
 //!   `scripts/golden/grading.py`), teacher-forced runs ([`run_forced`]) and
 //!   the step-by-step comparison ([`compare`]), which names the first step,
 //!   coordinate and state buffer that diverged.
+//! - [`problems`]: the cases' problems with their gradients, for
+//!   free-running property tests (compiled into the runner too).
 //! - [`runner`]: compiles a student's `solution.rs` with `rustc` alone and
 //!   runs it in a child process that gets inputs and returns numbers.
 //! - [`score`]: points per test from the matching steps (and the credit a
@@ -27,6 +29,7 @@
 pub mod batch;
 pub mod diagnose;
 pub mod kit;
+pub mod problems;
 pub mod replay;
 pub mod runner;
 pub mod score;
@@ -36,6 +39,7 @@ pub mod variants;
 pub use diagnose::{diagnose, Diagnosis};
 pub use replay::{compare, run_forced, Case, Divergence, Replay, Trajectory, TOL};
 pub use score::{
-    gradebook_csv, gradescope, prairielearn, score_test, ungradable, Grade, Rules, TestResult, TestSpec, Visibility,
+    gradebook_csv, gradescope, prairielearn, score, score_test, ungradable, Check, Grade, Rules, TestResult, TestSpec,
+    Visibility,
 };
 pub use student::{Hyper, StudentOptimizer};

@@ -33,6 +33,15 @@ pub struct Case {
     pub params: Vec<Vec<f64>>,
     /// State buffers after each step, by PyTorch's name.
     pub state: Vec<BTreeMap<String, Vec<f64>>>,
+    /// The loss at `params0` and after each step (steps + 1 values).
+    #[serde(default)]
+    pub losses: Vec<f64>,
+    /// The problem's inputs, row-major (least squares and the MLP).
+    #[serde(default)]
+    pub x: Vec<f64>,
+    /// The problem's targets.
+    #[serde(default)]
+    pub y: Vec<f64>,
 }
 
 impl Case {

@@ -8,14 +8,19 @@
 //! second. Limits on the child (time, memory, processes, network) are the
 //! isolation layer's; here a wall-clock timeout kills it.
 //!
-//! Frames, little-endian. To the child: `u32` cases; per case `u32 n`,
-//! `u32 steps`, 9 `f64` hyperparameters (lr, β1, β2, ε, λ, μ, nesterov,
-//! amsgrad, decoupled), then per step `n` parameters and `n` gradients.
-//! From the child, per case: per completed step `0u8`, `n` parameters,
-//! `u32` buffers, each `u32`-prefixed name and `u32`-prefixed `f64`s; `1u8`
-//! and a `u32`-prefixed message if it panicked; `2u8` at the case's end.
+//! Frames, little-endian. To the child: `u32` jobs; per job a `u8` mode,
+//! `u32 n`, `u32 steps`, 10 `f64` hyperparameters (lr, β1, β2, ε, λ, μ,
+//! nesterov, amsgrad, decoupled, maximize), then for a teacher-forced job
+//! (mode 0) per step `n` parameters and `n` gradients; for a free-running
+//! one (mode 1) the problem's number, `u32`-prefixed `x` and `y`, and the
+//! `n` starting parameters. From the child, per job: per completed step
+//! `0u8`, `n` parameters, `u32` buffers, each `u32`-prefixed name and
+//! `u32`-prefixed `f64`s; `1u8` and a `u32`-prefixed message if it
+//! panicked; `2u8` at the job's end.
 
+use super::problems::Problem;
 use super::replay::{Case, Trajectory};
+use super::Hyper;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -27,6 +32,8 @@ use std::time::{Duration, Instant};
 pub const KIT_MAIN: &str = include_str!("kit/main.rs");
 /// The student-facing API, the same file as [`super::student`].
 pub const STUDENT_API: &str = include_str!("student.rs");
+/// The problems a free-running job uses, the same file as [`super::problems`].
+pub const PROBLEMS: &str = include_str!("problems.rs");
 
 /// Most output kept from a child (64 MiB): a flood beyond it is cut and the
 /// case fails as truncated.
@@ -54,7 +61,9 @@ pub enum Built {
 pub fn compile(solution: &str, work: &Path, timeout: Duration) -> Result<Built> {
     let io = |e: std::io::Error| Error::io(work.display(), e);
     std::fs::create_dir_all(work).map_err(io)?;
-    for (name, text) in [("main.rs", KIT_MAIN), ("student_api.rs", STUDENT_API), ("solution.rs", solution)] {
+    for (name, text) in
+        [("main.rs", KIT_MAIN), ("student_api.rs", STUDENT_API), ("problems.rs", PROBLEMS), ("solution.rs", solution)]
+    {
         std::fs::write(work.join(name), text).map_err(io)?;
     }
     let binary = work.join("runner");
@@ -127,15 +136,53 @@ pub struct ChildRun {
     pub stderr: String,
 }
 
-fn input_frames(cases: &[Case]) -> Vec<u8> {
+/// How a job feeds the student's optimizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Teacher forcing: the case's parameters and gradients at every step
+    /// (the gradients negated when `negate`).
+    Forced {
+        /// Send `−g` instead of `g`.
+        negate: bool,
+    },
+    /// Free-running from the case's start, with the problem's own
+    /// gradients at the student's own iterates.
+    Free,
+}
+
+/// One run of the student's optimizer on a case, in the child.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    /// The case (its problem, start, gradients).
+    pub case: &'a Case,
+    /// The hyperparameters given to `build` (the case's, or changed for a
+    /// property).
+    pub hyper: Hyper,
+    /// How it is fed.
+    pub mode: Mode,
+}
+
+impl<'a> Job<'a> {
+    /// The case's own teacher-forced replay.
+    pub fn forced(case: &'a Case) -> Job<'a> {
+        Job { case, hyper: case.hyper, mode: Mode::Forced { negate: false } }
+    }
+}
+
+fn input_frames(jobs: &[Job]) -> Result<Vec<u8>> {
     let mut b = Vec::new();
     let f = |b: &mut Vec<u8>, xs: &[f64]| xs.iter().for_each(|x| b.extend_from_slice(&x.to_le_bytes()));
-    b.extend_from_slice(&(cases.len() as u32).to_le_bytes());
-    for c in cases {
-        let n = c.params0.len();
-        b.extend_from_slice(&(n as u32).to_le_bytes());
-        b.extend_from_slice(&(c.steps() as u32).to_le_bytes());
-        let h = &c.hyper;
+    let len = |b: &mut Vec<u8>, n: usize| b.extend_from_slice(&(n as u32).to_le_bytes());
+    len(&mut b, jobs.len());
+    for job in jobs {
+        let c = job.case;
+        b.push(match job.mode {
+            Mode::Forced { .. } => 0,
+            Mode::Free => 1,
+        });
+        len(&mut b, c.params0.len());
+        len(&mut b, c.steps());
+        let h = &job.hyper;
         let flag = |v: bool| if v { 1.0 } else { 0.0 };
         let hyper = [
             h.lr,
@@ -147,14 +194,34 @@ fn input_frames(cases: &[Case]) -> Vec<u8> {
             flag(h.nesterov),
             flag(h.amsgrad),
             flag(h.decoupled),
+            flag(h.maximize),
         ];
         f(&mut b, &hyper);
-        for t in 0..c.steps() {
-            f(&mut b, c.input(t));
-            f(&mut b, &c.grads[t]);
+        match job.mode {
+            Mode::Forced { negate } => {
+                for t in 0..c.steps() {
+                    f(&mut b, c.input(t));
+                    if negate {
+                        f(&mut b, &c.grads[t].iter().map(|g| -g).collect::<Vec<_>>());
+                    } else {
+                        f(&mut b, &c.grads[t]);
+                    }
+                }
+            }
+            Mode::Free => {
+                let problem = Problem::ALL.iter().position(|p| p.name() == c.problem).ok_or_else(|| {
+                    Error::data(&c.name, format!("no free-running problem is called {:?}", c.problem))
+                })?;
+                len(&mut b, problem);
+                len(&mut b, c.x.len());
+                f(&mut b, &c.x);
+                len(&mut b, c.y.len());
+                f(&mut b, &c.y);
+                f(&mut b, &c.params0);
+            }
         }
     }
-    b
+    Ok(b)
 }
 
 /// Why a trajectory is short when the output simply stops (the process's
@@ -190,11 +257,11 @@ impl Frames<'_> {
     }
 }
 
-/// Parses the child's output for `cases`.
-fn trajectories(out: &[u8], cases: &[Case]) -> Vec<Trajectory> {
+/// Parses the child's output for `jobs`.
+fn trajectories(out: &[u8], jobs: &[Job]) -> Vec<Trajectory> {
     let mut frames = Frames { b: out };
     let mut all = Vec::new();
-    'cases: for c in cases {
+    'cases: for c in jobs.iter().map(|j| j.case) {
         let mut t = Trajectory::default();
         loop {
             let Some(tag) = frames.u8() else {
@@ -232,8 +299,9 @@ fn trajectories(out: &[u8], cases: &[Case]) -> Vec<Trajectory> {
     all
 }
 
-/// Runs `binary` on `cases` with a wall-clock `timeout` for the whole run.
-pub fn run(binary: &Path, cases: &[Case], timeout: Duration) -> Result<ChildRun> {
+/// Runs `binary` on `jobs` with a wall-clock `timeout` for the whole run.
+pub fn run(binary: &Path, jobs: &[Job], timeout: Duration) -> Result<ChildRun> {
+    let input = input_frames(jobs)?;
     let mut child = Command::new(binary)
         .env_clear()
         .stdin(Stdio::piped())
@@ -241,7 +309,6 @@ pub fn run(binary: &Path, cases: &[Case], timeout: Duration) -> Result<ChildRun>
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io(binary.display(), e))?;
-    let input = input_frames(cases);
     let mut stdin = child.stdin.take().expect("piped");
     // Written from a thread: a child that never reads must not block us.
     let writer = std::thread::spawn(move || {
@@ -258,10 +325,10 @@ pub fn run(binary: &Path, cases: &[Case], timeout: Duration) -> Result<ChildRun>
         Some(_) if out.len() as u64 >= MAX_OUTPUT => Some("output cut at 64 MiB".into()),
         Some(_) => None,
     };
-    let mut trajectories = trajectories(&out, cases);
-    trajectories.resize_with(cases.len(), Trajectory::default);
+    let mut trajectories = trajectories(&out, jobs);
+    trajectories.resize_with(jobs.len(), Trajectory::default);
     if let Some(f) = &failure {
-        for (t, c) in trajectories.iter_mut().zip(cases) {
+        for (t, c) in trajectories.iter_mut().zip(jobs.iter().map(|j| j.case)) {
             if t.params.len() < c.steps() && t.stopped.as_deref().is_none_or(|s| s == ENDED_EARLY) {
                 t.stopped = Some(f.clone());
             }

@@ -2,7 +2,10 @@
 //! gradebook CSV, Gradescope's and PrairieLearn's `results.json`.
 
 use super::diagnose::{diagnose, Diagnosis};
+use super::problems::Problem;
 use super::replay::{compare, Case, Trajectory, TOL};
+use super::runner::{Job, Mode};
+use super::Hyper;
 use crate::files::csv_field;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -23,6 +26,26 @@ pub enum Visibility {
     AfterPublished,
 }
 
+/// What a test checks on its case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// Teacher-forced replay against PyTorch, step by step (partial credit
+    /// per matching step).
+    #[default]
+    Replay,
+    /// With `lr = 0` no parameter changes at any step.
+    LrZero,
+    /// `maximize = true` on `g` gives what `maximize = false` gives on `−g`
+    /// (torch's definition), at every step.
+    Maximize,
+    /// Two runs on the same inputs agree to the last bit.
+    Deterministic,
+    /// Run freely on the problem with its own gradients, the loss after the
+    /// case's steps is at most `(1 + band)` times PyTorch's.
+    FreeRunning,
+}
+
 /// One graded test of an assignment: a reference case and its points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,10 +62,40 @@ pub struct TestSpec {
     /// Also compare the state buffers (default true).
     #[serde(default = "yes")]
     pub check_state: bool,
+    /// What is checked (default: the replay). A property test earns all
+    /// its points or none.
+    #[serde(default)]
+    pub check: Check,
+    /// A free-running test's band: the loss may exceed PyTorch's by this
+    /// share of it (default 0.05).
+    #[serde(default = "default_band")]
+    pub band: f64,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn default_band() -> f64 {
+    0.05
+}
+
+impl TestSpec {
+    /// The jobs the child runs for this test on `case`; [`score`] takes
+    /// their trajectories in this order.
+    pub fn jobs<'a>(&self, case: &'a Case) -> Vec<Job<'a>> {
+        let with = |hyper: Hyper, negate: bool| Job { case, hyper, mode: Mode::Forced { negate } };
+        match self.check {
+            Check::Replay => vec![Job::forced(case)],
+            Check::LrZero => vec![with(Hyper { lr: 0.0, ..case.hyper }, false)],
+            Check::Maximize => vec![
+                with(Hyper { maximize: true, ..case.hyper }, false),
+                with(Hyper { maximize: false, ..case.hyper }, true),
+            ],
+            Check::Deterministic => vec![Job::forced(case), Job::forced(case)],
+            Check::FreeRunning => vec![Job { case, hyper: case.hyper, mode: Mode::Free }],
+        }
+    }
 }
 
 /// The grading rules of an assignment.
@@ -102,6 +155,114 @@ impl Grade {
     /// Points possible.
     pub fn max_score(&self) -> f64 {
         self.tests.iter().map(|t| t.max_score).sum()
+    }
+}
+
+/// Scores one test from the trajectories of its [`TestSpec::jobs`].
+pub fn score(spec: &TestSpec, case: &Case, runs: &[Trajectory], rules: &Rules) -> TestResult {
+    let none = Trajectory::default();
+    let run = |i: usize| runs.get(i).unwrap_or(&none);
+    let verdict = match spec.check {
+        Check::Replay => return score_test(spec, case, run(0), rules),
+        Check::LrZero => lr_zero(case, run(0)),
+        Check::Maximize => maximize(case, run(0), run(1)),
+        Check::Deterministic => deterministic(case, run(0), run(1)),
+        Check::FreeRunning => free_running(case, run(0), spec.band),
+    };
+    let (passed, output) = match verdict {
+        Ok(output) => (true, output),
+        Err(output) => (false, output),
+    };
+    TestResult {
+        name: spec.name.clone(),
+        score: if passed { spec.points } else { 0.0 },
+        max_score: spec.points,
+        status: if passed { "passed" } else { "failed" }.into(),
+        output,
+        visibility: spec.visibility,
+        diagnosis: None,
+    }
+}
+
+/// Why a run is short, when it is.
+fn incomplete(case: &Case, t: &Trajectory) -> Option<String> {
+    (t.params.len() < case.steps()).then(|| {
+        format!(
+            "the run stopped after {} of {} steps ({})",
+            t.params.len(),
+            case.steps(),
+            t.stopped.as_deref().unwrap_or("no reason given")
+        )
+    })
+}
+
+fn lr_zero(case: &Case, t: &Trajectory) -> Result<String, String> {
+    let head = "with lr = 0";
+    if let Some(why) = incomplete(case, t) {
+        return Err(format!("{head}, {why}"));
+    }
+    for (step, out) in t.params.iter().enumerate() {
+        let input = case.input(step);
+        if let Some(i) = (0..input.len()).find(|&i| out.get(i).map(|v| v.to_bits()) != Some(input[i].to_bits())) {
+            let got = out.get(i).copied().unwrap_or(f64::NAN);
+            return Err(format!("{head}, step {} changed parameter {i} from {:e} to {got:e}", step + 1, input[i]));
+        }
+    }
+    Ok(format!("{head}, no parameter changed in {} steps", case.steps()))
+}
+
+fn maximize(case: &Case, up: &Trajectory, down: &Trajectory) -> Result<String, String> {
+    let head = "maximize = true on g against maximize = false on −g";
+    for (label, t) in [("maximize = true", up), ("maximize = false on −g", down)] {
+        if let Some(why) = incomplete(case, t) {
+            return Err(format!("{head}: {label}: {why}"));
+        }
+    }
+    let as_reference = Case { params: down.params.clone(), ..case.clone() };
+    let replay = compare(up, &as_reference, TOL, false);
+    match replay.first {
+        None => Ok(format!("{head}: the same parameters at all {} steps", case.steps())),
+        Some(d) => Err(format!(
+            "{head}: at step {} {} is {:e} with maximize and {:e} on −g",
+            d.step, d.what, d.student, d.reference
+        )),
+    }
+}
+
+fn deterministic(case: &Case, a: &Trajectory, b: &Trajectory) -> Result<String, String> {
+    let head = "two runs on the same inputs";
+    for t in [a, b] {
+        if let Some(why) = incomplete(case, t) {
+            return Err(format!("{head}: {why}"));
+        }
+    }
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for step in 0..case.steps() {
+        let same_state = a.state[step].len() == b.state[step].len()
+            && a.state[step].iter().zip(&b.state[step]).all(|((ka, va), (kb, vb))| ka == kb && bits(va) == bits(vb));
+        if bits(&a.params[step]) != bits(&b.params[step]) || !same_state {
+            return Err(format!("{head} differ at step {}", step + 1));
+        }
+    }
+    Ok(format!("{head} agree to the last bit at all {} steps", case.steps()))
+}
+
+fn free_running(case: &Case, t: &Trajectory, band: f64) -> Result<String, String> {
+    let head = format!("run freely for {} steps", case.steps());
+    if let Some(why) = incomplete(case, t) {
+        return Err(format!("{head}: {why}"));
+    }
+    let (Some(problem), Some(&reference)) = (Problem::from_name(&case.problem), case.losses.last()) else {
+        return Err(format!("{head}: the case has no problem to run on (a fault of the assignment)"));
+    };
+    let last = t.params.last().map_or(&case.params0, |p| p);
+    let (loss, _) = problem.loss_grad(last, &case.x, &case.y);
+    let limit = reference + band * reference.abs();
+    let text = format!("{head}, the loss is {loss:.6e}; PyTorch's is {reference:.6e}, the band ends at {limit:.6e}");
+    if loss.is_finite() && loss <= limit {
+        Ok(text)
+    } else {
+        Err(text)
     }
 }
 

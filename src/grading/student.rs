@@ -48,6 +48,9 @@ pub struct Hyper {
     pub amsgrad: bool,
     /// Decoupled weight decay (AdamW) instead of L2.
     pub decoupled: bool,
+    /// Ascend instead of descend: step along `+g` (torch's `maximize`;
+    /// the same as descending on `−g`, weight decay included).
+    pub maximize: bool,
 }
 
 impl Default for Hyper {
@@ -61,6 +64,7 @@ impl Default for Hyper {
             nesterov: false,
             amsgrad: false,
             decoupled: false,
+            maximize: false,
         }
     }
 }

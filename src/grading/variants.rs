@@ -81,7 +81,7 @@ impl StudentOptimizer for AdamLike {
         let (bc1, bc2) = power.map_or((1.0, 1.0), |p| (1.0 - b1.powi(p), 1.0 - b2.powi(p)));
         let (lr, wd, eps) = (self.h.lr, self.h.weight_decay, self.h.eps);
         for i in 0..n {
-            let mut g = grads[i];
+            let mut g = if self.h.maximize { -grads[i] } else { grads[i] };
             if wd != 0.0 {
                 if self.h.decoupled {
                     params[i] *= 1.0 - lr * wd;
@@ -189,6 +189,7 @@ fn sgd(h: &Hyper, change: impl FnOnce(&mut SgdConfig)) -> Box<dyn StudentOptimiz
         momentum: h.momentum,
         weight_decay: h.weight_decay,
         nesterov: h.nesterov,
+        maximize: h.maximize,
         ..SgdConfig::default()
     };
     change(&mut c);

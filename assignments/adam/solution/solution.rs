@@ -26,7 +26,7 @@ impl StudentOptimizer for Adam {
         self.t += 1;
         let (b1, b2) = self.h.betas;
         for i in 0..params.len() {
-            let mut g = grads[i];
+            let mut g = if self.h.maximize { -grads[i] } else { grads[i] };
             if self.h.decoupled {
                 params[i] *= 1.0 - self.h.lr * self.h.weight_decay;
             } else {

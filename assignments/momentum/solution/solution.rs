@@ -22,7 +22,8 @@ impl StudentOptimizer for Momentum {
             self.buffer = vec![0.0; params.len()];
         }
         for i in 0..params.len() {
-            let g = grads[i] + self.h.weight_decay * params[i];
+            let grad = if self.h.maximize { -grads[i] } else { grads[i] };
+            let g = grad + self.h.weight_decay * params[i];
             self.buffer[i] = if first { g } else { self.h.momentum * self.buffer[i] + g };
             let direction = if self.h.nesterov { g + self.h.momentum * self.buffer[i] } else { self.buffer[i] };
             params[i] -= self.h.lr * direction;

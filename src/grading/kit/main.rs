@@ -1,12 +1,16 @@
 //! The runner compiled around a student's `solution.rs` (with `rustc
-//! --cfg student_kit`, no dependencies). It reads teacher-forced cases from
-//! stdin and writes the student's numbers to stdout, in the framed
-//! little-endian format of `descent::grading::runner`; it never sees a
-//! reference trajectory, only inputs.
+//! --cfg student_kit`, no dependencies). It reads jobs from stdin
+//! (teacher-forced inputs, or a problem to run on freely) and writes the
+//! student's numbers to stdout, in the framed little-endian format of
+//! `descent::grading::runner`; it never sees a reference trajectory, only
+//! inputs.
 
+#[allow(dead_code)] // The grader's functions in it are not the runner's.
+mod problems;
 mod solution;
 mod student_api;
 
+use problems::Problem;
 use std::io::{self, BufWriter, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use student_api::{Hyper, StudentOptimizer};
@@ -44,11 +48,13 @@ fn main() -> io::Result<()> {
     // A panic's message is sent as a frame; the default hook's copy on
     // stderr is noise the grader caps anyway.
     std::panic::set_hook(Box::new(|_| {}));
-    let cases = u32_from(&mut input)?;
-    for _ in 0..cases {
+    let jobs = u32_from(&mut input)?;
+    for _ in 0..jobs {
+        let mut mode = [0];
+        input.read_exact(&mut mode)?;
         let n = u32_from(&mut input)? as usize;
         let steps = u32_from(&mut input)? as usize;
-        let h = f64s_from(&mut input, 9)?;
+        let h = f64s_from(&mut input, 10)?;
         let hyper = Hyper {
             lr: h[0],
             betas: (h[1], h[2]),
@@ -58,6 +64,19 @@ fn main() -> io::Result<()> {
             nesterov: h[6] != 0.0,
             amsgrad: h[7] != 0.0,
             decoupled: h[8] != 0.0,
+            maximize: h[9] != 0.0,
+        };
+        // A free-running job: the problem, its data and the start.
+        let free = if mode[0] == 1 {
+            let problem = Problem::ALL.get(u32_from(&mut input)? as usize).copied();
+            let nx = u32_from(&mut input)? as usize;
+            let x = f64s_from(&mut input, nx)?;
+            let ny = u32_from(&mut input)? as usize;
+            let y = f64s_from(&mut input, ny)?;
+            let start = f64s_from(&mut input, n)?;
+            Some((problem.ok_or_else(|| io::Error::other("unknown problem"))?, x, y, start))
+        } else {
+            None
         };
         let built = catch_unwind(|| solution::build(&hyper));
         let mut optimizer: Option<Box<dyn StudentOptimizer>> = None;
@@ -66,9 +85,16 @@ fn main() -> io::Result<()> {
             Ok(o) => optimizer = Some(o),
             Err(e) => failure = Some(message(e, 0)),
         }
+        let mut current = free.as_ref().map(|f| f.3.clone());
         for t in 0..steps {
-            let mut params = f64s_from(&mut input, n)?;
-            let grads = f64s_from(&mut input, n)?;
+            let (mut params, grads) = match (&free, current.take()) {
+                (Some((problem, x, y, _)), Some(p)) => {
+                    let (_, g) = problem.loss_grad(&p, x, y);
+                    (p, g)
+                }
+                _ if free.is_some() => break,
+                _ => (f64s_from(&mut input, n)?, f64s_from(&mut input, n)?),
+            };
             if failure.is_some() {
                 continue;
             }
@@ -80,6 +106,9 @@ fn main() -> io::Result<()> {
                 Ok(state) => {
                     out.write_all(&[0])?;
                     put_f64s(&mut out, &params)?;
+                    if free.is_some() {
+                        current = Some(params);
+                    }
                     out.write_all(&(state.len() as u32).to_le_bytes())?;
                     for (name, values) in state {
                         put_bytes(&mut out, name.as_bytes())?;

@@ -1,4 +1,4 @@
-//! Adam without bias correction.
+//! β1 and β2 swapped: the first moment decays at 0.999, the second at 0.9.
 use crate::student_api::{Hyper, StudentOptimizer};
 
 pub struct Adam {
@@ -21,9 +21,9 @@ impl StudentOptimizer for Adam {
             self.v_max = vec![0.0; params.len()];
         }
         self.t += 1;
-        let (b1, b2) = self.h.betas;
+        let (b2, b1) = self.h.betas;
         for i in 0..params.len() {
-            let mut g = grads[i];
+            let mut g = if self.h.maximize { -grads[i] } else { grads[i] };
             if self.h.decoupled {
                 params[i] *= 1.0 - self.h.lr * self.h.weight_decay;
             } else {
@@ -33,8 +33,8 @@ impl StudentOptimizer for Adam {
             self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g;
             self.v_max[i] = self.v_max[i].max(self.v[i]);
             let v = if self.h.amsgrad { self.v_max[i] } else { self.v[i] };
-            let m_hat = self.m[i];
-            let v_hat = v;
+            let m_hat = self.m[i] / (1.0 - b1.powi(self.t));
+            let v_hat = v / (1.0 - b2.powi(self.t));
             params[i] -= self.h.lr * m_hat / (v_hat.sqrt() + self.h.eps);
         }
     }
