@@ -1,6 +1,7 @@
-//! The report in a real browser: headless Chromium loads the generated
-//! file; no console messages (the page has no scripts, so any would be an
-//! error) and no network requests (NetLog), and a screenshot is saved.
+//! The report and the grader's pages in a real browser: headless Chromium
+//! loads the generated files; no console messages (the pages have no
+//! scripts, so any would be an error) and no network requests (NetLog),
+//! and a screenshot is saved.
 //!
 //! Needs Debian's `chromium` (installed by `.ci/run`, which also sets
 //! DESCENT_REQUIRE_BROWSER=1 so that a missing browser fails CI instead of
@@ -63,16 +64,49 @@ fn load(browser: &Path, page: &Path, screenshot: &Path) -> (Vec<String>, Vec<Str
     (console, urls)
 }
 
-#[test]
-fn the_report_loads_without_console_errors_or_network_requests() {
-    let Some(browser) = chromium() else {
+/// The browser, or `None` (the test is skipped) when it is not installed
+/// and CI does not require it.
+fn browser() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
         assert!(
             std::env::var("DESCENT_REQUIRE_BROWSER").is_err(),
             "DESCENT_REQUIRE_BROWSER is set but chromium is not installed"
         );
         eprintln!("skipped: chromium is not installed (apt-get install chromium)");
-        return;
-    };
+    }
+    found
+}
+
+#[test]
+fn the_grading_pages_load_without_console_errors_or_network_requests() {
+    let Some(browser) = browser() else { return };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("subs");
+    std::fs::create_dir_all(&subs).unwrap();
+    for name in ["adam_no_bias_correction", "does_not_compile", "adam_returns_nan"] {
+        std::fs::copy(root.join(format!("tests/submissions/adam/{name}.rs")), subs.join(format!("{name}.rs"))).unwrap();
+    }
+    std::fs::copy(root.join("assignments/adam/solution/solution.rs"), subs.join("adam_correct.rs")).unwrap();
+    let out = dir.path().join("out");
+    descent::grading::batch::grade_all(&root.join("assignments/adam"), &subs, &out, 2, false).unwrap();
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    for (page, shot) in [
+        (out.join("feedback/adam_no_bias_correction.html"), tmp.join("feedback.png")),
+        (out.join("feedback/does_not_compile.html"), tmp.join("feedback-rejected.png")),
+        (out.join("index.html"), tmp.join("class.png")),
+    ] {
+        let (console, urls) = load(&browser, &page, &shot);
+        assert!(console.is_empty(), "{}: console messages: {console:?}", page.display());
+        assert!(urls.is_empty(), "{}: network requests: {urls:?}", page.display());
+        eprintln!("screenshot: {}", shot.display());
+    }
+}
+
+#[test]
+fn the_report_loads_without_console_errors_or_network_requests() {
+    let Some(browser) = browser() else { return };
     let dir = tempfile::tempdir().unwrap();
     let only = ["surfaces", "toy_function", "amsgrad", "seed004"];
     generate(&ReportOptions {

@@ -643,7 +643,21 @@ mod batch {
             )
             .unwrap();
             assert_eq!(record["submission_sha256"].as_str().unwrap().len(), 64);
+            // The feedback page: every shown test, no hidden one by name.
+            let page = std::fs::read_to_string(out.join("feedback").join(format!("{name}.html"))).unwrap();
+            for t in &r.grade.tests {
+                let hidden = t.visibility == descent::grading::Visibility::Hidden;
+                assert_eq!(page.contains(&format!("<td>{}", t.name)), !hidden, "{name}: {}", t.name);
+            }
+            assert!(page.contains("3 hidden tests"), "{name}");
         }
+        // The class page: each mistake diagnosed, with how many students.
+        let class = std::fs::read_to_string(out.join("index.html")).unwrap();
+        for key in ["no_bias_correction", "eps_inside_root", "betas_swapped", "amsgrad_max_of_corrected", "ascends"] {
+            assert!(class.contains(&format!("<code>{key}</code></td><td class=\"num\">1</td>")), "{key}");
+        }
+        assert!(class.contains("12 submissions (1 did not build)"));
+        assert_eq!(class.matches("<rect class=\"bar\"").count(), 10);
     }
 
     #[test]

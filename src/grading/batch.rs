@@ -14,6 +14,7 @@
 //! `reference` (relative to the folder) holds the cases, as written by
 //! `scripts/golden/grading.py`; it never leaves the grader.
 
+use super::pages::{class_html, feedback_html};
 use super::replay::{Case, Trajectory};
 use super::runner::{compile, run, Built};
 use super::score::{gradebook_csv, gradescope, prairielearn, score, ungradable, Grade, Rules};
@@ -197,7 +198,9 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
 /// Grades every submission of `submissions` against the assignment in
 /// `assignment` with `jobs` in parallel, and writes into `out`:
 /// `gradebook.csv`, `students/NAME.json` (the record),
-/// `gradescope/NAME/results.json` and `prairielearn/NAME/results.json`.
+/// `gradescope/NAME/results.json`, `prairielearn/NAME/results.json`,
+/// `feedback/NAME.html` (the student's page) and `index.html` (the class
+/// summary).
 /// Every file is written atomically, after its submission is graded.
 pub fn grade_all(
     assignment: &Path,
@@ -229,6 +232,10 @@ pub fn grade_all(
                 )?;
                 write(out.join("gradescope").join(name).join("results.json"), &json(&gradescope(&record.grade)))?;
                 write(out.join("prairielearn").join(name).join("results.json"), &json(&prairielearn(&record.grade)))?;
+                write(
+                    out.join("feedback").join(format!("{name}.html")),
+                    feedback_html(&loaded.assignment, &record)?.as_bytes(),
+                )?;
                 bar.inc(1);
                 Ok(record)
             })
@@ -238,5 +245,6 @@ pub fn grade_all(
     let records = records.into_iter().collect::<Result<Vec<_>>>()?;
     let grades: Vec<Grade> = records.iter().map(|r| r.grade.clone()).collect();
     write_atomically(&out.join("gradebook.csv"), gradebook_csv(&grades).as_bytes())?;
+    write_atomically(&out.join("index.html"), class_html(&loaded.assignment, &records)?.as_bytes())?;
     Ok(records)
 }

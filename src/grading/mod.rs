@@ -19,6 +19,7 @@
 //!
 //! - [`kit`]: the student kit (`grade assign`: visible tests only, the
 //!   solution regions removed) and the student's `grade check`.
+//! - [`pages`]: a feedback page per student and the class summary (HTML).
 //! - [`batch`]: an assignment folder and a folder of submissions graded in
 //!   parallel, with the gradebook and each platform's files written.
 //!
@@ -29,6 +30,7 @@
 pub mod batch;
 pub mod diagnose;
 pub mod kit;
+pub mod pages;
 pub mod problems;
 pub mod replay;
 pub mod runner;

@@ -70,12 +70,16 @@ pub struct Trajectory {
     pub state: Vec<BTreeMap<String, Vec<f64>>>,
     /// Why it stopped early (a panic's message), if it did.
     pub stopped: Option<String>,
+    /// Seconds the run took.
+    #[serde(default)]
+    pub seconds: f64,
 }
 
 /// Runs `optimizer` on `case` under teacher forcing. A panic ends the
 /// trajectory there, with its message.
 pub fn run_forced(optimizer: &mut dyn StudentOptimizer, case: &Case) -> Trajectory {
     let mut out = Trajectory::default();
+    let started = std::time::Instant::now();
     for t in 0..case.steps() {
         let mut params = case.input(t).to_vec();
         let stepped = catch_unwind(AssertUnwindSafe(|| {
@@ -98,6 +102,7 @@ pub fn run_forced(optimizer: &mut dyn StudentOptimizer, case: &Case) -> Trajecto
             }
         }
     }
+    out.seconds = started.elapsed().as_secs_f64();
     out
 }
 

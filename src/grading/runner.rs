@@ -16,7 +16,7 @@
 //! `n` starting parameters. From the child, per job: per completed step
 //! `0u8`, `n` parameters, `u32` buffers, each `u32`-prefixed name and
 //! `u32`-prefixed `f64`s; `1u8` and a `u32`-prefixed message if it
-//! panicked; `2u8` at the job's end.
+//! panicked; `2u8` and the job's seconds (`f64`) at its end.
 
 use super::problems::Problem;
 use super::replay::{Case, Trajectory};
@@ -291,6 +291,12 @@ fn trajectories(out: &[u8], jobs: &[Job]) -> Vec<Trajectory> {
                     t.state.push(state);
                 }
                 1 => t.stopped = frames.text(),
+                2 => {
+                    // The job's end, with the seconds it took (the child's
+                    // own clock: shown to the teacher, never scored).
+                    t.seconds = frames.f64s(1).map_or(0.0, |s| s[0]);
+                    break;
+                }
                 _ => break,
             }
         }

@@ -128,6 +128,15 @@ pub struct TestResult {
     pub visibility: Visibility,
     /// The diagnosed slip, if any.
     pub diagnosis: Option<Diagnosis>,
+    /// Seconds the student's code took on it (the child's clock; shown to
+    /// the teacher, never scored).
+    #[serde(default)]
+    pub seconds: f64,
+    /// A replay's distance from the reference at each step: the largest
+    /// `|student − reference| / max(1, |reference|)` over the parameters
+    /// (`None` where the student has no finite value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deviation: Vec<Option<f64>>,
 }
 
 /// A submission's grade.
@@ -162,8 +171,9 @@ impl Grade {
 pub fn score(spec: &TestSpec, case: &Case, runs: &[Trajectory], rules: &Rules) -> TestResult {
     let none = Trajectory::default();
     let run = |i: usize| runs.get(i).unwrap_or(&none);
+    let seconds = runs.iter().map(|t| t.seconds).sum();
     let verdict = match spec.check {
-        Check::Replay => return score_test(spec, case, run(0), rules),
+        Check::Replay => return TestResult { seconds, ..score_test(spec, case, run(0), rules) },
         Check::LrZero => lr_zero(case, run(0)),
         Check::Maximize => maximize(case, run(0), run(1)),
         Check::Deterministic => deterministic(case, run(0), run(1)),
@@ -181,6 +191,8 @@ pub fn score(spec: &TestSpec, case: &Case, runs: &[Trajectory], rules: &Rules) -
         output,
         visibility: spec.visibility,
         diagnosis: None,
+        seconds,
+        deviation: Vec::new(),
     }
 }
 
@@ -291,7 +303,26 @@ pub fn score_test(spec: &TestSpec, case: &Case, trajectory: &Trajectory, rules: 
         output,
         visibility: spec.visibility,
         diagnosis,
+        seconds: trajectory.seconds,
+        deviation: deviation(trajectory, case),
     }
+}
+
+/// Per step, the largest relative distance of the parameters from the
+/// reference's.
+fn deviation(trajectory: &Trajectory, case: &Case) -> Vec<Option<f64>> {
+    (0..case.steps())
+        .map(|t| {
+            let student = trajectory.params.get(t)?;
+            let reference = &case.params[t];
+            if student.len() != reference.len() {
+                return None;
+            }
+            let d = student.iter().zip(reference).map(|(s, r)| (s - r).abs() / r.abs().max(1.0)).fold(0.0, f64::max);
+            // `fold` with `max` drops NaN: a NaN anywhere is no value.
+            (d.is_finite() && student.iter().all(|s| s.is_finite())).then_some(d)
+        })
+        .collect()
 }
 
 /// A grade of 0 on every test, for a submission that could not run
@@ -308,6 +339,8 @@ pub fn ungradable(student: &str, rules: &Rules, message: &str) -> Grade {
             output: "not run: the submission could not be built".into(),
             visibility: t.visibility,
             diagnosis: None,
+            seconds: 0.0,
+            deviation: Vec::new(),
         })
         .collect();
     Grade { student: student.into(), gradable: false, message: message.into(), tests, execution_time: 0.0 }

@@ -323,3 +323,8 @@ pub fn for_class(class: &str) -> Option<(Build, &'static [Variant])> {
         _ => None,
     }
 }
+
+/// What the slip `key` is, in words (the first list that has it).
+pub fn description(key: &str) -> Option<&'static str> {
+    ADAM_SLIPS.iter().chain(SGD_SLIPS).find(|v| v.key == key).map(|v| v.description)
+}

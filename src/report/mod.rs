@@ -12,6 +12,7 @@ mod render;
 mod results;
 mod section;
 
+pub(crate) use render::tera_error;
 pub use render::{generate, Metadata, ReportOptions, ReportSummary, Summary, SummaryClaim, SummarySection};
 pub use results::markdown;
 pub use section::{Section, SectionStatus, SectionSummary, SummaryStatus};

@@ -458,7 +458,7 @@ fn templates() -> Result<tera::Tera> {
     Ok(t)
 }
 
-fn tera_error(e: &tera::Error) -> String {
+pub(crate) fn tera_error(e: &tera::Error) -> String {
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

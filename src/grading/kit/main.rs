@@ -78,6 +78,7 @@ fn main() -> io::Result<()> {
         } else {
             None
         };
+        let started = std::time::Instant::now();
         let built = catch_unwind(|| solution::build(&hyper));
         let mut optimizer: Option<Box<dyn StudentOptimizer>> = None;
         let mut failure = None;
@@ -124,6 +125,7 @@ fn main() -> io::Result<()> {
             put_bytes(&mut out, m.as_bytes())?;
         }
         out.write_all(&[2])?;
+        put_f64s(&mut out, &[started.elapsed().as_secs_f64()])?;
         out.flush()?;
     }
     Ok(())
