@@ -485,8 +485,9 @@ mod batch {
                 subs.join("reference.rs"),
             )
             .unwrap();
-            let records =
-                grade_all(&root().join("assignments").join(name), &subs, &dir.path().join("out"), 1, false).unwrap();
+            let records = grade_all(&root().join("assignments").join(name), &subs, &dir.path().join("out"), 1, false)
+                .unwrap()
+                .records;
             let g = &records[0].grade;
             assert_eq!(g.score(), g.max_score(), "{name}: {:#?}", g.tests);
             assert_eq!(records[0].assignment_hash, Loaded::read(&root().join("assignments").join(name)).unwrap().hash);
@@ -516,7 +517,8 @@ mod batch {
     fn the_adam_corpus_gets_its_exact_scores_and_diagnoses_and_everyone_is_graded() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let records = grade_all(&root().join("assignments/adam"), &corpus("adam", dir.path()), &out, 2, false).unwrap();
+        let records =
+            grade_all(&root().join("assignments/adam"), &corpus("adam", dir.path()), &out, 2, false).unwrap().records;
         let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
         let test = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().clone();
         assert_eq!(records.len(), 12);
@@ -670,7 +672,8 @@ mod batch {
             2,
             false,
         )
-        .unwrap();
+        .unwrap()
+        .records;
         let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
         assert_eq!(by("momentum_correct").score(), 60.0);
         // The three momentum replays are EMA throughout (named); the
@@ -760,5 +763,183 @@ mod kit {
             }
         }
         files
+    }
+}
+
+mod platforms {
+    //! The platforms' files from a graded folder, one submission graded
+    //! for an autograder, Gradescope's zip run as Gradescope runs it, a
+    //! regrade staged and published, an interrupted run resumed.
+    use descent::grading::batch::grade_all;
+    use descent::grading::platform::{export, grade_single, package_gradescope, Platform};
+    use descent::grading::regrade::{publish, stage};
+    use std::path::{Path, PathBuf};
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// A folder of submissions: the reference solution as `correct` and the
+    /// sample submissions `names`.
+    fn submissions(dir: &Path, names: &[&str]) -> PathBuf {
+        let subs = dir.join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        std::fs::copy(root().join("assignments/adam/solution/solution.rs"), subs.join("correct.rs")).unwrap();
+        for n in names {
+            std::fs::copy(root().join(format!("tests/submissions/adam/{n}.rs")), subs.join(format!("{n}.rs"))).unwrap();
+        }
+        subs
+    }
+
+    fn json(path: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            .unwrap()
+    }
+
+    #[test]
+    fn export_and_one_write_each_platforms_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = submissions(dir.path(), &["does_not_compile"]);
+        let out = dir.path().join("grades");
+        grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        let n = export(&out, Platform::PrairieLearn, &dir.path().join("pl")).unwrap();
+        assert_eq!(n, 2);
+        let pl = json(&dir.path().join("pl/does_not_compile/results.json"));
+        assert_eq!((pl["gradable"].as_bool(), pl["score"].as_f64()), (Some(false), Some(0.0)));
+        export(&out, Platform::Gradescope, &dir.path().join("gs")).unwrap();
+        assert_eq!(json(&dir.path().join("gs/correct/results.json"))["score"], 100.0);
+        // One submission, as an autograder grades it: a folder with solution.rs.
+        let one = dir.path().join("submission");
+        std::fs::create_dir_all(&one).unwrap();
+        std::fs::copy(subs.join("correct.rs"), one.join("solution.rs")).unwrap();
+        let results = dir.path().join("results/results.json");
+        let record = grade_single(&root().join("assignments/adam"), &one, Platform::Gradescope, &results).unwrap();
+        assert_eq!(record.grade.score(), 100.0);
+        assert_eq!(json(&results)["tests"].as_array().unwrap().len(), 13);
+        // A folder with two .rs files and no solution.rs is refused, clearly.
+        std::fs::rename(one.join("solution.rs"), one.join("a.rs")).unwrap();
+        std::fs::write(one.join("b.rs"), "").unwrap();
+        let err = grade_single(&root().join("assignments/adam"), &one, Platform::Gradescope, &results).unwrap_err();
+        assert!(err.to_string().contains("several .rs files and no solution.rs"), "{err}");
+    }
+
+    #[test]
+    fn the_gradescope_zip_holds_its_scripts_and_grades_as_gradescope_runs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip_path = dir.path().join("autograder.zip");
+        package_gradescope(&root().join("assignments/adam"), &root(), &zip_path).unwrap();
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+        let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+        for needed in [
+            "setup.sh",
+            "run_autograder",
+            "descent/Cargo.toml",
+            "descent/Cargo.lock",
+            "descent/src/bin/grade.rs",
+            "descent/src/grading/kit/main.rs",
+            "descent/templates/grading/feedback.html.tera",
+            "assignment/assignment.json",
+            "assignment/hidden/reference.json",
+        ] {
+            assert!(names.iter().any(|n| n == needed), "{needed} is not in the zip");
+        }
+        assert!(!names.iter().any(|n| n.starts_with("assignment/solution")), "the reference solution is in the zip");
+        assert!(!names.iter().any(|n| n.contains("target/")), "build output is in the zip");
+        for script in ["setup.sh", "run_autograder"] {
+            assert_eq!(zip.by_name(script).unwrap().unix_mode().unwrap() & 0o777, 0o755, "{script}");
+        }
+        // Gradescope's layout: the zip in source/, the submission in
+        // submission/; the binary setup.sh would build is this one.
+        let ag = dir.path().join("autograder");
+        zip.extract(ag.join("source")).unwrap();
+        let bin = ag.join("source/descent/target/release");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_grade"), bin.join("grade")).unwrap();
+        std::fs::create_dir_all(ag.join("submission")).unwrap();
+        std::fs::copy(
+            root().join("tests/submissions/adam/adam_no_bias_correction.rs"),
+            ag.join("submission/solution.rs"),
+        )
+        .unwrap();
+        let status = std::process::Command::new("bash")
+            .arg(ag.join("source/run_autograder"))
+            .env("AUTOGRADER", &ag)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let results = json(&ag.join("results/results.json"));
+        assert_eq!(results["score"], 32.0);
+        // The same inputs give the same zip, byte for byte.
+        let again = dir.path().join("again.zip");
+        package_gradescope(&root().join("assignments/adam"), &root(), &again).unwrap();
+        assert_eq!(std::fs::read(&zip_path).unwrap(), std::fs::read(&again).unwrap());
+    }
+
+    #[test]
+    fn a_regrade_is_shown_side_by_side_and_published_only_when_confirmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = submissions(dir.path(), &["adam_no_bias_correction"]);
+        let out = dir.path().join("grades");
+        grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        let published = std::fs::read(out.join("gradebook.csv")).unwrap();
+        // The teacher moves points and withdraws the credit for Reddi's AMSGrad.
+        let changed = dir.path().join("adam");
+        std::fs::create_dir_all(changed.join("hidden")).unwrap();
+        std::fs::copy(root().join("assignments/adam/hidden/reference.json"), changed.join("hidden/reference.json"))
+            .unwrap();
+        let spec = std::fs::read_to_string(root().join("assignments/adam/assignment.json"))
+            .unwrap()
+            .replace(r#""case": "adam_quadratic", "points": 8"#, r#""case": "adam_quadratic", "points": 10"#)
+            .replace(r#""amsgrad_reddi": 0.5"#, r#""amsgrad_reddi": 0.0"#);
+        std::fs::write(changed.join("assignment.json"), spec).unwrap();
+        let (_, changes) = stage(&changed, &subs, &out, 2, false).unwrap();
+        let moved: Vec<_> = changes
+            .iter()
+            .filter(|c| c.changed())
+            .map(|c| (c.student.as_str(), c.test.as_str(), c.old, c.new))
+            .collect();
+        assert_eq!(
+            moved,
+            [
+                ("adam_no_bias_correction", "amsgrad_mlp", Some(6.0), Some(0.0)),
+                ("adam_no_bias_correction", "amsgrad_rosenbrock", Some(6.0), Some(0.0)),
+                ("correct", "adam_quadratic", Some(8.0), Some(10.0)),
+            ]
+        );
+        assert_eq!(changes.len(), 2 * 13);
+        let csv = std::fs::read_to_string(out.join("regrade/changes.csv")).unwrap();
+        assert!(csv.contains("correct,adam_quadratic,8.000,10.000,2.000\n"), "{csv}");
+        // Nothing published yet.
+        assert_eq!(std::fs::read(out.join("gradebook.csv")).unwrap(), published);
+        assert_eq!(json(&out.join("gradescope/correct/results.json"))["score"], 100.0);
+        // Confirmed: the new grades everywhere, the staging gone.
+        publish(&out).unwrap();
+        assert_ne!(std::fs::read(out.join("gradebook.csv")).unwrap(), published);
+        assert_eq!(json(&out.join("gradescope/correct/results.json"))["score"], 102.0);
+        assert_eq!(json(&out.join("students/adam_no_bias_correction.json"))["grade"]["tests"][7]["score"], 0.0);
+        assert!(!out.join("regrade").exists());
+        assert!(publish(&out).unwrap_err().to_string().contains("no complete staged regrade"));
+    }
+
+    #[test]
+    fn an_interrupted_run_resumes_without_regrading_the_finished_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = submissions(dir.path(), &["adam_sign_error", "adam_betas_swapped"]);
+        let out = dir.path().join("grades");
+        let first = grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        assert_eq!(first.reused, 0);
+        let gradebook = std::fs::read(out.join("gradebook.csv")).unwrap();
+        // Killed after two students were finished: the third's record and
+        // the gradebook were never written.
+        std::fs::remove_file(out.join("students/correct.json")).unwrap();
+        std::fs::remove_file(out.join("gradebook.csv")).unwrap();
+        let resumed = grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        assert_eq!(resumed.reused, 2);
+        assert_eq!(std::fs::read(out.join("gradebook.csv")).unwrap(), gradebook);
+        // A submission that changed since is graded again.
+        std::fs::copy(subs.join("correct.rs"), subs.join("adam_sign_error.rs")).unwrap();
+        let again = grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        assert_eq!(again.reused, 2);
+        assert_eq!(again.records.iter().find(|r| r.grade.student == "adam_sign_error").unwrap().grade.score(), 100.0);
     }
 }

@@ -153,11 +153,33 @@ fn rustc_version() -> &'static str {
     })
 }
 
+/// The submission's bytes and their SHA-256.
+fn read_submission(submission: &Submission) -> Result<(Vec<u8>, String)> {
+    let source = std::fs::read(&submission.path).map_err(|e| Error::io(submission.path.display(), e))?;
+    let sha = hex::encode(Sha256::digest(&source));
+    Ok((source, sha))
+}
+
+/// The record already in `out` for this submission, if it was graded with
+/// the same assignment, submission, grader and compiler (what resuming an
+/// interrupted run reuses). The record is written after the student's other
+/// files, so its presence means they are all there.
+fn finished(out: &Path, loaded: &Loaded, submission: &Submission) -> Option<Record> {
+    let path = out.join("students").join(format!("{}.json", submission.student));
+    let record: Record = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let (_, sha) = read_submission(submission).ok()?;
+    (record.assignment_hash == loaded.hash
+        && record.submission_sha256 == sha
+        && record.grader == env!("CARGO_PKG_VERSION")
+        && record.rustc == rustc_version()
+        && record.grade.student == submission.student)
+        .then_some(record)
+}
+
 /// Grades one submission in `work` (a fresh directory).
 pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Result<Record> {
     let start = Instant::now();
-    let source = std::fs::read(&submission.path).map_err(|e| Error::io(submission.path.display(), e))?;
-    let sha = hex::encode(Sha256::digest(&source));
+    let (source, sha) = read_submission(submission)?;
     let rules = &loaded.assignment.rules;
     let grade = match compile(&String::from_utf8_lossy(&source), work, Duration::from_secs(120))? {
         Built::Rejected(e) => {
@@ -195,20 +217,26 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
     })
 }
 
+/// What [`grade_all`] did.
+#[derive(Debug, Clone)]
+pub struct Graded {
+    /// Every student's record, by student.
+    pub records: Vec<Record>,
+    /// How many were taken from a previous, interrupted run of the same
+    /// grading (same assignment, submission, grader and compiler).
+    pub reused: usize,
+}
+
 /// Grades every submission of `submissions` against the assignment in
 /// `assignment` with `jobs` in parallel, and writes into `out`:
 /// `gradebook.csv`, `students/NAME.json` (the record),
 /// `gradescope/NAME/results.json`, `prairielearn/NAME/results.json`,
 /// `feedback/NAME.html` (the student's page) and `index.html` (the class
 /// summary).
-/// Every file is written atomically, after its submission is graded.
-pub fn grade_all(
-    assignment: &Path,
-    submissions_dir: &Path,
-    out: &Path,
-    jobs: usize,
-    progress: bool,
-) -> Result<Vec<Record>> {
+/// Every file is written atomically, after its submission is graded; the
+/// gradebook and the class page last. A submission already graded in `out`
+/// by an interrupted run of the same grading is not graded again.
+pub fn grade_all(assignment: &Path, submissions_dir: &Path, out: &Path, jobs: usize, progress: bool) -> Result<Graded> {
     let loaded = Loaded::read(assignment)?;
     let subs = submissions(submissions_dir)?;
     let work = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
@@ -218,33 +246,40 @@ pub fn grade_all(
         .num_threads(jobs.max(1))
         .build()
         .map_err(|e| Error::invalid("grade", "jobs", e.to_string()))?;
-    let records: Vec<Result<Record>> = pool.install(|| {
+    let records: Vec<Result<(Record, bool)>> = pool.install(|| {
         subs.par_iter()
             .enumerate()
             .map(|(i, s)| {
+                if let Some(record) = finished(out, &loaded, s) {
+                    bar.inc(1);
+                    return Ok((record, true));
+                }
                 let record = grade_one(&loaded, s, &work.path().join(format!("{i}")))?;
                 let json = |v: &serde_json::Value| serde_json::to_vec_pretty(v).expect("JSON");
                 let write = |p: PathBuf, bytes: &[u8]| write_atomically(&p, bytes);
                 let name = &s.student;
-                write(
-                    out.join("students").join(format!("{name}.json")),
-                    &serde_json::to_vec_pretty(&record).expect("JSON"),
-                )?;
                 write(out.join("gradescope").join(name).join("results.json"), &json(&gradescope(&record.grade)))?;
                 write(out.join("prairielearn").join(name).join("results.json"), &json(&prairielearn(&record.grade)))?;
                 write(
                     out.join("feedback").join(format!("{name}.html")),
                     feedback_html(&loaded.assignment, &record)?.as_bytes(),
                 )?;
+                // Last: its presence says the student's files are complete.
+                write(
+                    out.join("students").join(format!("{name}.json")),
+                    &serde_json::to_vec_pretty(&record).expect("JSON"),
+                )?;
                 bar.inc(1);
-                Ok(record)
+                Ok((record, false))
             })
             .collect()
     });
     bar.finish_and_clear();
-    let records = records.into_iter().collect::<Result<Vec<_>>>()?;
+    let done = records.into_iter().collect::<Result<Vec<_>>>()?;
+    let reused = done.iter().filter(|(_, r)| *r).count();
+    let records: Vec<Record> = done.into_iter().map(|(r, _)| r).collect();
     let grades: Vec<Grade> = records.iter().map(|r| r.grade.clone()).collect();
     write_atomically(&out.join("gradebook.csv"), gradebook_csv(&grades).as_bytes())?;
     write_atomically(&out.join("index.html"), class_html(&loaded.assignment, &records)?.as_bytes())?;
-    Ok(records)
+    Ok(Graded { records, reused })
 }

@@ -19,6 +19,10 @@
 //!
 //! - [`kit`]: the student kit (`grade assign`: visible tests only, the
 //!   solution regions removed) and the student's `grade check`.
+//! - [`platform`]: each platform's results from a graded folder, one
+//!   submission graded for an autograder, Gradescope's autograder zip.
+//! - [`regrade`]: grades staged beside the published ones, compared per
+//!   student and test, published on confirmation.
 //! - [`pages`]: a feedback page per student and the class summary (HTML).
 //! - [`batch`]: an assignment folder and a folder of submissions graded in
 //!   parallel, with the gradebook and each platform's files written.
@@ -31,7 +35,9 @@ pub mod batch;
 pub mod diagnose;
 pub mod kit;
 pub mod pages;
+pub mod platform;
 pub mod problems;
+pub mod regrade;
 pub mod replay;
 pub mod runner;
 pub mod score;
