@@ -286,7 +286,7 @@ mod child {
     //! The same checks through the real path: the student's file compiled
     //! by rustc into a runner, run in a child process that returns numbers.
     use super::*;
-    use descent::grading::runner::{compile, run, Built, Job};
+    use descent::grading::runner::{compile, run, Built, Job, Kind};
     use std::path::PathBuf;
     use std::time::Duration;
 
@@ -303,7 +303,7 @@ mod child {
     }
 
     fn built(name: &str, dir: &tempfile::TempDir) -> PathBuf {
-        match compile(&submission(name), &dir.path().join(name), Duration::from_secs(120)).unwrap() {
+        match compile(&submission(name), Kind::Optimizer, &dir.path().join(name), Duration::from_secs(120)).unwrap() {
             Built::Binary(bin) => bin,
             Built::Rejected(e) => panic!("{name} did not build: {}", e.message),
         }
@@ -339,8 +339,13 @@ mod child {
         let what = replay.first.unwrap().what;
         assert!(what.starts_with("the run (panicked at step 3: index out of bounds"), "{what}");
         // A compile error: rustc's message.
-        let rejected =
-            compile(&submission("does_not_compile"), &dir.path().join("bad"), Duration::from_secs(120)).unwrap();
+        let rejected = compile(
+            &submission("does_not_compile"),
+            Kind::Optimizer,
+            &dir.path().join("bad"),
+            Duration::from_secs(120),
+        )
+        .unwrap();
         let Built::Rejected(err) = rejected else { panic!("a type error compiled") };
         assert!(err.message.contains("mismatched types"), "{}", err.message);
         // A hang: killed at the timeout, nothing counts.
@@ -717,6 +722,7 @@ mod kit {
             let present = text.contains(&spec.name);
             assert_eq!(present, spec.visibility == Visibility::Visible, "{}", spec.name);
             if spec.visibility != Visibility::Visible {
+                let descent::grading::batch::TestCase::Optimizer(case) = case else { panic!("an optimizer's case") };
                 let number = format!("{}", case.params[5][0]);
                 assert!(!text.contains(&number), "{}: its data is in the kit", spec.name);
             }
@@ -942,4 +948,152 @@ mod platforms {
         assert_eq!(again.reused, 2);
         assert_eq!(again.records.iter().find(|r| r.grade.student == "adam_sign_error").unwrap().grade.score(), 100.0);
     }
+}
+
+mod ops {
+    //! The log-softmax notebook exercise: the op's references against
+    //! PyTorch, the corpus (a notebook and Rust files) with exact scores and
+    //! diagnoses, and the student's kit of a notebook.
+    use super::common::golden;
+    use descent::grading::batch::{grade_all, Loaded};
+    use descent::grading::kit::{assign, check};
+    use descent::grading::ops::{log_softmax, log_softmax_backward, OpCase, SLIPS};
+    use serde::Deserialize;
+    use std::path::PathBuf;
+
+    #[derive(Deserialize)]
+    struct File {
+        op_cases: Vec<OpCase>,
+    }
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn the_graders_log_softmax_is_pytorchs_and_every_slip_differs_from_it() {
+        let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1.0));
+        for case in golden::<File>("grading.json").op_cases {
+            for p in &case.points {
+                assert!(close(&log_softmax(&p.x, &case.shape), &p.y), "{}", case.name);
+                assert!(close(&log_softmax_backward(&p.x, &case.shape, &p.dy), &p.dx), "{}", case.name);
+                for slip in SLIPS.iter().filter(|s| !s.forward) {
+                    assert!(!close(&(slip.compute)(&p.x, &case.shape, &p.dy), &p.dx), "{}: {}", case.name, slip.key);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_log_softmax_corpus_gets_its_exact_scores_and_diagnoses() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = dir.path().join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        for e in std::fs::read_dir(root().join("tests/submissions/log_softmax")).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
+        }
+        let reference = root().join("assignments/log_softmax/solution/solution.ipynb");
+        std::fs::copy(reference, subs.join("log_softmax_correct.ipynb")).unwrap();
+        let graded =
+            grade_all(&root().join("assignments/log_softmax"), &subs, &dir.path().join("out"), 2, false).unwrap();
+        let by = |s: &str| &graded.records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        let test = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().clone();
+        // 25 forward, 20 backward, 15 gradient check.
+        for (student, score) in [
+            ("log_softmax_correct", 60.0),
+            // Large logits: the forward and the gradient check there fail.
+            ("log_softmax_naive", 40.0),
+            // The forward only.
+            ("log_softmax_diagonal", 25.0),
+            ("log_softmax_missing_sum", 25.0),
+            ("log_softmax_backward_panics", 25.0),
+            ("log_softmax_untagged", 0.0),
+        ] {
+            assert_eq!(by(student).score(), score, "{student}");
+        }
+        let naive = test("log_softmax_naive", "forward_large_logits");
+        assert_eq!(naive.diagnosis.unwrap().key, "no_max_subtraction");
+        assert!(naive
+            .output
+            .starts_with("forward: 0 of 3 points match PyTorch; first difference at point 1: element 2 is -inf"));
+        for (student, key) in
+            [("log_softmax_diagonal", "diagonal_jacobian"), ("log_softmax_missing_sum", "missing_sum_of_dy")]
+        {
+            let t = test(student, "backward_small");
+            assert_eq!(t.diagnosis.as_ref().map(|d| d.key.as_str()), Some(key), "{student}: {}", t.output);
+        }
+        assert!(test("log_softmax_missing_sum", "backward_small").output.ends_with(
+            "Diagnosis: your backward matches dx = dy − softmax(x), without multiplying the softmax by the row's Σ dy \
+             at every one of the 3 points"
+        ));
+        // The gradient check names its worst element: point, index, both values.
+        let gc = test("log_softmax_diagonal", "gradcheck_single_row").output;
+        assert!(
+            gc.starts_with(
+                "gradient check (h = 1e-6, |analytic − numeric| ≤ 1e-5 + 1e-3·|numeric|): 0 of 2 points pass; worst \
+                 element: point 1, index 0: analytic -2.040921630853773e-1, numeric 1.05186230"
+            ),
+            "{gc}"
+        );
+        assert!(test("log_softmax_correct", "gradcheck_large_logits").output.contains("3 of 3 points pass"));
+        assert_eq!(
+            test("log_softmax_backward_panics", "backward_small").output,
+            "backward: 0 of 3 points match PyTorch; first difference at point 1: panicked in backward: not \
+             implemented: the backward"
+        );
+        let untagged = by("log_softmax_untagged");
+        assert_eq!(
+            (untagged.gradable, untagged.message.as_str()),
+            (false, "the notebook has nothing to grade: notebook: no solution cell (a code cell tagged `solution`)")
+        );
+    }
+
+    #[test]
+    fn the_notebook_kit_has_the_starter_cells_and_no_hidden_data() {
+        let assignment = root().join("assignments/log_softmax");
+        let loaded = Loaded::read(&assignment).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kit = dir.path().join("kit");
+        assign(&assignment, &kit).unwrap();
+        let starter = std::fs::read_to_string(kit.join("solution.ipynb")).unwrap();
+        assert!(!starter.contains("log_sum") && !starter.contains("yi.exp() * total"), "the solution is in the kit");
+        let cells: serde_json::Value = serde_json::from_str(&starter).unwrap();
+        for cell in cells["cells"].as_array().unwrap().iter().filter(|c| c["cell_type"] == "code") {
+            assert_eq!(cell["outputs"], serde_json::json!([]), "an output of the reference is in the kit");
+        }
+        let reference = std::fs::read_to_string(kit.join("visible/reference.json")).unwrap();
+        for (spec, case) in loaded.assignment.rules.tests.iter().zip(&loaded.cases) {
+            let shown = spec.visibility == descent::grading::Visibility::Visible;
+            assert_eq!(reference.contains(&format!("\"{}\"", case.name())), shown, "{}", spec.name);
+        }
+        // The starter builds and panics in every call; the reference scores
+        // every visible point.
+        let start = check(&kit, &kit.join("solution.ipynb")).unwrap().grade;
+        assert!(start.gradable && start.score() == 0.0, "{:#?}", start.tests);
+        assert!(start.tests[0].output.ends_with("panicked in forward: not yet implemented: your code here"));
+        let solved = check(&kit, &assignment.join("solution/solution.ipynb")).unwrap().grade;
+        assert_eq!((solved.score(), solved.max_score()), (45.0, 45.0));
+    }
+}
+
+#[test]
+fn the_notebook_exercises_api_cell_is_the_graders_student_api() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let nb: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("assignments/log_softmax/solution/solution.ipynb")).unwrap(),
+    )
+    .unwrap();
+    let api = std::fs::read_to_string(root.join("src/grading/student.rs")).unwrap();
+    let cell = nb["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| match &c["source"] {
+            serde_json::Value::Array(lines) => lines.iter().filter_map(|l| l.as_str()).collect::<String>(),
+            other => other.as_str().unwrap_or("").to_string(),
+        })
+        .find(|s| s.contains("pub trait StudentOp"))
+        .expect("a cell defines StudentOp");
+    assert!(api.contains(cell.trim()), "the notebook's StudentOp differs from src/grading/student.rs:\n{cell}");
 }

@@ -13,8 +13,10 @@ MLP, the problem's data (`x` row-major, `y`): a free-running property test
 runs the student's optimizer on the problem with its own gradients and
 compares its final loss with torch's.
 
-It also writes each assignment's hidden reference data,
-assignments/NAME/hidden/reference.json (the cases of its optimizers).
+It also writes op cases (`op_cases`: torch.log_softmax's output and its
+gradient for an upstream dy, at seeded inputs, some with logits in the
+hundreds) and each assignment's hidden reference data,
+assignments/NAME/hidden/reference.json (the cases of its optimizers or op).
 
 Run:  pip install torch numpy && python3 scripts/golden/grading.py
 CI does not run this script; its output is committed.
@@ -33,11 +35,36 @@ torch.set_default_dtype(torch.float64)
 STEPS = 40
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 OUT = os.path.join(ROOT, "tests", "golden", "grading.json")
-# Each assignment's hidden reference data: the cases of its optimizers.
+# Each assignment's hidden reference data: the cases of its optimizers, or
+# of its op.
 ASSIGNMENTS = {
     "adam": ("Adam", "AdamW"),
     "momentum": ("SGD",),
+    "log_softmax": ("log_softmax",),
 }
+
+# Op cases: (name, op, shape, scale of the inputs, points). Each point is an
+# input x, an upstream gradient dy, torch's output y and torch's gradient
+# dx = (dy . dy/dx) at x. The large scale (logits in the hundreds) is where a
+# log-softmax that does not subtract the row's maximum overflows.
+OP_CASES = [
+    ("log_softmax_small", "log_softmax", (4, 5), 1.0, 3),
+    ("log_softmax_wide", "log_softmax", (2, 17), 3.0, 3),
+    ("log_softmax_large_logits", "log_softmax", (3, 6), 400.0, 3),
+    ("log_softmax_single_row", "log_softmax", (1, 9), 2.0, 2),
+]
+
+
+def op_case(name, op, shape, scale, points, rng):
+    fn = {"log_softmax": lambda x: torch.log_softmax(x, dim=-1)}[op]
+    case = {"name": name, "op": op, "shape": list(shape), "points": []}
+    for _ in range(points):
+        x = torch.tensor(rng.normal(size=shape) * scale, requires_grad=True)
+        dy = torch.tensor(rng.normal(size=shape))
+        y = fn(x)
+        (dx,) = torch.autograd.grad(y, x, dy)
+        case["points"].append({"x": flat([x]), "dy": flat([dy]), "y": flat([y]), "dx": flat([dx])})
+    return case
 
 
 _rng = np.random.default_rng(20261130)
@@ -149,17 +176,20 @@ def run(name, problem, cls, overrides):
 
 def main():
     cases = [run(*c) for c in CASES]
+    rng = np.random.default_rng(20261201)
+    op_cases = [op_case(*c, rng) for c in OP_CASES]
     meta = {"generator": "scripts/golden/grading.py", "torch": torch.__version__, "steps": STEPS}
     with open(OUT, "w") as fh:
-        json.dump({"meta": meta, "cases": cases}, fh)
-    print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")
-    for name, classes in ASSIGNMENTS.items():
+        json.dump({"meta": meta, "cases": cases, "op_cases": op_cases}, fh)
+    print(f"wrote {len(cases)} cases and {len(op_cases)} op cases to {os.path.normpath(OUT)}")
+    for name, kinds in ASSIGNMENTS.items():
         path = os.path.join(ROOT, "assignments", name, "hidden", "reference.json")
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        mine = [c for c in cases if c["optimizer"] in classes]
+        mine = [c for c in cases if c["optimizer"] in kinds]
+        ops = [c for c in op_cases if c["op"] in kinds]
         with open(path, "w") as fh:
-            json.dump({"meta": meta, "cases": mine}, fh)
-        print(f"wrote {len(mine)} cases to {os.path.normpath(path)}")
+            json.dump({"meta": meta, "cases": mine, "op_cases": ops}, fh)
+        print(f"wrote {len(mine)} cases and {len(ops)} op cases to {os.path.normpath(path)}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Execute descent's notebooks headlessly with the evcxr Rust kernel and check them.
 
-For every notebook (all of notebooks/*.ipynb by default, in reading order):
+For every notebook (by default all of notebooks/*.ipynb, in reading order,
+then the notebook exercises' reference solutions,
+assignments/*/solution/*.ipynb):
 
 - every code cell runs (nbclient, the `rust` kernel, a per-cell timeout);
   an error output, or anything a cell writes to stderr (evcxr reports a
@@ -125,13 +127,15 @@ def warm(timeout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/*.ipynb)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/*.ipynb and assignments/*/solution/*.ipynb)")
     parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell (default 1200: the first cell compiles descent)")
     parser.add_argument("--write", action="store_true", help="save the executed notebooks in place")
     parser.add_argument("--warm", action="store_true", help="only fill evcxr's compilation cache (set-up)")
     args = parser.parse_args()
 
-    paths = [p.resolve() for p in args.notebooks] or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+    paths = [p.resolve() for p in args.notebooks] or (
+        sorted(NOTEBOOKS.glob("[0-9]*.ipynb")) + sorted((ROOT / "assignments").glob("*/solution/*.ipynb"))
+    )
     if not paths:
         sys.exit(f"no notebooks found in {NOTEBOOKS}")
     os.environ.setdefault("EVCXR_CONFIG_DIR", str(NOTEBOOKS / "evcxr"))

@@ -14,10 +14,12 @@
 //! `reference` (relative to the folder) holds the cases, as written by
 //! `scripts/golden/grading.py`; it never leaves the grader.
 
+use super::notebook::solution_module;
+use super::ops::{op_jobs, score_op, OpCase};
 use super::pages::{class_html, feedback_html};
 use super::replay::{Case, Trajectory};
-use super::runner::{compile, run, Built};
-use super::score::{gradebook_csv, gradescope, prairielearn, score, ungradable, Grade, Rules};
+use super::runner::{compile, run, run_ops, Built, Kind};
+use super::score::{gradebook_csv, gradescope, prairielearn, score, ungradable, Grade, Rules, TestResult};
 use crate::files::write_atomically;
 use crate::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -37,6 +39,9 @@ pub struct Assignment {
     pub title: String,
     /// The reference cases, relative to the assignment folder.
     pub reference: PathBuf,
+    /// What students implement: an optimizer (default) or an op.
+    #[serde(default)]
+    pub kind: Kind,
     /// Wall-clock limit of one submission's run, seconds.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: f64,
@@ -48,13 +53,33 @@ fn default_timeout() -> f64 {
     10.0
 }
 
+/// A test's reference data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TestCase {
+    /// An optimizer's trajectory.
+    Optimizer(Case),
+    /// An op's points.
+    Op(OpCase),
+}
+
+impl TestCase {
+    /// The case's name.
+    pub fn name(&self) -> &str {
+        match self {
+            TestCase::Optimizer(c) => &c.name,
+            TestCase::Op(c) => &c.name,
+        }
+    }
+}
+
 /// An assignment with its cases, loaded and checked.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     /// The spec.
     pub assignment: Assignment,
     /// One case per test, in the tests' order.
-    pub cases: Vec<Case>,
+    pub cases: Vec<TestCase>,
     /// SHA-256 of `assignment.json` and the reference file, so that a grade
     /// names exactly what it was graded against.
     pub hash: String,
@@ -62,7 +87,10 @@ pub struct Loaded {
 
 #[derive(Deserialize)]
 struct ReferenceFile {
+    #[serde(default)]
     cases: Vec<Case>,
+    #[serde(default)]
+    op_cases: Vec<OpCase>,
 }
 
 impl Loaded {
@@ -85,7 +113,21 @@ impl Loaded {
             .tests
             .iter()
             .map(|t| {
-                file.cases.iter().find(|c| c.name == t.case).cloned().ok_or_else(|| {
+                if t.check.is_op() != (assignment.kind == Kind::Op) {
+                    return Err(Error::data(
+                        spec_path.display(),
+                        format!(
+                            "test {:?} checks {:?}, which an assignment of kind {:?} cannot",
+                            t.name, t.check, assignment.kind
+                        ),
+                    ));
+                }
+                let found = if t.check.is_op() {
+                    file.op_cases.iter().find(|c| c.name == t.case).cloned().map(TestCase::Op)
+                } else {
+                    file.cases.iter().find(|c| c.name == t.case).cloned().map(TestCase::Optimizer)
+                };
+                found.ok_or_else(|| {
                     Error::data(
                         ref_path.display(),
                         format!("test {:?} names case {:?}, which is not there", t.name, t.case),
@@ -100,7 +142,9 @@ impl Loaded {
     }
 }
 
-/// A submission: one `NAME.rs` file, or a folder `NAME/` with `solution.rs`.
+/// A submission: one `NAME.rs` file or `NAME.ipynb` notebook (its solution
+/// cells are the module), or a folder `NAME/` with `solution.rs` or
+/// `solution.ipynb`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Submission {
     /// The student (file stem or folder name).
@@ -117,7 +161,9 @@ pub fn submissions(dir: &Path) -> Result<Vec<Submission>> {
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         if path.is_dir() && path.join("solution.rs").is_file() {
             found.push(Submission { student: stem, path: path.join("solution.rs") });
-        } else if path.extension().is_some_and(|e| e == "rs") {
+        } else if path.is_dir() && path.join("solution.ipynb").is_file() {
+            found.push(Submission { student: stem, path: path.join("solution.ipynb") });
+        } else if path.extension().is_some_and(|e| e == "rs" || e == "ipynb") {
             found.push(Submission { student: stem, path });
         }
     }
@@ -176,34 +222,95 @@ fn finished(out: &Path, loaded: &Loaded, submission: &Submission) -> Option<Reco
         .then_some(record)
 }
 
+/// An optimizer's tests: every test's jobs in one child run, then each test
+/// scored from its own share of the trajectories.
+fn optimizer_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Vec<TestResult>, Option<String>)> {
+    let rules = &loaded.assignment.rules;
+    let cases: Vec<&Case> = loaded
+        .cases
+        .iter()
+        .map(|c| match c {
+            TestCase::Optimizer(c) => Ok(c),
+            TestCase::Op(c) => Err(Error::data(&c.name, "an op's case in an optimizer's assignment")),
+        })
+        .collect::<Result<_>>()?;
+    let per_test: Vec<_> = rules.tests.iter().zip(&cases).map(|(s, c)| s.jobs(c)).collect();
+    let jobs: Vec<_> = per_test.iter().flatten().copied().collect();
+    let child = run(bin, &jobs, timeout)?;
+    let mut runs = child.trajectories.into_iter().chain(std::iter::repeat_with(Trajectory::default));
+    let tests = rules
+        .tests
+        .iter()
+        .zip(&cases)
+        .zip(&per_test)
+        .map(|((spec, case), jobs)| {
+            let mine: Vec<Trajectory> = runs.by_ref().take(jobs.len()).collect();
+            score(spec, case, &mine, rules)
+        })
+        .collect();
+    Ok((tests, child.failure))
+}
+
+/// An op's tests, the same way.
+fn op_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Vec<TestResult>, Option<String>)> {
+    let rules = &loaded.assignment.rules;
+    let cases: Vec<&OpCase> = loaded
+        .cases
+        .iter()
+        .map(|c| match c {
+            TestCase::Op(c) => Ok(c),
+            TestCase::Optimizer(c) => Err(Error::data(&c.name, "an optimizer's case in an op's assignment")),
+        })
+        .collect::<Result<_>>()?;
+    let per_test: Vec<_> = rules.tests.iter().zip(&cases).map(|(s, c)| op_jobs(s.check, c)).collect();
+    let jobs: Vec<_> = per_test.iter().flatten().cloned().collect();
+    let (outputs, failure) = run_ops(bin, &jobs, timeout)?;
+    let mut at = 0;
+    let tests = rules
+        .tests
+        .iter()
+        .zip(&cases)
+        .zip(&per_test)
+        .map(|((spec, case), jobs)| {
+            let mine = &outputs[at..at + jobs.len()];
+            at += jobs.len();
+            score_op(spec, case, mine)
+        })
+        .collect();
+    Ok((tests, failure))
+}
+
 /// Grades one submission in `work` (a fresh directory).
 pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Result<Record> {
     let start = Instant::now();
     let (source, sha) = read_submission(submission)?;
     let rules = &loaded.assignment.rules;
-    let grade = match compile(&String::from_utf8_lossy(&source), work, Duration::from_secs(120))? {
+    let text = String::from_utf8_lossy(&source);
+    // A notebook's solution cells are the module.
+    let module = if submission.path.extension().is_some_and(|e| e == "ipynb") {
+        solution_module(&text).map_err(|why| why.to_string())
+    } else {
+        Ok(text.into_owned())
+    };
+    let kind = loaded.assignment.kind;
+    let built = match &module {
+        Ok(module) => compile(module, kind, work, Duration::from_secs(120))?,
+        Err(why) => Built::Rejected(super::runner::CompileError { message: why.clone() }),
+    };
+    let grade = match built {
+        Built::Rejected(e) if module.is_err() => {
+            ungradable(&submission.student, rules, &format!("the notebook has nothing to grade: {}", e.message))
+        }
         Built::Rejected(e) => {
             ungradable(&submission.student, rules, &format!("the submission does not compile:\n{}", e.message))
         }
         Built::Binary(bin) => {
             let timeout = Duration::from_secs_f64(loaded.assignment.timeout_seconds);
-            // Every test's jobs in one child run, then each test scored
-            // from its own share of the trajectories.
-            let per_test: Vec<_> = rules.tests.iter().zip(&loaded.cases).map(|(s, c)| s.jobs(c)).collect();
-            let jobs: Vec<_> = per_test.iter().flatten().copied().collect();
-            let child = run(&bin, &jobs, timeout)?;
-            let mut runs = child.trajectories.into_iter().chain(std::iter::repeat_with(Trajectory::default));
-            let tests = rules
-                .tests
-                .iter()
-                .zip(&loaded.cases)
-                .zip(&per_test)
-                .map(|((spec, case), jobs)| {
-                    let mine: Vec<Trajectory> = runs.by_ref().take(jobs.len()).collect();
-                    score(spec, case, &mine, rules)
-                })
-                .collect();
-            let message = child.failure.map_or_else(String::new, |f| format!("the run ended badly: {f}"));
+            let (tests, failure) = match kind {
+                Kind::Optimizer => optimizer_tests(loaded, &bin, timeout)?,
+                Kind::Op => op_tests(loaded, &bin, timeout)?,
+            };
+            let message = failure.map_or_else(String::new, |f| format!("the run ended badly: {f}"));
             Grade { student: submission.student.clone(), gradable: true, message, tests, execution_time: 0.0 }
         }
     };

@@ -5,8 +5,9 @@
 //! `todo!()`), the student API and a README. Hidden tests, their data and
 //! the solution never enter it.
 
-use super::batch::{grade_one, Assignment, Loaded, Record, Submission};
-use super::replay::Case;
+use super::batch::{grade_one, Assignment, Loaded, Record, Submission, TestCase};
+use super::notebook::student_notebook;
+use super::runner::Kind;
 use super::runner::STUDENT_API;
 use super::score::Visibility;
 use crate::files::write_atomically;
@@ -62,17 +63,23 @@ pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
                 assignment.join("assignment.json").display(),
                 format!(
                     "visible test {:?} uses case {:?} of the {:?} test {:?}: the kit would hold that test's data",
-                    shown.name, case.name, spec.visibility, spec.name
+                    shown.name,
+                    case.name(),
+                    spec.visibility,
+                    spec.name
                 ),
             ));
         }
     }
-    let mut cases: Vec<&Case> = Vec::new();
+    let mut cases: Vec<&TestCase> = Vec::new();
     for &(i, _) in &visible {
-        if !cases.iter().any(|c| c.name == loaded.cases[i].name) {
+        if !cases.iter().any(|c| c.name() == loaded.cases[i].name()) {
             cases.push(&loaded.cases[i]);
         }
     }
+    let optimizer_cases: Vec<&TestCase> =
+        cases.iter().copied().filter(|c| matches!(c, TestCase::Optimizer(_))).collect();
+    let op_cases: Vec<&TestCase> = cases.iter().copied().filter(|c| matches!(c, TestCase::Op(_))).collect();
     let spec = Assignment {
         reference: "visible/reference.json".into(),
         rules: super::score::Rules {
@@ -81,24 +88,50 @@ pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
         },
         ..loaded.assignment.clone()
     };
-    let solution_path = assignment.join("solution/solution.rs");
+    // The reference solution: a Rust file, or a notebook's solution cells.
+    let notebook = assignment.join("solution/solution.ipynb");
+    let (solution_path, starter_name) = if notebook.is_file() {
+        (notebook, "solution.ipynb")
+    } else {
+        (assignment.join("solution/solution.rs"), "solution.rs")
+    };
     let solution = std::fs::read_to_string(&solution_path).map_err(|e| Error::io(solution_path.display(), e))?;
+    let starter =
+        if starter_name == "solution.ipynb" { student_notebook(&solution)? } else { strip_solution(&solution)? };
+    let what = match loaded.assignment.kind {
+        Kind::Optimizer => {
+            "Your optimizer implements `StudentOptimizer` (see `student_api.rs`): `step` updates a flat vector of \
+             parameters from its gradients, and `state` reports your buffers under PyTorch's names (`exp_avg`, \
+             `exp_avg_sq`, `max_exp_avg_sq`, `momentum_buffer`); `build(h)` returns it for the hyperparameters `h`."
+        }
+        Kind::Op => {
+            "Your op implements `StudentOp` (see `student_api.rs`): `forward` maps an array (row-major, with its \
+             shape) to the op's output, `backward` returns the gradient with respect to the input for an upstream \
+             gradient `dy`; `build_op()` returns it."
+        }
+    };
+    let file_note = if starter_name == "solution.ipynb" {
+        "Answer in the cells of `solution.ipynb` marked `todo!(\"your code here\")` or `// YOUR CODE HERE` (the \
+         evcxr Rust kernel runs it; the grader compiles only the cells tagged `solution`)."
+    } else {
+        "Write the regions marked `todo!(\"your code here\")` in `solution.rs`."
+    };
     let hidden = loaded.assignment.rules.tests.len() - visible.len();
     let readme = format!(
-        "# {title}\n\nWrite the regions marked `todo!(\"your code here\")` in `solution.rs`. Your optimizer \
-         implements `StudentOptimizer` (see `student_api.rs`): `step` updates a flat vector of parameters from \
-         its gradients, and `state` reports your buffers under PyTorch's names (`exp_avg`, `exp_avg_sq`, \
-         `max_exp_avg_sq`, `momentum_buffer`). Do not print to stdout.\n\nCheck your work:\n\n```sh\ncargo run \
+        "# {title}\n\n{file_note} {what} Do not print to stdout.\n\nCheck your work:\n\n```sh\ncargo run \
          --release --bin grade -- check KIT_FOLDER\n```\n\nIt runs the {n} visible tests exactly as the grader \
-         does: PyTorch's gradient at PyTorch's parameters, every step compared, the first difference named, and \
-         a known mistake recognised. The grader also runs {hidden} hidden tests.\n",
+         does, compares every value with PyTorch's, names the first difference and recognises a known mistake. \
+         The grader also runs {hidden} hidden tests.\n",
         title = loaded.assignment.title,
         n = visible.len(),
     );
     let write = |name: &str, bytes: &[u8]| write_atomically(&kit.join(name), bytes);
     write("assignment.json", &serde_json::to_vec_pretty(&spec).expect("JSON"))?;
-    write("visible/reference.json", &serde_json::to_vec(&serde_json::json!({ "cases": cases })).expect("JSON"))?;
-    write("solution.rs", strip_solution(&solution)?.as_bytes())?;
+    write(
+        "visible/reference.json",
+        &serde_json::to_vec(&serde_json::json!({ "cases": optimizer_cases, "op_cases": op_cases })).expect("JSON"),
+    )?;
+    write(starter_name, starter.as_bytes())?;
     write("student_api.rs", STUDENT_API.as_bytes())?;
     write("README.md", readme.as_bytes())
 }

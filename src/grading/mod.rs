@@ -17,6 +17,10 @@
 //! - [`variants`]: the reference conventions and the slips, each a complete
 //!   optimizer; [`diagnose`] finds the slip that explains a trajectory.
 //!
+//! - [`ops`]: an op's forward and backward against PyTorch, its gradient
+//!   check, its known slips.
+//! - [`notebook`]: a notebook exercise's solution cells as the module, and
+//!   the student's copy of the notebook.
 //! - [`kit`]: the student kit (`grade assign`: visible tests only, the
 //!   solution regions removed) and the student's `grade check`.
 //! - [`platform`]: each platform's results from a graded folder, one
@@ -34,6 +38,8 @@
 pub mod batch;
 pub mod diagnose;
 pub mod kit;
+pub mod notebook;
+pub mod ops;
 pub mod pages;
 pub mod platform;
 pub mod problems;
@@ -50,4 +56,4 @@ pub use score::{
     gradebook_csv, gradescope, prairielearn, score, score_test, ungradable, Check, Grade, Rules, TestResult, TestSpec,
     Visibility,
 };
-pub use student::{Hyper, StudentOptimizer};
+pub use student::{Hyper, StudentOp, StudentOptimizer};

@@ -45,6 +45,9 @@ fn check_name(c: Check) -> &'static str {
         Check::Maximize => "property: maximize",
         Check::Deterministic => "property: deterministic",
         Check::FreeRunning => "property: free-running",
+        Check::OpForward => "forward",
+        Check::OpBackward => "backward",
+        Check::Gradcheck => "gradient check",
     }
 }
 

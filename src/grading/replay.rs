@@ -160,7 +160,7 @@ fn close(student: f64, reference: f64, tol: f64) -> bool {
 
 /// The first element of `student` that is not within `tol` of `reference`
 /// (a length difference counts at the first missing index).
-fn first_mismatch(student: &[f64], reference: &[f64], tol: f64) -> Option<(usize, f64, f64)> {
+pub(crate) fn first_mismatch(student: &[f64], reference: &[f64], tol: f64) -> Option<(usize, f64, f64)> {
     let n = student.len().max(reference.len());
     (0..n).find_map(|i| {
         let (s, r) = (student.get(i).copied().unwrap_or(f64::NAN), reference.get(i).copied().unwrap_or(f64::NAN));

@@ -17,6 +17,12 @@
 //! `0u8`, `n` parameters, `u32` buffers, each `u32`-prefixed name and
 //! `u32`-prefixed `f64`s; `1u8` and a `u32`-prefixed message if it
 //! panicked; `2u8` and the job's seconds (`f64`) at its end.
+//!
+//! An op's runner (`kit/op_main.rs`) reads `u32` jobs; per job a `u8` (0
+//! forward, 1 backward), the shape (`u32` rank, `u32` sizes), a
+//! `u32`-prefixed input and, for a backward, a `u32`-prefixed `dy`. It
+//! writes per job `0u8` and `u32`-prefixed values, or `1u8` and a
+//! `u32`-prefixed message, then the call's seconds (`f64`).
 
 use super::problems::Problem;
 use super::replay::{Case, Trajectory};
@@ -28,8 +34,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The runner's `main.rs`.
+/// The runner's `main.rs` for an optimizer.
 pub const KIT_MAIN: &str = include_str!("kit/main.rs");
+/// The runner's `main.rs` for an op.
+pub const OP_MAIN: &str = include_str!("kit/op_main.rs");
+
+/// What an assignment's students implement, which picks the runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A [`super::StudentOptimizer`] (`pub fn build(h: &Hyper)`).
+    #[default]
+    Optimizer,
+    /// A [`super::StudentOp`] (`pub fn build_op()`).
+    Op,
+}
 /// The student-facing API, the same file as [`super::student`].
 pub const STUDENT_API: &str = include_str!("student.rs");
 /// The problems a free-running job uses, the same file as [`super::problems`].
@@ -58,11 +77,15 @@ pub enum Built {
 /// Compiles `solution` (the student's source) in `work` (a fresh directory
 /// the caller owns) into a runner. An error means rustc could not be run
 /// at all, not that the submission is wrong.
-pub fn compile(solution: &str, work: &Path, timeout: Duration) -> Result<Built> {
+pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration) -> Result<Built> {
     let io = |e: std::io::Error| Error::io(work.display(), e);
     std::fs::create_dir_all(work).map_err(io)?;
+    let main = match kind {
+        Kind::Optimizer => KIT_MAIN,
+        Kind::Op => OP_MAIN,
+    };
     for (name, text) in
-        [("main.rs", KIT_MAIN), ("student_api.rs", STUDENT_API), ("problems.rs", PROBLEMS), ("solution.rs", solution)]
+        [("main.rs", main), ("student_api.rs", STUDENT_API), ("problems.rs", PROBLEMS), ("solution.rs", solution)]
     {
         std::fs::write(work.join(name), text).map_err(io)?;
     }
@@ -305,9 +328,9 @@ fn trajectories(out: &[u8], jobs: &[Job]) -> Vec<Trajectory> {
     all
 }
 
-/// Runs `binary` on `jobs` with a wall-clock `timeout` for the whole run.
-pub fn run(binary: &Path, jobs: &[Job], timeout: Duration) -> Result<ChildRun> {
-    let input = input_frames(jobs)?;
+/// Runs `binary` on `input` with a wall-clock `timeout`: how it ended
+/// (`None` when normally), its stdout (capped) and the start of its stderr.
+fn converse(binary: &Path, input: Vec<u8>, timeout: Duration) -> Result<(Option<String>, Vec<u8>, String)> {
     let mut child = Command::new(binary)
         .env_clear()
         .stdin(Stdio::piped())
@@ -331,6 +354,13 @@ pub fn run(binary: &Path, jobs: &[Job], timeout: Duration) -> Result<ChildRun> {
         Some(_) if out.len() as u64 >= MAX_OUTPUT => Some("output cut at 64 MiB".into()),
         Some(_) => None,
     };
+    let stderr = String::from_utf8_lossy(&err[..err.len().min(4096)]).into_owned();
+    Ok((failure, out, stderr))
+}
+
+/// Runs `binary` on `jobs` with a wall-clock `timeout` for the whole run.
+pub fn run(binary: &Path, jobs: &[Job], timeout: Duration) -> Result<ChildRun> {
+    let (failure, out, stderr) = converse(binary, input_frames(jobs)?, timeout)?;
     let mut trajectories = trajectories(&out, jobs);
     trajectories.resize_with(jobs.len(), Trajectory::default);
     if let Some(f) = &failure {
@@ -340,6 +370,61 @@ pub fn run(binary: &Path, jobs: &[Job], timeout: Duration) -> Result<ChildRun> {
             }
         }
     }
-    let stderr = String::from_utf8_lossy(&err[..err.len().min(4096)]).into_owned();
     Ok(ChildRun { trajectories, failure, stderr })
+}
+
+/// One call of a student's op.
+#[derive(Debug, Clone)]
+pub struct OpJob {
+    /// The input's shape.
+    pub shape: Vec<usize>,
+    /// The input, row-major.
+    pub x: Vec<f64>,
+    /// The upstream gradient for `backward`; `None` calls `forward`.
+    pub dy: Option<Vec<f64>>,
+}
+
+/// What one call of the op returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpOutput {
+    /// The values, or why there are none (a panic, the run's end).
+    pub values: std::result::Result<Vec<f64>, String>,
+    /// Seconds the call took (the child's clock).
+    pub seconds: f64,
+}
+
+/// Runs the op runner `binary` on `jobs` with a wall-clock `timeout`: one
+/// output per job (those after a crash say how the run ended), and how the
+/// run ended when it did not end normally.
+pub fn run_ops(binary: &Path, jobs: &[OpJob], timeout: Duration) -> Result<(Vec<OpOutput>, Option<String>)> {
+    let mut input = Vec::new();
+    let len = |b: &mut Vec<u8>, n: usize| b.extend_from_slice(&(n as u32).to_le_bytes());
+    let f = |b: &mut Vec<u8>, xs: &[f64]| xs.iter().for_each(|x| b.extend_from_slice(&x.to_le_bytes()));
+    len(&mut input, jobs.len());
+    for j in jobs {
+        input.push(u8::from(j.dy.is_some()));
+        len(&mut input, j.shape.len());
+        j.shape.iter().for_each(|&d| len(&mut input, d));
+        len(&mut input, j.x.len());
+        f(&mut input, &j.x);
+        if let Some(dy) = &j.dy {
+            len(&mut input, dy.len());
+            f(&mut input, dy);
+        }
+    }
+    let (failure, out, _) = converse(binary, input, timeout)?;
+    let mut frames = Frames { b: &out };
+    let mut outputs = Vec::with_capacity(jobs.len());
+    for _ in jobs {
+        let values = match frames.u8() {
+            Some(0) => frames.u32().and_then(|n| frames.f64s(n)).ok_or_else(|| "the output is malformed".to_string()),
+            Some(1) => Err(frames.text().unwrap_or_else(|| "the output is malformed".into())),
+            _ => break,
+        };
+        let Some(seconds) = frames.f64s(1) else { break };
+        outputs.push(OpOutput { values, seconds: seconds[0] });
+    }
+    let why = failure.clone().unwrap_or_else(|| ENDED_EARLY.into());
+    outputs.resize_with(jobs.len(), || OpOutput { values: Err(why.clone()), seconds: 0.0 });
+    Ok((outputs, failure))
 }

@@ -44,6 +44,20 @@ pub enum Check {
     /// Run freely on the problem with its own gradients, the loss after the
     /// case's steps is at most `(1 + band)` times PyTorch's.
     FreeRunning,
+    /// An op's forward against PyTorch's at each point (partial credit per
+    /// point).
+    OpForward,
+    /// An op's backward against PyTorch's gradient at each point.
+    OpBackward,
+    /// An op's backward against central differences of its own forward.
+    Gradcheck,
+}
+
+impl Check {
+    /// Whether it tests an op (else an optimizer).
+    pub fn is_op(self) -> bool {
+        matches!(self, Check::OpForward | Check::OpBackward | Check::Gradcheck)
+    }
 }
 
 /// One graded test of an assignment: a reference case and its points.
@@ -94,6 +108,7 @@ impl TestSpec {
             ],
             Check::Deterministic => vec![Job::forced(case), Job::forced(case)],
             Check::FreeRunning => vec![Job { case, hyper: case.hyper, mode: Mode::Free }],
+            Check::OpForward | Check::OpBackward | Check::Gradcheck => Vec::new(),
         }
     }
 }
@@ -178,6 +193,9 @@ pub fn score(spec: &TestSpec, case: &Case, runs: &[Trajectory], rules: &Rules) -
         Check::Maximize => maximize(case, run(0), run(1)),
         Check::Deterministic => deterministic(case, run(0), run(1)),
         Check::FreeRunning => free_running(case, run(0), spec.band),
+        Check::OpForward | Check::OpBackward | Check::Gradcheck => {
+            Err("an op's test on an optimizer's case (a fault of the assignment)".to_string())
+        }
     };
     let (passed, output) = match verdict {
         Ok(output) => (true, output),

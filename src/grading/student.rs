@@ -1,5 +1,6 @@
 //! What a student implements: an optimizer over one flat vector of
-//! parameters, with its state buffers named as PyTorch names them.
+//! parameters, with its state buffers named as PyTorch names them
+//! ([`StudentOptimizer`]), or an op's forward and backward ([`StudentOp`]).
 //!
 //! ```
 //! use descent::grading::{Hyper, StudentOptimizer};
@@ -81,4 +82,16 @@ pub trait StudentOptimizer {
     fn state(&self) -> Vec<(String, Vec<f64>)> {
         Vec::new()
     }
+}
+
+/// A student's differentiable op on one array, row-major with `shape`
+/// (`[rows, columns]` for a row-wise op such as log-softmax). A submission
+/// defines `pub fn build_op() -> Box<dyn StudentOp>`.
+pub trait StudentOp {
+    /// The output at `x`.
+    fn forward(&self, x: &[f64], shape: &[usize]) -> Vec<f64>;
+
+    /// The gradient with respect to `x` of `Σ dy · forward(x)`: the
+    /// vector-Jacobian product with the upstream gradient `dy`.
+    fn backward(&self, x: &[f64], shape: &[usize], dy: &[f64]) -> Vec<f64>;
 }
