@@ -182,18 +182,8 @@ pub fn score_op(spec: &TestSpec, case: &OpCase, outputs: &[OpOutput]) -> TestRes
         Check::Gradcheck => gradcheck(case, outputs),
         forward_or_backward => values(forward_or_backward == Check::OpForward, case, outputs),
     };
-    let score = if n == 0 { 0.0 } else { (spec.points * matched as f64 / n as f64 * 1000.0).round() / 1000.0 };
-    TestResult {
-        name: spec.name.clone(),
-        score,
-        max_score: spec.points,
-        status: if score >= spec.points { "passed" } else { "failed" }.into(),
-        output,
-        visibility: spec.visibility,
-        diagnosis,
-        seconds,
-        deviation: Vec::new(),
-    }
+    let score = if n == 0 { 0.0 } else { spec.points * matched as f64 / n as f64 };
+    TestResult::new(spec, score, output, diagnosis, seconds)
 }
 
 /// Forward or backward against PyTorch, point by point.

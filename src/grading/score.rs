@@ -154,6 +154,25 @@ pub struct TestResult {
     pub deviation: Vec<Option<f64>>,
 }
 
+impl TestResult {
+    /// The result of `spec` earning `score` (rounded to a thousandth of a
+    /// point, what a gradebook shows), passed when it earns every point.
+    pub fn new(spec: &TestSpec, score: f64, output: String, diagnosis: Option<Diagnosis>, seconds: f64) -> Self {
+        let score = (score * 1000.0).round() / 1000.0;
+        TestResult {
+            name: spec.name.clone(),
+            score,
+            max_score: spec.points,
+            status: if score >= spec.points { "passed" } else { "failed" }.into(),
+            output,
+            visibility: spec.visibility,
+            diagnosis,
+            seconds,
+            deviation: Vec::new(),
+        }
+    }
+}
+
 /// A submission's grade.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grade {
@@ -197,20 +216,9 @@ pub fn score(spec: &TestSpec, case: &Case, runs: &[Trajectory], rules: &Rules) -
             Err("an op's test on an optimizer's case (a fault of the assignment)".to_string())
         }
     };
-    let (passed, output) = match verdict {
-        Ok(output) => (true, output),
-        Err(output) => (false, output),
-    };
-    TestResult {
-        name: spec.name.clone(),
-        score: if passed { spec.points } else { 0.0 },
-        max_score: spec.points,
-        status: if passed { "passed" } else { "failed" }.into(),
-        output,
-        visibility: spec.visibility,
-        diagnosis: None,
-        seconds,
-        deviation: Vec::new(),
+    match verdict {
+        Ok(output) => TestResult::new(spec, spec.points, output, None, seconds),
+        Err(output) => TestResult::new(spec, 0.0, output, None, seconds),
     }
 }
 
@@ -304,8 +312,6 @@ pub fn score_test(spec: &TestSpec, case: &Case, trajectory: &Trajectory, rules: 
     if let Some(credit) = diagnosis.as_ref().and_then(|d| rules.convention_credit.get(&d.key)) {
         score = score.max(spec.points * credit.clamp(0.0, 1.0));
     }
-    // Rounded to a thousandth of a point: what a gradebook shows.
-    let score = (score * 1000.0).round() / 1000.0;
     let mut output = format!("{} of {} steps match the reference", replay.matched, replay.steps);
     if let Some(first) = &replay.first {
         output.push_str(&format!("; first difference at {first}"));
@@ -314,15 +320,8 @@ pub fn score_test(spec: &TestSpec, case: &Case, trajectory: &Trajectory, rules: 
         output.push_str(&format!(". Diagnosis: {}", d.message));
     }
     TestResult {
-        name: spec.name.clone(),
-        score,
-        max_score: spec.points,
-        status: if score >= spec.points { "passed" } else { "failed" }.into(),
-        output,
-        visibility: spec.visibility,
-        diagnosis,
-        seconds: trajectory.seconds,
         deviation: deviation(trajectory, case),
+        ..TestResult::new(spec, score, output, diagnosis, trajectory.seconds)
     }
 }
 
