@@ -73,7 +73,7 @@ enum Command {
         /// The kit's folder.
         #[arg(default_value = ".")]
         kit: PathBuf,
-        /// Your solution (default: KIT/solution.rs).
+        /// Your solution (default: KIT/solution.rs, or KIT/solution.ipynb for a notebook exercise).
         #[arg(long)]
         solution: Option<PathBuf>,
     },
@@ -144,7 +144,9 @@ fn main() -> ExitCode {
             println!("wrote the kit to {} (visible tests only)", out.display());
         }),
         Command::Check { kit, solution } => {
-            let solution = solution.unwrap_or_else(|| kit.join("solution.rs"));
+            let notebook = kit.join("solution.ipynb");
+            let solution =
+                solution.unwrap_or_else(|| if notebook.is_file() { notebook } else { kit.join("solution.rs") });
             check(&kit, &solution).map(|record| {
                 let g = &record.grade;
                 if !g.gradable || !g.message.is_empty() {
