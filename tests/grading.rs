@@ -303,7 +303,9 @@ mod child {
     }
 
     fn built(name: &str, dir: &tempfile::TempDir) -> PathBuf {
-        match compile(&submission(name), Kind::Optimizer, &dir.path().join(name), Duration::from_secs(120)).unwrap() {
+        match compile(&submission(name), Kind::Optimizer, &dir.path().join(name), Duration::from_secs(120), &[])
+            .unwrap()
+        {
             Built::Binary(bin) => bin,
             Built::Rejected(e) => panic!("{name} did not build: {}", e.message),
         }
@@ -344,6 +346,7 @@ mod child {
             Kind::Optimizer,
             &dir.path().join("bad"),
             Duration::from_secs(120),
+            &[],
         )
         .unwrap();
         let Built::Rejected(err) = rejected else { panic!("a type error compiled") };
@@ -634,7 +637,7 @@ mod batch {
         let broken = by("does_not_compile");
         assert!(!broken.gradable && broken.message.contains("mismatched types"), "{}", broken.message);
         let stuck = by("loops_forever");
-        assert_eq!(stuck.message, "the run ended badly: killed after 10 s wall time");
+        assert_eq!(stuck.message, "the run ended badly: killed after 10 s wall time in test adam_quadratic");
         // The files: a gradebook row per student and test, and each platform's results.
         let csv = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
         assert_eq!(csv.lines().count(), 1 + 12 * 13);
@@ -1096,4 +1099,187 @@ fn the_notebook_exercises_api_cell_is_the_graders_student_api() {
         .find(|s| s.contains("pub trait StudentOp"))
         .expect("a cell defines StudentOp");
     assert!(api.contains(cell.trim()), "the notebook's StudentOp differs from src/grading/student.rs:\n{cell}");
+}
+
+mod attacks {
+    //! The attack corpus (`tests/submissions/attacks/`): hostile
+    //! submissions graded in one batch with two bystanders, a correct one
+    //! and a slip. Each attack costs exactly its own grade, says what
+    //! happened, and leaves the grader, the other students, the output and
+    //! the assignment as they were. As root (CI's case) the full cell is
+    //! built; not as root the test is skipped (the cell is then the
+    //! platform's duty, see README).
+    use descent::grading::batch::{grade_all, Graded};
+    use std::path::{Path, PathBuf};
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            let target = to.join(p.file_name().unwrap());
+            if p.is_dir() {
+                copy_dir(&p, &target);
+            } else {
+                std::fs::copy(&p, &target).unwrap();
+            }
+        }
+    }
+
+    /// Grades the corpus; returns the grades, the folder, and whether the
+    /// TCP listener was reached.
+    fn grade_corpus() -> (Graded, tempfile::TempDir, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let assignment = dir.path().join("adam");
+        copy_dir(&root().join("assignments/adam"), &assignment);
+        let spec = std::fs::read_to_string(assignment.join("assignment.json"))
+            .unwrap()
+            .replace("\"timeout_seconds\": 10", "\"timeout_seconds\": 2");
+        std::fs::write(assignment.join("assignment.json"), &spec).unwrap();
+        let out = dir.path().join("out");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let subs = dir.path().join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        for e in std::fs::read_dir(root().join("tests/submissions/attacks")).unwrap() {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p)
+                .unwrap()
+                .replace("{PORT}", &port.to_string())
+                .replace("{HIDDEN}", &assignment.join("hidden/reference.json").display().to_string())
+                .replace("{OUT}", &out.display().to_string())
+                .replace("{ASSIGNMENT}", &assignment.display().to_string());
+            std::fs::write(subs.join(p.file_name().unwrap()), text).unwrap();
+        }
+        std::fs::copy(root().join("assignments/adam/solution/solution.rs"), subs.join("correct.rs")).unwrap();
+        std::fs::copy(root().join("tests/submissions/adam/adam_no_bias_correction.rs"), subs.join("slip.rs")).unwrap();
+        let graded = grade_all(&assignment, &subs, &out, 2, false).unwrap();
+        let reached = listener.accept().is_ok();
+        // The assignment is as it was.
+        assert_eq!(std::fs::read_to_string(assignment.join("assignment.json")).unwrap(), spec);
+        (graded, dir, reached)
+    }
+
+    #[test]
+    fn every_attack_costs_only_its_own_grade_and_says_what_happened() {
+        if !descent::grading::sandbox::is_root() {
+            eprintln!(
+                "skipped: the attack corpus needs the grader to run as root (the cell's namespaces, chroot and uid)"
+            );
+            return;
+        }
+        let (graded, dir, reached) = grade_corpus();
+        let by = |s: &str| &graded.records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        let killed = |test: &str, how: &str| format!("the run ended badly: {how} in test {test}");
+        // Each attack: its score, its message, the first test's output.
+        let refused = |what: &str| {
+            format!(
+                "the submission does not compile:\nthe submission is refused before compiling: {what}. A submission \
+                 is one module of plain Rust; remove it and submit again."
+            )
+        };
+        let ended =
+            |why: &str| format!("0 of 40 steps match the reference; first difference at step 1: the run ({why})");
+        let cases: Vec<(&str, f64, String, String)> = vec![
+            ("loops_forever", 0.0, killed("adam_quadratic", "killed after 2 s wall time"), ended("killed after 2 s wall time")),
+            ("sleeps_forever", 0.0, killed("adam_quadratic", "killed after 2 s wall time"), ended("killed after 2 s wall time")),
+            // Stopped by the limit on processes, then looping on its
+            // refused spawns until the wall clock; its processes all killed.
+            ("fork_bomb", 0.0, killed("adam_quadratic", "killed after 2 s wall time"), ended("killed after 2 s wall time")),
+            (
+                "allocates_10_gb",
+                0.0,
+                killed("adam_quadratic", "killed by signal 6 (SIGABRT: aborted, e.g. an allocation failed)"),
+                ended("killed by signal 6 (SIGABRT: aborted, e.g. an allocation failed)"),
+            ),
+            (
+                "aborts",
+                0.0,
+                killed("adam_quadratic", "killed by signal 6 (SIGABRT: aborted, e.g. an allocation failed)"),
+                ended("killed by signal 6 (SIGABRT: aborted, e.g. an allocation failed)"),
+            ),
+            (
+                "segfaults",
+                0.0,
+                killed("adam_quadratic", "killed by signal 11 (SIGSEGV: an invalid memory access)"),
+                ended("killed by signal 11 (SIGSEGV: an invalid memory access)"),
+            ),
+            (
+                "thread_bomb",
+                0.0,
+                String::new(),
+                ended(
+                    "panicked in build: failed to spawn thread: Os { code: 11, kind: WouldBlock, message: \"Resource \
+                     temporarily unavailable\" }",
+                ),
+            ),
+            ("prints_1_gb", 0.0, killed("adam_quadratic", "output cut at 64 MiB"), ended("output cut at 64 MiB")),
+            ("exits_early", 0.0, String::new(), ended("the runner's output ended early")),
+            (
+                "panics",
+                4.0,
+                String::new(),
+                "2 of 40 steps match the reference; first difference at step 3: the run (panicked at step 3: index out \
+                 of bounds: the len is 0 but the index is 3)"
+                    .into(),
+            ),
+            // Their attack failed inside the cell, and their Adam is right.
+            ("connects_tcp", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("reads_passwd", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("reads_hidden_at_run_time", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("writes_outside", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("outliving_child", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("changes_directory", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            // Refused before the compiler sees them.
+            (
+                "reads_hidden_at_compile_time",
+                0.0,
+                refused("it uses `include_str`, which reads a file at compile time"),
+                "not run: the submission could not be built".into(),
+            ),
+            ("crate_attribute", 0.0, refused("it has a crate attribute `#![...]`"), "not run: the submission could not be built".into()),
+            ("extern_crate", 0.0, refused("it has `extern crate`"), "not run: the submission could not be built".into()),
+            ("module_in_another_file", 0.0, refused("it has a `#[path]` attribute"), "not run: the submission could not be built".into()),
+            // The bystanders: exactly their grades of a batch of their own.
+            ("correct", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+        ];
+        for (student, score, message, first) in &cases {
+            let g = by(student);
+            assert_eq!((g.score(), &g.message, &g.tests[0].output), (*score, message, first), "{student}");
+        }
+        assert_eq!(graded.records.len(), cases.len() + 1);
+        assert_eq!(by("slip").score(), 32.0);
+        assert!(!reached, "a submission reached the grader's TCP listener");
+        // The output is the grader's: every student has their files, the
+        // gradebook is the real one.
+        let out = dir.path().join("out");
+        let csv = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+        assert_eq!(csv.lines().count(), 1 + graded.records.len() * 13);
+        assert!(!csv.contains("me,all"), "a submission wrote the gradebook");
+        for r in &graded.records {
+            let name = &r.grade.student;
+            assert!(out.join("feedback").join(format!("{name}.html")).is_file(), "{name}");
+            let record = std::fs::read_to_string(out.join("students").join(format!("{name}.json"))).unwrap();
+            assert!(record.contains("\"submission_sha256\""), "{name}: {record}");
+        }
+        // Nothing of theirs is left running: no runner whose parent is not
+        // this test process (other tests' runs are its children).
+        let me = std::process::id().to_string();
+        let runners = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                std::fs::read_link(e.path().join("exe")).is_ok_and(|x| x.to_string_lossy().ends_with("/runner"))
+            })
+            .filter(|e| {
+                let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+                status.lines().find_map(|l| l.strip_prefix("PPid:")).map(str::trim) != Some(me.as_str())
+            })
+            .count();
+        assert_eq!(runners, 0, "a submission's process outlived its run");
+    }
 }

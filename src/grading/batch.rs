@@ -18,7 +18,7 @@ use super::notebook::solution_module;
 use super::ops::{op_jobs, score_op, OpCase};
 use super::pages::{class_html, feedback_html};
 use super::replay::{Case, Trajectory};
-use super::runner::{compile, run, run_ops, Built, Kind};
+use super::runner::{compile, run, run_ops, Built, Kind, OpOutput};
 use super::score::{gradebook_csv, gradescope, prairielearn, score, ungradable, Grade, Rules, TestResult};
 use crate::files::write_atomically;
 use crate::{Error, Result};
@@ -42,7 +42,8 @@ pub struct Assignment {
     /// What students implement: an optimizer (default) or an op.
     #[serde(default)]
     pub kind: Kind,
-    /// Wall-clock limit of one submission's run, seconds.
+    /// Wall-clock limit of one test's run, seconds (a submission's runs
+    /// together get twice this).
     #[serde(default = "default_timeout")]
     pub timeout_seconds: f64,
     /// Tests, points, visibility, convention credit.
@@ -229,21 +230,56 @@ fn optimizer_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Ve
     // Loaded::read has checked that every case is of the assignment's kind.
     let cases: Vec<&Case> =
         loaded.cases.iter().filter_map(|c| if let TestCase::Optimizer(c) = c { Some(c) } else { None }).collect();
-    let per_test: Vec<_> = rules.tests.iter().zip(&cases).map(|(s, c)| s.jobs(c)).collect();
-    let jobs: Vec<_> = per_test.iter().flatten().copied().collect();
-    let child = run(bin, &jobs, timeout)?;
-    let mut runs = child.trajectories.into_iter().chain(std::iter::repeat_with(Trajectory::default));
-    let tests = rules
-        .tests
-        .iter()
-        .zip(&cases)
-        .zip(&per_test)
-        .map(|((spec, case), jobs)| {
-            let mine: Vec<Trajectory> = runs.by_ref().take(jobs.len()).collect();
-            score(spec, case, &mine, rules)
-        })
-        .collect();
-    Ok((tests, child.failure))
+    let mut budget = Budget::new(timeout);
+    let mut tests = Vec::new();
+    for (spec, case) in rules.tests.iter().zip(&cases) {
+        let jobs = spec.jobs(case);
+        let runs = match budget.next() {
+            Some(limit) => {
+                let child = run(bin, &jobs, limit)?;
+                budget.spent(&spec.name, child.failure);
+                child.trajectories
+            }
+            None => {
+                let why = budget.spent_note();
+                jobs.iter().map(|_| Trajectory { stopped: Some(why.clone()), ..Trajectory::default() }).collect()
+            }
+        };
+        tests.push(score(spec, case, &runs, rules));
+    }
+    Ok((tests, budget.failure))
+}
+
+/// The wall-clock time a submission's test runs share: each test's run
+/// gets the assignment's limit, all of them together twice that; the first
+/// way a run ended badly is kept, with its test's name.
+struct Budget {
+    limit: Duration,
+    left: Duration,
+    started: Instant,
+    failure: Option<String>,
+}
+
+impl Budget {
+    fn new(limit: Duration) -> Budget {
+        Budget { limit, left: limit * 2, started: Instant::now(), failure: None }
+    }
+
+    /// The next run's limit, or `None` when the budget is spent.
+    fn next(&mut self) -> Option<Duration> {
+        let left = self.left.saturating_sub(self.started.elapsed());
+        (left > Duration::from_millis(10)).then(|| left.min(self.limit))
+    }
+
+    fn spent(&mut self, test: &str, failure: Option<String>) {
+        if let Some(f) = failure {
+            self.failure.get_or_insert_with(|| format!("{f} in test {test}"));
+        }
+    }
+
+    fn spent_note(&self) -> String {
+        format!("not run: the submission's runs used up their {} s", (self.left.as_secs_f64() * 10.0).round() / 10.0)
+    }
 }
 
 /// An op's tests, the same way.
@@ -251,26 +287,30 @@ fn op_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Vec<TestR
     let rules = &loaded.assignment.rules;
     let cases: Vec<&OpCase> =
         loaded.cases.iter().filter_map(|c| if let TestCase::Op(c) = c { Some(c) } else { None }).collect();
-    let per_test: Vec<_> = rules.tests.iter().zip(&cases).map(|(s, c)| op_jobs(s.check, c)).collect();
-    let jobs: Vec<_> = per_test.iter().flatten().cloned().collect();
-    let (outputs, failure) = run_ops(bin, &jobs, timeout)?;
-    let mut at = 0;
-    let tests = rules
-        .tests
-        .iter()
-        .zip(&cases)
-        .zip(&per_test)
-        .map(|((spec, case), jobs)| {
-            let mine = &outputs[at..at + jobs.len()];
-            at += jobs.len();
-            score_op(spec, case, mine)
-        })
-        .collect();
-    Ok((tests, failure))
+    let mut budget = Budget::new(timeout);
+    let mut tests = Vec::new();
+    for (spec, case) in rules.tests.iter().zip(&cases) {
+        let jobs = op_jobs(spec.check, case);
+        let outputs = match budget.next() {
+            Some(limit) => {
+                let (outputs, failure) = run_ops(bin, &jobs, limit)?;
+                budget.spent(&spec.name, failure);
+                outputs
+            }
+            None => {
+                let why = budget.spent_note();
+                jobs.iter().map(|_| OpOutput { values: Err(why.clone()), seconds: 0.0 }).collect()
+            }
+        };
+        tests.push(score_op(spec, case, &outputs));
+    }
+    Ok((tests, budget.failure))
 }
 
-/// Grades one submission in `work` (a fresh directory).
-pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Result<Record> {
+/// Grades one submission in `work` (a fresh directory); `hide` are the
+/// folders its compiler must not see (the assignment's, the other
+/// submissions', the output).
+pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path, hide: &[PathBuf]) -> Result<Record> {
     let start = Instant::now();
     let (source, sha) = read_submission(submission)?;
     let rules = &loaded.assignment.rules;
@@ -283,7 +323,7 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
     };
     let kind = loaded.assignment.kind;
     let built = match &module {
-        Ok(module) => compile(module, kind, work, Duration::from_secs(120))?,
+        Ok(module) => compile(module, kind, work, Duration::from_secs(120), hide)?,
         Err(why) => Built::Rejected(super::runner::CompileError { message: why.clone() }),
     };
     let grade = match built {
@@ -350,7 +390,26 @@ pub fn grade_all(assignment: &Path, submissions_dir: &Path, out: &Path, jobs: us
                     bar.inc(1);
                     return Ok((record, true));
                 }
-                let record = grade_one(&loaded, s, &work.path().join(format!("{i}")))?;
+                let hide = [assignment.to_path_buf(), submissions_dir.to_path_buf(), out.to_path_buf()];
+                // The grader failing on one submission (a full disk, rustc
+                // missing) costs that submission a grade that says so, not
+                // the batch; its record is not kept, so a rerun grades it.
+                let (record, keep) = match grade_one(&loaded, s, &work.path().join(format!("{i}")), &hide) {
+                    Ok(record) => (record, true),
+                    Err(e) => {
+                        let why = format!("the grader could not grade this submission: {e}");
+                        let grade = ungradable(&s.student, &loaded.assignment.rules, &why);
+                        let (_, sha) = read_submission(s).unwrap_or_default();
+                        let record = Record {
+                            grade,
+                            grader: env!("CARGO_PKG_VERSION").into(),
+                            rustc: rustc_version().into(),
+                            assignment_hash: loaded.hash.clone(),
+                            submission_sha256: sha,
+                        };
+                        (record, false)
+                    }
+                };
                 let json = |v: &serde_json::Value| serde_json::to_vec_pretty(v).expect("JSON");
                 let write = |p: PathBuf, bytes: &[u8]| write_atomically(&p, bytes);
                 let name = &s.student;
@@ -361,10 +420,12 @@ pub fn grade_all(assignment: &Path, submissions_dir: &Path, out: &Path, jobs: us
                     feedback_html(&loaded.assignment, &record)?.as_bytes(),
                 )?;
                 // Last: its presence says the student's files are complete.
-                write(
-                    out.join("students").join(format!("{name}.json")),
-                    &serde_json::to_vec_pretty(&record).expect("JSON"),
-                )?;
+                if keep {
+                    write(
+                        out.join("students").join(format!("{name}.json")),
+                        &serde_json::to_vec_pretty(&record).expect("JSON"),
+                    )?;
+                }
                 bar.inc(1);
                 Ok((record, false))
             })

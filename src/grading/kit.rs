@@ -142,7 +142,7 @@ pub fn check(kit: &Path, solution: &Path) -> Result<Record> {
     let loaded = Loaded::read(kit)?;
     let work = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
     let submission = Submission { student: "you".into(), path: solution.to_path_buf() };
-    grade_one(&loaded, &submission, work.path())
+    grade_one(&loaded, &submission, work.path(), &[kit.to_path_buf()])
 }
 
 #[cfg(test)]

@@ -46,6 +46,7 @@ pub mod problems;
 pub mod regrade;
 pub mod replay;
 pub mod runner;
+pub mod sandbox;
 pub mod score;
 pub mod student;
 pub mod variants;

@@ -96,7 +96,8 @@ pub fn grade_single(assignment: &Path, submission: &Path, platform: Platform, re
     let loaded = Loaded::read(assignment)?;
     let path = submitted_file(submission)?;
     let work = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
-    let record = grade_one(&loaded, &Submission { student: "submission".into(), path }, work.path())?;
+    let hide = [assignment.to_path_buf(), submission.to_path_buf()];
+    let record = grade_one(&loaded, &Submission { student: "submission".into(), path }, work.path(), &hide)?;
     write_atomically(results, &serde_json::to_vec_pretty(&platform.results(&record)).expect("JSON"))?;
     Ok(record)
 }

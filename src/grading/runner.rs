@@ -26,6 +26,7 @@
 
 use super::problems::Problem;
 use super::replay::{Case, Trajectory};
+use super::sandbox::{fresh_uid, is_root, kill_all, Cell, Limits};
 use super::Hyper;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -77,7 +78,10 @@ pub enum Built {
 /// Compiles `solution` (the student's source) in `work` (a fresh directory
 /// the caller owns) into a runner. An error means rustc could not be run
 /// at all, not that the submission is wrong.
-pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration) -> Result<Built> {
+pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration, hide: &[PathBuf]) -> Result<Built> {
+    if let Some(why) = refused(solution) {
+        return Ok(Built::Rejected(CompileError { message: why }));
+    }
     let io = |e: std::io::Error| Error::io(work.display(), e);
     std::fs::create_dir_all(work).map_err(io)?;
     let main = match kind {
@@ -90,7 +94,25 @@ pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration) -> Re
         std::fs::write(work.join(name), text).map_err(io)?;
     }
     let binary = work.join("runner");
-    let mut child = Command::new("rustc")
+    let mut cmd = Command::new(rustc());
+    // The assignment, the submissions and the output are hidden from the
+    // compiler too (root only; the source gate above holds everywhere).
+    // Never a folder that holds the work or the toolchain.
+    let keep = |p: &PathBuf| {
+        let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        let work = std::fs::canonicalize(work).unwrap_or_else(|_| work.to_path_buf());
+        !work.starts_with(&p) && !rustc().starts_with(&p)
+    };
+    let hide: Vec<PathBuf> = hide.iter().filter(|p| keep(p)).cloned().collect();
+    Cell { limits: Limits::COMPILE, hide, chroot: None, uid: None }
+        .apply(&mut cmd)
+        .map_err(|e| Error::io("rustc", e))?;
+    // Statically linked when it will run chrooted, with no library around.
+    if is_root() {
+        cmd.args(["-C", "target-feature=+crt-static"]);
+    }
+    let mut child = cmd
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .args(["--edition", "2021", "--crate-name", "runner", "--cfg", "student_kit", "-C", "opt-level=2"])
         .args(["-C", "debuginfo=0", "-o"])
         .arg(&binary)
@@ -101,7 +123,7 @@ pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration) -> Re
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io("rustc", e))?;
-    let (status, _, stderr) = wait_capped(&mut child, timeout, 1 << 16)?;
+    let (status, _, stderr) = wait_capped(&mut child, timeout, 1 << 16, None)?;
     Ok(match status {
         Some(s) if s.success() => Built::Binary(binary),
         Some(_) => Built::Rejected(CompileError { message: String::from_utf8_lossy(&stderr).into_owned() }),
@@ -111,12 +133,145 @@ pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration) -> Re
     })
 }
 
+/// The real `rustc` (not rustup's proxy, which needs `HOME` and the
+/// environment the cell clears): the toolchain's own binary, asked once.
+fn rustc() -> &'static Path {
+    static RUSTC: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    RUSTC.get_or_init(|| {
+        Command::new("rustc")
+            .args(["--print", "sysroot"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("bin/rustc"))
+            .filter(|p| p.is_file())
+            .unwrap_or_else(|| PathBuf::from("rustc"))
+    })
+}
+
+/// Why a submission's source is refused before it is compiled: a
+/// submission is one module of plain Rust, so nothing that reads files at
+/// compile time (`include!`, `include_str!`, `include_bytes!`, `#[path]`
+/// or a `mod` in another file), changes the crate (`#![...]`) or brings
+/// another (`extern crate`).
+pub fn refused(source: &str) -> Option<String> {
+    let code = strip_comments_and_strings(source);
+    let words: Vec<&str> = code.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+    let flat: String = code.split_whitespace().collect();
+    let said = |what: &str| {
+        Some(format!(
+            "the submission is refused before compiling: {what}. A submission is one module of plain Rust; \
+             remove it and submit again."
+        ))
+    };
+    for w in &words {
+        if ["include", "include_str", "include_bytes"].contains(&w.trim_start_matches("r#")) {
+            return said(&format!("it uses `{w}`, which reads a file at compile time"));
+        }
+    }
+    if flat.contains("#![") {
+        return said("it has a crate attribute `#![...]`");
+    }
+    if flat.contains("#[path") {
+        return said("it has a `#[path]` attribute");
+    }
+    if words.windows(2).any(|w| w == ["extern", "crate"]) {
+        return said("it has `extern crate`");
+    }
+    // `mod name;` (a module in another file); `mod name { ... }` is fine.
+    let bytes: Vec<&str> = code.split_whitespace().collect();
+    if bytes.windows(2).any(|w| w[0] == "mod" && w[1].ends_with(';')) || flat.contains("mod;") {
+        return said("it declares a module in another file (`mod name;`)");
+    }
+    None
+}
+
+/// `source` with comments, string and char literals blanked (so words in
+/// them are not taken for code): a small lexer of Rust's line and nested
+/// block comments, strings with escapes, raw strings (`r#"..."#`, `br"..."`)
+/// and char literals (told apart from lifetimes).
+fn strip_comments_and_strings(source: &str) -> String {
+    let c: Vec<char> = source.chars().collect();
+    let at = |i: usize| c.get(i).copied().unwrap_or('\0');
+    let ident = |ch: char| ch.is_alphanumeric() || ch == '_';
+    let mut out = String::with_capacity(source.len());
+    let mut i = 0;
+    while i < c.len() {
+        if at(i) == '/' && at(i + 1) == '/' {
+            while i < c.len() && at(i) != '\n' {
+                i += 1;
+            }
+        } else if at(i) == '/' && at(i + 1) == '*' {
+            let mut depth = 0;
+            while i < c.len() {
+                if at(i) == '/' && at(i + 1) == '*' {
+                    depth += 1;
+                    i += 2;
+                } else if at(i) == '*' && at(i + 1) == '/' {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            out.push(' ');
+        } else if at(i) == 'r'
+            && (i == 0 || !ident(at(i - 1)) || (at(i - 1) == 'b' && (i < 2 || !ident(at(i - 2)))))
+            && (at(i + 1) == '"'
+                || (at(i + 1) == '#' && {
+                    let mut k = i + 1;
+                    while at(k) == '#' {
+                        k += 1;
+                    }
+                    at(k) == '"'
+                }))
+        {
+            // A raw string: r, n hashes, ", then up to " and n hashes.
+            let mut k = i + 1;
+            let mut hashes = 0;
+            while at(k) == '#' {
+                hashes += 1;
+                k += 1;
+            }
+            k += 1;
+            while k < c.len() && !(at(k) == '"' && (1..=hashes).all(|h| at(k + h) == '#')) {
+                k += 1;
+            }
+            i = k + 1 + hashes;
+            out.push_str(" \"\" ");
+        } else if at(i) == '"' {
+            i += 1;
+            while i < c.len() && at(i) != '"' {
+                i += if at(i) == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push_str(" \"\" ");
+        } else if at(i) == '\'' && (at(i + 1) == '\\' || at(i + 2) == '\'') {
+            // A char literal ('x', '\n', '\u{..}'); a lifetime has no closing quote.
+            i += 1;
+            while i < c.len() && at(i) != '\'' {
+                i += if at(i) == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push_str(" ' ' ");
+        } else {
+            out.push(at(i));
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Waits for `child` at most `timeout`, reading at most `cap` bytes of its
 /// stdout and of its stderr; kills it on timeout (status `None`).
 fn wait_capped(
     child: &mut std::process::Child,
     timeout: Duration,
     cap: u64,
+    uid: Option<u32>,
 ) -> Result<(Option<std::process::ExitStatus>, Vec<u8>, Vec<u8>)> {
     let drain = |r: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
@@ -138,12 +293,15 @@ fn wait_capped(
             break Some(s);
         }
         if start.elapsed() >= timeout {
-            let _ = child.kill();
+            kill_all(child.id(), uid);
             let _ = child.wait();
             break None;
         }
         std::thread::sleep(Duration::from_millis(5));
     };
+    // Whatever it left behind (a child that outlives it would also hold
+    // the pipes open), before the pipes are read to their end.
+    kill_all(child.id(), uid);
     Ok((status, out.join().unwrap_or_default(), err.join().unwrap_or_default()))
 }
 
@@ -328,28 +486,62 @@ fn trajectories(out: &[u8], jobs: &[Job]) -> Vec<Trajectory> {
     all
 }
 
+/// The usual name of a signal that ends a run.
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGABRT => "SIGABRT: aborted, e.g. an allocation failed",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV: an invalid memory access",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGXCPU => "SIGXCPU: the CPU time limit",
+        libc::SIGXFSZ => "SIGXFSZ: the file size limit",
+        _ => "a signal",
+    }
+}
+
 /// Runs `binary` on `input` with a wall-clock `timeout`: how it ended
 /// (`None` when normally), its stdout (capped) and the start of its stderr.
 fn converse(binary: &Path, input: Vec<u8>, timeout: Duration) -> Result<(Option<String>, Vec<u8>, String)> {
-    let mut child = Command::new(binary)
-        .env_clear()
+    // Its own directory, holding only a copy of the runner: the child's `/`
+    // when the grader is root, its working directory otherwise.
+    let io = |e: std::io::Error| Error::io(binary.display(), e);
+    let parent = binary.parent().unwrap_or(Path::new("."));
+    let dir = tempfile::Builder::new().prefix("run-").tempdir_in(parent).map_err(io)?;
+    let runner = dir.path().join("runner");
+    // A hard link, not a copy: a copy's write descriptor, inherited for a
+    // moment by a child forked at the same time by another thread, would
+    // make this exec fail with "text file busy".
+    std::fs::hard_link(binary, &runner).or_else(|_| std::fs::copy(binary, &runner).map(|_| ())).map_err(io)?;
+    let root = is_root();
+    let uid = root.then(fresh_uid);
+    if let Some(uid) = uid {
+        std::os::unix::fs::chown(dir.path(), Some(uid), Some(uid)).map_err(io)?;
+    }
+    let cell = Cell { limits: Limits::RUN, hide: Vec::new(), chroot: root.then(|| dir.path().to_path_buf()), uid };
+    let mut cmd = Command::new(if root { Path::new("/runner") } else { runner.as_path() });
+    cell.apply(&mut cmd).map_err(io)?;
+    let mut child = cmd
+        .current_dir(dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| Error::io(binary.display(), e))?;
+        .map_err(io)?;
     let mut stdin = child.stdin.take().expect("piped");
     // Written from a thread: a child that never reads must not block us.
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
-    let (status, out, err) = wait_capped(&mut child, timeout, MAX_OUTPUT)?;
+    let (status, out, err) = wait_capped(&mut child, timeout, MAX_OUTPUT, uid)?;
     let _ = writer.join();
     let failure = match status {
         None => Some(format!("killed after {} s wall time", timeout.as_secs_f64())),
-        Some(s) if !s.success() => Some(match s.code() {
-            Some(code) => format!("exit status {code}"),
-            None => "killed by a signal".to_string(),
+        Some(s) if !s.success() => Some(match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
+            (Some(code), _) => format!("exit status {code}"),
+            (None, Some(signal)) => format!("killed by signal {signal} ({})", signal_name(signal)),
+            (None, None) => "killed".to_string(),
         }),
         Some(_) if out.len() as u64 >= MAX_OUTPUT => Some("output cut at 64 MiB".into()),
         Some(_) => None,
