@@ -620,3 +620,37 @@ pub fn run_ops(binary: &Path, jobs: &[OpJob], timeout: Duration) -> Result<(Vec<
     outputs.resize_with(jobs.len(), || OpOutput { values: Err(why.clone()), seconds: 0.0 });
     Ok((outputs, failure))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::refused;
+
+    #[test]
+    fn the_source_gate_sees_through_strings_comments_and_chars() {
+        let ok = [
+            "fn f() -> &'static str { \"include_str!(\\\"/x\\\")\" } // include_str!(\"/y\")",
+            "/* include_bytes!(\"/x\") /* nested */ still a comment */ fn g<'a>(x: &'a str) -> &'a str { x }",
+            "const R: &str = r#\"a \" include!(\"/x\") \"#; mod inline { pub fn h() {} }",
+            "fn c() -> char { '\"' }",
+        ];
+        for source in ok {
+            assert_eq!(refused(source), None, "{source}");
+        }
+        let bad = [
+            ("const S: &str = include_str!(\"/h.json\");", "include_str"),
+            ("fn f() { let s = \"//\"; let t = include_bytes!(\"/h\"); }", "include_bytes"),
+            ("fn c() -> char { '\"' } const S: &str = include_str!(\"/h\");", "include_str"),
+            ("const R: &str = r\"x\"; const S: &str = r#include!(\"/h\");", "include"),
+            ("macro_rules! m { ($i:ident) => { $i!(\"/h\") } } const S: &str = m!(include_str);", "include_str"),
+            ("#![allow(unused)]", "#![...]"),
+            ("# ! [no_std]", "#![...]"),
+            ("extern crate std as s;", "extern crate"),
+            ("#[path = \"/h.rs\"] mod h;", "#[path]"),
+            ("mod other;", "mod name;"),
+        ];
+        for (source, what) in bad {
+            let why = refused(source).unwrap_or_else(|| panic!("{source} was let through"));
+            assert!(why.contains(what), "{source}: {why}");
+        }
+    }
+}
