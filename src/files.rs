@@ -2,7 +2,7 @@
 
 use crate::{Error, Result};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A CSV field as RFC 4180 writes it: quoted (with `"` doubled) when it
 /// holds a comma, a quote or a line break, as is otherwise.
@@ -12,6 +12,26 @@ pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     } else {
         s.into()
     }
+}
+
+/// Every file below `dir`, as paths relative to it, sorted.
+pub fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
+    fn visit(dir: &Path, rel: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+        let here = dir.join(rel);
+        for entry in std::fs::read_dir(&here).map_err(|e| Error::io(here.display(), e))? {
+            let path = rel.join(entry.map_err(|e| Error::io(here.display(), e))?.file_name());
+            if dir.join(&path).is_dir() {
+                visit(dir, &path, found)?;
+            } else {
+                found.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut found = Vec::new();
+    visit(dir, Path::new(""), &mut found)?;
+    found.sort();
+    Ok(found)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory

@@ -11,7 +11,7 @@
 
 use super::batch::{grade_one, Loaded, Record, Submission};
 use super::score::{gradescope, prairielearn};
-use crate::files::write_atomically;
+use crate::files::{walk, write_atomically};
 use crate::{Error, Result};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -132,21 +132,28 @@ mkdir -p "$root/results"
     --gradescope "$root/results/results.json"
 "#;
 
-fn add_tree(zip: &mut zip::ZipWriter<std::fs::File>, base: &Path, rel: &Path, prefix: &str) -> Result<()> {
-    let path = base.join(rel);
-    let io = |e: std::io::Error| Error::io(path.display(), e);
-    let name = format!("{prefix}/{}", rel.to_string_lossy().replace('\\', "/"));
+/// Adds the file `path` to the zip as `name`.
+fn add_file(zip: &mut zip::ZipWriter<std::fs::File>, path: &Path, name: &str) -> Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+    zip.start_file(name, file_options(0o644)).map_err(|e| Error::io(name, e.into()))?;
+    zip.write_all(&bytes).map_err(|e| Error::io(name, e))
+}
+
+/// Adds `path` (a file, or every file below a folder) as `prefix/...`,
+/// leaving out what `skip` says.
+fn add_tree(
+    zip: &mut zip::ZipWriter<std::fs::File>,
+    path: &Path,
+    prefix: &str,
+    skip: impl Fn(&Path) -> bool,
+) -> Result<()> {
+    if path.is_file() {
+        return add_file(zip, path, prefix);
+    }
     if path.is_dir() {
-        let mut entries: Vec<PathBuf> =
-            std::fs::read_dir(&path).map_err(io)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for e in entries {
-            add_tree(zip, base, &rel.join(e.file_name().expect("a name")), prefix)?;
+        for rel in walk(path)?.into_iter().filter(|rel| !skip(rel)) {
+            add_file(zip, &path.join(&rel), &format!("{prefix}/{}", rel.to_string_lossy().replace('\\', "/")))?;
         }
-    } else if path.is_file() {
-        let bytes = std::fs::read(&path).map_err(io)?;
-        zip.start_file(name.as_str(), file_options(0o644)).map_err(|e| Error::io(&name, e.into()))?;
-        zip.write_all(&bytes).map_err(io)?;
     }
     Ok(())
 }
@@ -183,19 +190,11 @@ pub fn package_gradescope(assignment: &Path, source: &Path, out: &Path) -> Resul
         zip.write_all(text.as_bytes()).map_err(|e| Error::io(tmp.display(), e))?;
     }
     for part in SOURCES {
-        add_tree(&mut zip, source, Path::new(part), "descent")?;
+        add_tree(&mut zip, &source.join(part), &format!("descent/{part}"), |_| false)?;
     }
     // The assignment without its reference solution, which grading does
     // not need.
-    let mut parts: Vec<PathBuf> = std::fs::read_dir(assignment)
-        .map_err(|e| Error::io(assignment.display(), e))?
-        .filter_map(|e| e.ok().map(|e| PathBuf::from(e.file_name())))
-        .filter(|name| name.as_os_str() != "solution")
-        .collect();
-    parts.sort();
-    for part in parts {
-        add_tree(&mut zip, assignment, &part, "assignment")?;
-    }
+    add_tree(&mut zip, assignment, "assignment", |rel| rel.starts_with("solution"))?;
     zip.finish().map_err(zerr)?.sync_all().map_err(|e| Error::io(tmp.display(), e))?;
     std::fs::rename(&tmp, out).map_err(|e| Error::io(out.display(), e))
 }

@@ -10,7 +10,7 @@
 
 use super::batch::{grade_all, Graded};
 use super::platform::records;
-use crate::files::{csv_field, write_atomically};
+use crate::files::{csv_field, walk, write_atomically};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -104,20 +104,6 @@ pub fn stage(
     Ok((graded, all))
 }
 
-fn files(dir: &Path, rel: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
-    let here = dir.join(rel);
-    for entry in std::fs::read_dir(&here).map_err(|e| Error::io(here.display(), e))? {
-        let name = PathBuf::from(entry.map_err(|e| Error::io(here.display(), e))?.file_name());
-        let path = rel.join(&name);
-        if dir.join(&path).is_dir() {
-            files(dir, &path, found)?;
-        } else {
-            found.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// Publishes the grades staged in `out/regrade/`: every file renamed over
 /// its published one (the gradebook and the class page last), then the
 /// staging folder removed. Returns how many files moved.
@@ -129,8 +115,7 @@ pub fn publish(out: &Path) -> Result<usize> {
             "no complete staged regrade here (run `grade regrade ASSIGNMENT SUBMISSIONS --out DIR` first)",
         ));
     }
-    let mut all = Vec::new();
-    files(&staged, Path::new(""), &mut all)?;
+    let mut all = walk(&staged)?;
     all.retain(|p| p != Path::new("changes.csv"));
     // Per-student files first; what lists them all last.
     let last = |p: &PathBuf| p == Path::new("gradebook.csv") || p == Path::new("index.html");
