@@ -187,11 +187,26 @@ pub struct Record {
     pub submission_sha256: String,
 }
 
-/// `rustc --version`, asked once per process (not once per submission).
+impl Record {
+    /// `grade` of the submission whose SHA-256 is `sha`, graded now against
+    /// `loaded` by this grader and compiler.
+    fn new(grade: Grade, loaded: &Loaded, sha: String) -> Record {
+        Record {
+            grade,
+            grader: env!("CARGO_PKG_VERSION").into(),
+            rustc: rustc_version().into(),
+            assignment_hash: loaded.hash.clone(),
+            submission_sha256: sha,
+        }
+    }
+}
+
+/// `rustc --version` of the compiler that builds the submissions
+/// ([`super::runner::rustc`]), asked once per process.
 fn rustc_version() -> &'static str {
     static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     VERSION.get_or_init(|| {
-        std::process::Command::new("rustc")
+        std::process::Command::new(super::runner::rustc())
             .arg("--version")
             .output()
             .ok()
@@ -344,13 +359,7 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path, hide: &[
         }
     };
     let grade = Grade { execution_time: (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0, ..grade };
-    Ok(Record {
-        grade,
-        grader: env!("CARGO_PKG_VERSION").into(),
-        rustc: rustc_version().into(),
-        assignment_hash: loaded.hash.clone(),
-        submission_sha256: sha,
-    })
+    Ok(Record::new(grade, loaded, sha))
 }
 
 /// What [`grade_all`] did.
@@ -400,14 +409,7 @@ pub fn grade_all(assignment: &Path, submissions_dir: &Path, out: &Path, jobs: us
                         let why = format!("the grader could not grade this submission: {e}");
                         let grade = ungradable(&s.student, &loaded.assignment.rules, &why);
                         let (_, sha) = read_submission(s).unwrap_or_default();
-                        let record = Record {
-                            grade,
-                            grader: env!("CARGO_PKG_VERSION").into(),
-                            rustc: rustc_version().into(),
-                            assignment_hash: loaded.hash.clone(),
-                            submission_sha256: sha,
-                        };
-                        (record, false)
+                        (Record::new(grade, &loaded, sha), false)
                     }
                 };
                 let json = |v: &serde_json::Value| serde_json::to_vec_pretty(v).expect("JSON");

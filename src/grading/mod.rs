@@ -27,6 +27,8 @@
 //!   submission graded for an autograder, Gradescope's autograder zip.
 //! - [`regrade`]: grades staged beside the published ones, compared per
 //!   student and test, published on confirmation.
+//! - [`wire`]: the runners' frame readers and writers and a panic's
+//!   message (compiled into the runners too).
 //! - [`pages`]: a feedback page per student and the class summary (HTML).
 //! - [`batch`]: an assignment folder and a folder of submissions graded in
 //!   parallel, with the gradebook and each platform's files written.
@@ -50,6 +52,8 @@ pub mod sandbox;
 pub mod score;
 pub mod student;
 pub mod variants;
+#[path = "kit/wire.rs"]
+pub mod wire;
 
 pub use diagnose::{diagnose, Diagnosis};
 pub use replay::{compare, run_forced, Case, Divergence, Replay, Trajectory, TOL};

@@ -92,12 +92,7 @@ pub fn run_forced(optimizer: &mut dyn StudentOptimizer, case: &Case) -> Trajecto
                 out.state.push(state.into_iter().collect());
             }
             Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic without a message".into());
-                out.stopped = Some(format!("panicked at step {}: {message}", t + 1));
+                out.stopped = Some(format!("panicked at step {}: {}", t + 1, super::wire::panic_text(panic.as_ref())));
                 break;
             }
         }

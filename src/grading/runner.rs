@@ -54,6 +54,8 @@ pub enum Kind {
 pub const STUDENT_API: &str = include_str!("student.rs");
 /// The problems a free-running job uses, the same file as [`super::problems`].
 pub const PROBLEMS: &str = include_str!("problems.rs");
+/// The runners' frame readers and writers, the same file as [`super::wire`].
+pub const WIRE: &str = include_str!("kit/wire.rs");
 
 /// Most output kept from a child (64 MiB): a flood beyond it is cut and the
 /// case fails as truncated.
@@ -88,9 +90,13 @@ pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration, hide:
         Kind::Optimizer => KIT_MAIN,
         Kind::Op => OP_MAIN,
     };
-    for (name, text) in
-        [("main.rs", main), ("student_api.rs", STUDENT_API), ("problems.rs", PROBLEMS), ("solution.rs", solution)]
-    {
+    for (name, text) in [
+        ("main.rs", main),
+        ("student_api.rs", STUDENT_API),
+        ("problems.rs", PROBLEMS),
+        ("wire.rs", WIRE),
+        ("solution.rs", solution),
+    ] {
         std::fs::write(work.join(name), text).map_err(io)?;
     }
     let binary = work.join("runner");
@@ -135,7 +141,7 @@ pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration, hide:
 
 /// The real `rustc` (not rustup's proxy, which needs `HOME` and the
 /// environment the cell clears): the toolchain's own binary, asked once.
-fn rustc() -> &'static Path {
+pub(crate) fn rustc() -> &'static Path {
     static RUSTC: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     RUSTC.get_or_init(|| {
         Command::new("rustc")
@@ -293,15 +299,17 @@ fn wait_capped(
             break Some(s);
         }
         if start.elapsed() >= timeout {
-            kill_all(child.id(), uid);
-            let _ = child.wait();
             break None;
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    // Whatever it left behind (a child that outlives it would also hold
-    // the pipes open), before the pipes are read to their end.
+    // The group at the time limit, and whatever a finished run left behind
+    // (a child that outlives it would also hold the pipes open), before
+    // the pipes are read to their end.
     kill_all(child.id(), uid);
+    if status.is_none() {
+        let _ = child.wait();
+    }
     Ok((status, out.join().unwrap_or_default(), err.join().unwrap_or_default()))
 }
 
@@ -350,19 +358,27 @@ impl<'a> Job<'a> {
     }
 }
 
+/// Appends `n` as a little-endian `u32` (a count or a size of the frames).
+fn put_u32(b: &mut Vec<u8>, n: usize) {
+    b.extend_from_slice(&(n as u32).to_le_bytes());
+}
+
+/// Appends `xs` as little-endian `f64`s.
+fn put_f64s(b: &mut Vec<u8>, xs: &[f64]) {
+    xs.iter().for_each(|x| b.extend_from_slice(&x.to_le_bytes()));
+}
+
 fn input_frames(jobs: &[Job]) -> Result<Vec<u8>> {
     let mut b = Vec::new();
-    let f = |b: &mut Vec<u8>, xs: &[f64]| xs.iter().for_each(|x| b.extend_from_slice(&x.to_le_bytes()));
-    let len = |b: &mut Vec<u8>, n: usize| b.extend_from_slice(&(n as u32).to_le_bytes());
-    len(&mut b, jobs.len());
+    put_u32(&mut b, jobs.len());
     for job in jobs {
         let c = job.case;
         b.push(match job.mode {
             Mode::Forced { .. } => 0,
             Mode::Free => 1,
         });
-        len(&mut b, c.params0.len());
-        len(&mut b, c.steps());
+        put_u32(&mut b, c.params0.len());
+        put_u32(&mut b, c.steps());
         let h = &job.hyper;
         let flag = |v: bool| if v { 1.0 } else { 0.0 };
         let hyper = [
@@ -377,15 +393,15 @@ fn input_frames(jobs: &[Job]) -> Result<Vec<u8>> {
             flag(h.decoupled),
             flag(h.maximize),
         ];
-        f(&mut b, &hyper);
+        put_f64s(&mut b, &hyper);
         match job.mode {
             Mode::Forced { negate } => {
                 for t in 0..c.steps() {
-                    f(&mut b, c.input(t));
+                    put_f64s(&mut b, c.input(t));
                     if negate {
-                        f(&mut b, &c.grads[t].iter().map(|g| -g).collect::<Vec<_>>());
+                        put_f64s(&mut b, &c.grads[t].iter().map(|g| -g).collect::<Vec<_>>());
                     } else {
-                        f(&mut b, &c.grads[t]);
+                        put_f64s(&mut b, &c.grads[t]);
                     }
                 }
             }
@@ -393,12 +409,12 @@ fn input_frames(jobs: &[Job]) -> Result<Vec<u8>> {
                 let problem = Problem::ALL.iter().position(|p| p.name() == c.problem).ok_or_else(|| {
                     Error::data(&c.name, format!("no free-running problem is called {:?}", c.problem))
                 })?;
-                len(&mut b, problem);
-                len(&mut b, c.x.len());
-                f(&mut b, &c.x);
-                len(&mut b, c.y.len());
-                f(&mut b, &c.y);
-                f(&mut b, &c.params0);
+                put_u32(&mut b, problem);
+                put_u32(&mut b, c.x.len());
+                put_f64s(&mut b, &c.x);
+                put_u32(&mut b, c.y.len());
+                put_f64s(&mut b, &c.y);
+                put_f64s(&mut b, &c.params0);
             }
         }
     }
@@ -590,18 +606,16 @@ pub struct OpOutput {
 /// run ended when it did not end normally.
 pub fn run_ops(binary: &Path, jobs: &[OpJob], timeout: Duration) -> Result<(Vec<OpOutput>, Option<String>)> {
     let mut input = Vec::new();
-    let len = |b: &mut Vec<u8>, n: usize| b.extend_from_slice(&(n as u32).to_le_bytes());
-    let f = |b: &mut Vec<u8>, xs: &[f64]| xs.iter().for_each(|x| b.extend_from_slice(&x.to_le_bytes()));
-    len(&mut input, jobs.len());
+    put_u32(&mut input, jobs.len());
     for j in jobs {
         input.push(u8::from(j.dy.is_some()));
-        len(&mut input, j.shape.len());
-        j.shape.iter().for_each(|&d| len(&mut input, d));
-        len(&mut input, j.x.len());
-        f(&mut input, &j.x);
+        put_u32(&mut input, j.shape.len());
+        j.shape.iter().for_each(|&d| put_u32(&mut input, d));
+        put_u32(&mut input, j.x.len());
+        put_f64s(&mut input, &j.x);
         if let Some(dy) = &j.dy {
-            len(&mut input, dy.len());
-            f(&mut input, dy);
+            put_u32(&mut input, dy.len());
+            put_f64s(&mut input, dy);
         }
     }
     let (failure, out, _) = converse(binary, input, timeout)?;

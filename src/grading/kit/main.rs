@@ -9,35 +9,13 @@
 mod problems;
 mod solution;
 mod student_api;
+mod wire;
 
 use problems::Problem;
 use std::io::{self, BufWriter, Read, Write};
+use wire::{f64s_from, panic_text, put_bytes, put_f64s, u32_from};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use student_api::{Hyper, StudentOptimizer};
-
-fn u32_from(r: &mut impl Read) -> io::Result<u32> {
-    let mut b = [0; 4];
-    r.read_exact(&mut b)?;
-    Ok(u32::from_le_bytes(b))
-}
-
-fn f64s_from(r: &mut impl Read, n: usize) -> io::Result<Vec<f64>> {
-    let mut b = vec![0; 8 * n];
-    r.read_exact(&mut b)?;
-    Ok(b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
-}
-
-fn put_f64s(w: &mut impl Write, xs: &[f64]) -> io::Result<()> {
-    for x in xs {
-        w.write_all(&x.to_le_bytes())?;
-    }
-    Ok(())
-}
-
-fn put_bytes(w: &mut impl Write, b: &[u8]) -> io::Result<()> {
-    w.write_all(&(b.len() as u32).to_le_bytes())?;
-    w.write_all(b)
-}
 
 fn main() -> io::Result<()> {
     // The student's own printing must not corrupt the frames: they go to
@@ -52,8 +30,8 @@ fn main() -> io::Result<()> {
     for _ in 0..jobs {
         let mut mode = [0];
         input.read_exact(&mut mode)?;
-        let n = u32_from(&mut input)? as usize;
-        let steps = u32_from(&mut input)? as usize;
+        let n = u32_from(&mut input)?;
+        let steps = u32_from(&mut input)?;
         let h = f64s_from(&mut input, 10)?;
         let hyper = Hyper {
             lr: h[0],
@@ -68,10 +46,10 @@ fn main() -> io::Result<()> {
         };
         // A free-running job: the problem, its data and the start.
         let free = if mode[0] == 1 {
-            let problem = Problem::ALL.get(u32_from(&mut input)? as usize).copied();
-            let nx = u32_from(&mut input)? as usize;
+            let problem = Problem::ALL.get(u32_from(&mut input)?).copied();
+            let nx = u32_from(&mut input)?;
             let x = f64s_from(&mut input, nx)?;
-            let ny = u32_from(&mut input)? as usize;
+            let ny = u32_from(&mut input)?;
             let y = f64s_from(&mut input, ny)?;
             let start = f64s_from(&mut input, n)?;
             Some((problem.ok_or_else(|| io::Error::other("unknown problem"))?, x, y, start))
@@ -132,11 +110,7 @@ fn main() -> io::Result<()> {
 }
 
 fn message(e: Box<dyn std::any::Any + Send>, step: usize) -> String {
-    let m = e
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| e.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into());
+    let m = panic_text(e.as_ref());
     if step == 0 {
         format!("panicked in build: {m}")
     } else {

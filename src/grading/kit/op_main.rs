@@ -5,21 +5,11 @@
 
 mod solution;
 mod student_api;
+mod wire;
 
 use std::io::{self, BufWriter, Read, Write};
+use wire::{f64s_from, panic_text, put_bytes, put_f64s, u32_from};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-fn u32_from(r: &mut impl Read) -> io::Result<usize> {
-    let mut b = [0; 4];
-    r.read_exact(&mut b)?;
-    Ok(u32::from_le_bytes(b) as usize)
-}
-
-fn f64s_from(r: &mut impl Read, n: usize) -> io::Result<Vec<f64>> {
-    let mut b = vec![0; 8 * n];
-    r.read_exact(&mut b)?;
-    Ok(b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
-}
 
 fn main() -> io::Result<()> {
     let mut input = io::stdin().lock();
@@ -53,26 +43,18 @@ fn main() -> io::Result<()> {
             Ok(values) => {
                 out.write_all(&[0])?;
                 out.write_all(&(values.len() as u32).to_le_bytes())?;
-                for v in values {
-                    out.write_all(&v.to_le_bytes())?;
-                }
+                put_f64s(&mut out, &values)?;
             }
             Err(m) => {
                 out.write_all(&[1])?;
-                out.write_all(&(m.len() as u32).to_le_bytes())?;
-                out.write_all(m.as_bytes())?;
+                put_bytes(&mut out, m.as_bytes())?;
             }
         }
-        out.write_all(&started.elapsed().as_secs_f64().to_le_bytes())?;
+        put_f64s(&mut out, &[started.elapsed().as_secs_f64()])?;
     }
     out.flush()
 }
 
 fn message(e: Box<dyn std::any::Any + Send>, what: &str) -> String {
-    let m = e
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| e.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into());
-    format!("panicked in {what}: {m}")
+    format!("panicked in {what}: {}", panic_text(e.as_ref()))
 }
