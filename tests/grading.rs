@@ -718,8 +718,8 @@ mod kit {
         assign(&assignment, &kit).unwrap();
         // Nothing hidden, by name or by number, in any file of the kit.
         let mut text = String::new();
-        for entry in walk(&kit) {
-            text.push_str(&std::fs::read_to_string(entry).unwrap());
+        for entry in descent::files::walk(&kit).unwrap() {
+            text.push_str(&std::fs::read_to_string(kit.join(entry)).unwrap());
         }
         for (spec, case) in loaded.assignment.rules.tests.iter().zip(&loaded.cases) {
             let present = text.contains(&spec.name);
@@ -759,19 +759,6 @@ mod kit {
             "{err}"
         );
         assert!(!dir.path().join("kit").exists());
-    }
-
-    fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
-        let mut files = Vec::new();
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                files.extend(walk(&p));
-            } else {
-                files.push(p);
-            }
-        }
-        files
     }
 }
 
