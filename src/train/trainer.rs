@@ -178,6 +178,12 @@ pub fn train<T: Element>(
     eval: &[(&str, &dyn Dataset<T>)],
     config: &TrainConfig,
 ) -> Result<RunHistory> {
+    if rayon::current_thread_index().is_none() {
+        // Run the loop on one of rayon's workers: every parallel op inside it
+        // then forks from a worker instead of handing its work over to the
+        // pool and waking this thread again when it is done.
+        return rayon::scope(|_| self::train(model, optimizer, train, eval, config));
+    }
     config.schedule.validate()?;
     if train.is_empty() {
         return Err(Error::invalid("train", "train", "the training set is empty"));
