@@ -83,6 +83,27 @@ impl MnistModel {
         }
     }
 
+    /// Multiply-adds of one example's forward pass, counted from the layer
+    /// shapes: `in × out` per linear layer, `out channels × in channels ×
+    /// kernel area × output pixels` per convolution. Activations, pooling,
+    /// normalisation and the loss are not counted (they are not products).
+    ///
+    /// The speed benchmarks count a training step as three times this (the
+    /// forward product and the two of the backward pass, input and weight
+    /// gradient) and an evaluation as once, times two flops per multiply-add.
+    pub fn forward_macs(self) -> u64 {
+        let linear = |i: u64, o: u64| i * o;
+        let conv = |c: u64, o: u64, k: u64, out: u64| o * c * k * k * out * out;
+        match self {
+            MnistModel::Mlp | MnistModel::MlpBatchNorm | MnistModel::MlpLayerNorm => {
+                linear(784, 256) + linear(256, 256) + linear(256, 10)
+            }
+            MnistModel::DeepMlp => linear(784, 256) + 9 * linear(256, 256) + linear(256, 10),
+            // 28 -> conv 5 -> 24 -> pool -> 12 -> conv 5 -> 8 -> pool -> 4.
+            MnistModel::Cnn => conv(1, 16, 5, 24) + conv(16, 32, 5, 8) + linear(512, 128) + linear(128, 10),
+        }
+    }
+
     /// The batch size the seeds and the issue fix for this model.
     pub fn batch_size(self) -> usize {
         match self {
@@ -110,5 +131,31 @@ impl MnistModel {
             MnistModel::MlpBatchNorm => "mlp_batch_norm",
             MnistModel::MlpLayerNorm => "mlp_layer_norm",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Module;
+    use crate::rng::seeded;
+
+    #[test]
+    fn forward_macs_follow_the_layer_shapes() {
+        // Linear layers only: one multiply-add per weight.
+        for model in [MnistModel::Mlp, MnistModel::DeepMlp] {
+            let net = model.build::<f32>(Init::TorchDefault, &mut seeded(0)).unwrap();
+            let weights: usize = net
+                .named_parameters()
+                .iter()
+                .filter(|(n, _)| n.ends_with("weight"))
+                .map(|(_, p)| p.value().len())
+                .sum();
+            assert_eq!(model.forward_macs(), weights as u64, "{}", model.name());
+        }
+        // The issue's figures: about 97 GFLOP (MLP) and 400 GFLOP (CNN) per
+        // epoch of 60,000 images, at 6 flops per multiply-add.
+        assert_eq!(MnistModel::Mlp.forward_macs(), 268_800);
+        assert_eq!(MnistModel::Cnn.forward_macs(), 230_400 + 819_200 + 65_536 + 1_280);
     }
 }
