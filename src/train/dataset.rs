@@ -49,10 +49,15 @@ impl<T: Element> Dataset<T> for MnistData<'_> {
 
     fn inputs(&self, indices: &[usize]) -> ArrayD<T> {
         let pixels = self.split.rows * self.split.cols;
+        // Each grey level's value, `T::of(p) * T::of(1/255)` as before, looked
+        // up instead of converted pixel by pixel.
         let scale = T::of(1.0 / 255.0);
-        let mut data = Vec::with_capacity(indices.len() * pixels);
-        for &i in indices {
-            data.extend(self.split.images.row(i).iter().map(|&p| T::of(p as f64) * scale));
+        let levels: [T; 256] = std::array::from_fn(|p| T::of(p as f64) * scale);
+        let mut data = vec![T::zero(); indices.len() * pixels];
+        for (&i, out) in indices.iter().zip(data.chunks_exact_mut(pixels)) {
+            for (o, &p) in out.iter_mut().zip(self.split.images.row(i)) {
+                *o = levels[p as usize];
+            }
         }
         let shape = match self.layout {
             InputLayout::Flat => vec![indices.len(), pixels],
@@ -90,5 +95,37 @@ impl<T: Element> Dataset<T> for RegressionData<T> {
 
     fn targets(&self, indices: &[usize]) -> Targets<T> {
         Targets::Values(self.y.select(Axis(0), indices).into_dyn())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    /// The level table gives each pixel exactly the value it had when every
+    /// pixel was converted (`T::of(p) * T::of(1/255)`), in both layouts.
+    #[test]
+    fn mnist_inputs_are_the_scaled_grey_levels_bit_for_bit() {
+        let images = Array2::from_shape_fn((256, 4), |(i, j)| ((i + 61 * j) % 256) as u8);
+        let split = MnistSplit { images: images.clone(), labels: vec![0; 256], rows: 2, cols: 2 };
+        let indices = [255, 0, 17, 17, 128];
+        for layout in [InputLayout::Flat, InputLayout::Image] {
+            let data = MnistData::new(&split, layout);
+            let x32: ArrayD<f32> = data.inputs(&indices);
+            let x64: ArrayD<f64> = data.inputs(&indices);
+            let want_shape: &[usize] = if layout == InputLayout::Flat { &[5, 4] } else { &[5, 1, 2, 2] };
+            assert_eq!(x32.shape(), want_shape);
+            for (k, &i) in indices.iter().enumerate() {
+                for j in 0..4 {
+                    let p = images[[i, j]] as f64;
+                    assert_eq!(
+                        x32.as_slice().unwrap()[k * 4 + j].to_bits(),
+                        (f32::of(p) * f32::of(1.0 / 255.0)).to_bits()
+                    );
+                    assert_eq!(x64.as_slice().unwrap()[k * 4 + j].to_bits(), (p * (1.0 / 255.0)).to_bits());
+                }
+            }
+        }
     }
 }
