@@ -1,38 +1,127 @@
 //! Seconds per training epoch of the MNIST MLP and CNN on the full 60,000
 //! images: descent's side of the comparison with
 //! `scripts/bench/train_epoch.py` (PyTorch, same models, batch sizes,
-//! optimizer and thread count). Best of `--epochs` epochs per model.
+//! optimizer and thread count). `scripts/bench/speed.py` runs both in
+//! alternating rounds and prints the table README shows.
 //!
-//! `cargo bench --bench train_epoch -- --threads 2` (MNIST from MNIST_DIR or
-//! data/mnist). The thread count is the size of rayon's pool, on which all
-//! of descent's parallel work runs (convolution and pooling over samples,
-//! large matrix products in blocks).
+//! ```text
+//! cargo bench --bench train_epoch -- --threads 2 [--epochs 3] [--model mlp|cnn] [--peak GFLOPS]
+//! ```
+//!
+//! For each model it prints:
+//! - every epoch's seconds, the best and the median;
+//! - GFLOP per epoch, counted from the layer shapes
+//!   ([`MnistModel::forward_macs`]: 2 flops per multiply-add, 3 products per
+//!   training step), and the GFLOP/s achieved;
+//! - with `--peak` (PyTorch's measured 2048×2048 f32 product rate at the
+//!   same thread count, which `train_epoch.py` prints), the fraction of that
+//!   roofline;
+//! - per image: training's forward pass, evaluation (the test set's forward,
+//!   batches of 1,000 as the trainer evaluates) and batching (shuffle, then
+//!   inputs and labels of every batch of an epoch);
+//! - the process's peak resident memory (`VmHWM`) after the model's epochs.
+//!
+//! The thread count is the size of rayon's pool, on which all of descent's
+//! parallel work runs (convolution and pooling over samples, large matrix
+//! products in blocks). MNIST comes from MNIST_DIR or data/mnist.
 
+use descent::autodiff::Tape;
 use descent::data::{Batching, Mnist};
-use descent::nn::Init;
+use descent::nn::{Init, Module};
 use descent::optim::by_name;
 use descent::rng::seeded;
-use descent::train::{train, MnistData, MnistModel, TrainConfig};
+use descent::train::{evaluate, train, Dataset, MnistData, MnistModel, TrainConfig};
 use std::time::Instant;
 
-fn arg(name: &str, default: usize) -> usize {
+fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    match arg(name) {
+        None => default,
+        Some(v) => v.parse().unwrap_or_else(|_| {
+            eprintln!("error: {name} {v:?} is not a number");
+            std::process::exit(2)
+        }),
+    }
+}
+
+fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    }
+}
+
+/// Peak resident memory of this process so far, in MB (Linux's `VmHWM`).
+fn peak_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Microseconds per image of training's forward pass (tape, parameters,
+/// loss; no backward) over the first `batches` batches of an epoch.
+fn forward_us(net: &dyn Module<f32>, data: &MnistData<'_>, batch: usize, batches: usize) -> f64 {
+    let order = Batching::MiniBatch(batch).epoch(Dataset::<f32>::len(data), Some(&mut seeded(7))).expect("non-empty");
+    let chosen: Vec<&[usize]> = order.iter().take(batches).collect();
+    let images: usize = chosen.iter().map(|b| b.len()).sum();
+    let start = Instant::now();
+    for indices in chosen {
+        let tape = Tape::new();
+        let output = net.forward(&tape, tape.constant(Dataset::<f32>::inputs(data, indices))).expect("forward");
+        let labels: Vec<usize> = indices.iter().map(|&i| i % 10).collect();
+        std::hint::black_box(output.softmax_cross_entropy(&labels).expect("loss").item());
+    }
+    start.elapsed().as_secs_f64() * 1e6 / images as f64
+}
+
+/// Microseconds per image of an epoch's batching: the shuffle, then the
+/// inputs and labels of every batch.
+fn batching_us(data: &MnistData<'_>, batch: usize) -> f64 {
+    let start = Instant::now();
+    let order = Batching::MiniBatch(batch).epoch(Dataset::<f32>::len(data), Some(&mut seeded(3))).expect("non-empty");
+    for indices in order.iter() {
+        std::hint::black_box(Dataset::<f32>::inputs(data, indices));
+        std::hint::black_box(Dataset::<f32>::targets(data, indices));
+    }
+    start.elapsed().as_secs_f64() * 1e6 / Dataset::<f32>::len(data) as f64
 }
 
 fn main() {
-    let threads = arg("--threads", 2);
-    let epochs = arg("--epochs", 2);
+    let threads: usize = number("--threads", 2);
+    let epochs: usize = number("--epochs", 3);
+    let peak: Option<f64> = arg("--peak").map(|_| number("--peak", 0.0));
+    let only = arg("--model");
     rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().expect("first use of rayon's pool");
     let mnist = Mnist::load(None).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(1)
     });
     println!("descent {}, {threads} threads (rayon and GEMM)", env!("CARGO_PKG_VERSION"));
-    for model in [MnistModel::Mlp, MnistModel::Cnn] {
+    let models = [MnistModel::Mlp, MnistModel::Cnn];
+    if let Some(name) = &only {
+        if !models.iter().any(|m| m.name() == name) {
+            eprintln!("error: unknown --model {name:?}; expected mlp or cnn");
+            std::process::exit(2)
+        }
+    }
+    for model in models {
+        if only.as_deref().is_some_and(|m| m != model.name()) {
+            continue;
+        }
+        let name = model.name();
         let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(0)).unwrap();
         let mut adam = by_name::<f32>("adam", Some(1e-3)).unwrap();
         let data = MnistData::new(&mnist.train, model.layout());
+        let test = MnistData::new(&mnist.test, model.layout());
         let mut times = Vec::new();
         for epoch in 0..epochs {
             let config = TrainConfig {
@@ -45,8 +134,29 @@ fn main() {
             train(&mut net, adam.as_mut(), &data, &[], &config).unwrap();
             times.push(start.elapsed().as_secs_f64());
         }
-        let best = times.iter().copied().fold(f64::INFINITY, f64::min);
-        let all: Vec<String> = times.iter().map(|t| format!("{t:.2}")).collect();
-        println!("{}: {best:.2} s/epoch (best of {epochs}: {})", model.name(), all.join(", "));
+        let (best, med) = (times.iter().copied().fold(f64::INFINITY, f64::min), median(&times));
+        let all: Vec<String> = times.iter().map(|t| format!("{t:.3}")).collect();
+        println!("{name}: epochs {}", all.join(" "));
+        println!("{name}: {best:.2} s/epoch best, {med:.2} s median (of {epochs})");
+        let gflop = 3.0 * 2.0 * model.forward_macs() as f64 * Dataset::<f32>::len(&data) as f64 / 1e9;
+        let rate = gflop / best;
+        let roofline = match peak {
+            Some(peak) => format!("; {:.0} % of the {peak:.0} GFLOP/s roofline", 100.0 * rate / peak),
+            None => String::new(),
+        };
+        println!("{name}: {gflop:.1} GFLOP/epoch, {rate:.1} GFLOP/s at the best epoch{roofline}");
+        let peak_after_training = peak_mb();
+        let forward = forward_us(&net, &data, model.batch_size(), 20);
+        net.set_training(false);
+        let start = Instant::now();
+        evaluate(&net, &test, TrainConfig::default().eval_batch).unwrap();
+        let eval = start.elapsed().as_secs_f64() * 1e6 / Dataset::<f32>::len(&test) as f64;
+        let batching = batching_us(&data, model.batch_size());
+        println!(
+            "{name}: per image: training forward {forward:.2} us, evaluation {eval:.2} us, batching {batching:.2} us"
+        );
+        if let Some(mb) = peak_after_training {
+            println!("{name}: peak resident memory after {epochs} epochs: {mb:.0} MB (whole process, MNIST loaded)");
+        }
     }
 }

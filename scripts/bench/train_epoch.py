@@ -1,11 +1,18 @@
 """Seconds per training epoch of descent's MNIST models, in PyTorch, for the
-speed comparison in README (`cargo bench --bench train_epoch` is descent's side).
+speed comparison in README (`cargo bench --bench train_epoch` is descent's side;
+`scripts/bench/speed.py` runs both in alternating rounds).
 
 Identical models (MLP 784-256-256-10, batch 128; seed 003's CNN, batch 512),
 Adam lr 1e-3, float32, softmax cross-entropy, the full 60,000 training images
 scaled to [0, 1], shuffled each epoch; the same thread count as descent
 (`--threads`, default 2). Data loading is excluded on both sides: the images
 are in memory as float32 before the clock starts.
+
+It also measures the roofline both sides are held to: the rate of a
+2048x2048 f32 matrix product (best of 10) at the same thread count, and prints
+each model's GFLOP per epoch (from the layer shapes: 2 flops per multiply-add,
+forward plus the two backward products, as descent's bench counts them), the
+GFLOP/s achieved and the fraction of that roofline.
 
     pip install torch numpy
     python3 scripts/bench/train_epoch.py --mnist-dir ../shared/data/mnist --threads 2
@@ -14,6 +21,7 @@ are in memory as float32 before the clock starts.
 import argparse
 import gzip
 import os
+import statistics
 import time
 
 import numpy as np
@@ -41,6 +49,27 @@ def cnn():
     )
 
 
+# Multiply-adds of one example's forward pass, from the layer shapes (the same
+# count as descent's MnistModel::forward_macs).
+FORWARD_MACS = {
+    "mlp": 784 * 256 + 256 * 256 + 256 * 10,
+    "cnn": 16 * 1 * 25 * 24 * 24 + 32 * 16 * 25 * 8 * 8 + 512 * 128 + 128 * 10,
+}
+
+
+def matmul_gflops(reps=10):
+    """Best rate of a 2048x2048 f32 product, GFLOP/s."""
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    for _ in range(3):
+        a @ b
+    best = float("inf")
+    for _ in range(reps):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * 2048**3 / best / 1e9
+
+
 def epoch_seconds(model, x, y, batch, image):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
@@ -62,16 +91,31 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mnist-dir", default=os.environ.get("MNIST_DIR", "data/mnist"))
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=2, help="timed epochs per model (the best is reported)")
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per model")
+    parser.add_argument("--model", choices=["mlp", "cnn"], help="only this model")
+    parser.add_argument("--peak-only", action="store_true", help="only the 2048x2048 product rate")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    x, y = load_images(args.mnist_dir)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    peak = matmul_gflops()
+    print(f"peak: {peak:.1f} GFLOP/s (2048x2048 f32 product, best of 10)")
+    if args.peak_only:
+        return
+    x, y = load_images(args.mnist_dir)
     for name, make, batch, image in [("mlp", mlp, 128, False), ("cnn", cnn, 512, True)]:
+        if args.model and args.model != name:
+            continue
         model = make()
         times = [epoch_seconds(model, x, y, batch, image) for _ in range(args.epochs)]
-        print(f"{name}: {min(times):.2f} s/epoch (best of {args.epochs}: {', '.join(f'{t:.2f}' for t in times)})")
+        best, median = min(times), statistics.median(times)
+        gflop = 3 * 2 * FORWARD_MACS[name] * x.shape[0] / 1e9
+        print(f"{name}: epochs {' '.join(f'{t:.3f}' for t in times)}")
+        print(f"{name}: {best:.2f} s/epoch best, {median:.2f} s median (of {args.epochs})")
+        print(
+            f"{name}: {gflop:.1f} GFLOP/epoch, {gflop / best:.1f} GFLOP/s at the best epoch; "
+            f"{100 * gflop / best / peak:.0f} % of the {peak:.0f} GFLOP/s roofline"
+        )
 
 
 if __name__ == "__main__":
