@@ -1,7 +1,8 @@
 """descent against PyTorch, training epochs of the MNIST MLP and CNN, in one
 session: the table in README's speed section.
 
-Measures PyTorch's 2048x2048 f32 product rate (the roofline), then runs
+Measures PyTorch's 2048x2048 f32 product rate (the roofline: the highest of
+the rates PyTorch's script measures during the session), then runs
 `--rounds` rounds, each one descent bench (`cargo bench --bench train_epoch`)
 and one PyTorch script (`train_epoch.py`) of `--epochs` epochs per model,
 alternating which side goes first. Prints, per model, every epoch, best and
@@ -68,6 +69,8 @@ def main():
             out = run(command)
             if side == "descent":
                 last_ours = out
+            else:
+                peak = max(peak, float(re.search(r"^peak: ([0-9.]+)", out, re.M).group(1)))
             for m in models:
                 times[(side, m)] += epochs(out, m)
 
