@@ -30,7 +30,7 @@ use descent::data::{Batching, Mnist};
 use descent::nn::{Init, Module};
 use descent::optim::by_name;
 use descent::rng::seeded;
-use descent::train::{evaluate, train, Dataset, MnistData, MnistModel, TrainConfig};
+use descent::train::{evaluate, train, Dataset, MnistData, MnistModel, Targets, TrainConfig};
 use std::time::Instant;
 
 fn arg(name: &str) -> Option<String> {
@@ -77,7 +77,9 @@ fn forward_us(net: &dyn Module<f32>, data: &MnistData<'_>, batch: usize, batches
     for indices in chosen {
         let tape = Tape::new();
         let output = net.forward(&tape, tape.constant(Dataset::<f32>::inputs(data, indices))).expect("forward");
-        let labels: Vec<usize> = indices.iter().map(|&i| i % 10).collect();
+        let Targets::Classes(labels) = Dataset::<f32>::targets(data, indices) else {
+            unreachable!("MNIST has classes")
+        };
         std::hint::black_box(output.softmax_cross_entropy(&labels).expect("loss").item());
     }
     start.elapsed().as_secs_f64() * 1e6 / images as f64
