@@ -3,14 +3,20 @@
 //! An elementwise op only states `f` and its derivative; the forward map and
 //! the backward product `grad * f'(x)` are written once, here, as tight
 //! monomorphised loops over contiguous memory (no boxing, no allocation per
-//! element).
+//! element), split into fixed chunks over rayon's workers when the array is
+//! large (the CNN's first ReLU sees 4.7 million values per step). Each
+//! element is computed alone, so the split never changes a result.
 
 use crate::autodiff::{workspace, Backward, Var};
 use crate::Element;
 use ndarray::{ArrayD, Zip};
+use rayon::prelude::*;
+
+/// Elements per parallel task; arrays up to this size run on the caller.
+const CHUNK: usize = 1 << 15;
 
 /// An elementwise function and its derivative, side by side.
-pub trait Pointwise<T: Element>: Send + 'static {
+pub trait Pointwise<T: Element>: Send + Sync + 'static {
     /// `y = f(x)`.
     fn f(&self, x: T) -> T;
     /// `dy/dx`, given both the input `x` and the output `y = f(x)` (many
@@ -28,7 +34,25 @@ impl<T: Element, P: Pointwise<T>> Backward<T> for PointwiseOp<P> {
         mut grad: ArrayD<T>,
         _: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
-        Zip::from(&mut grad).and(inputs[0]).and(output).for_each(|g, &x, &y| *g *= self.0.df(x, y));
+        let p = &self.0;
+        let backward = |g: &mut [T], x: &[T], y: &[T]| {
+            for ((g, &x), &y) in g.iter_mut().zip(x).zip(y) {
+                *g *= p.df(x, y);
+            }
+        };
+        match (inputs[0].as_slice(), output.as_slice()) {
+            (Some(xs), Some(ys)) if grad.is_standard_layout() => {
+                let gs = grad.as_slice_mut().expect("standard layout");
+                if gs.len() <= CHUNK {
+                    backward(gs, xs, ys);
+                } else {
+                    gs.par_chunks_mut(CHUNK)
+                        .zip(xs.par_chunks(CHUNK).zip(ys.par_chunks(CHUNK)))
+                        .for_each(|(g, (x, y))| backward(g, x, y));
+                }
+            }
+            _ => Zip::from(&mut grad).and(inputs[0]).and(output).for_each(|g, &x, &y| *g *= p.df(x, y)),
+        }
         vec![Some(grad)]
     }
 }
@@ -39,8 +63,18 @@ impl<'t, T: Element> Var<'t, T> {
     pub fn pointwise<P: Pointwise<T>>(&self, p: P) -> Var<'t, T> {
         let x = self.value();
         let xs = x.as_slice().expect("standard layout");
-        let mut y = workspace::take(xs.len());
-        y.extend(xs.iter().map(|&v| p.f(v)));
+        let forward = |y: &mut [T], x: &[T]| {
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = p.f(x);
+            }
+        };
+        // Every element is overwritten below.
+        let mut y = workspace::stale(xs.len(), T::zero());
+        if xs.len() <= CHUNK {
+            forward(&mut y, xs);
+        } else {
+            y.par_chunks_mut(CHUNK).zip(xs.par_chunks(CHUNK)).for_each(|(y, x)| forward(y, x));
+        }
         let y = ArrayD::from_shape_vec(x.raw_dim(), y).expect("same length");
         self.tape.push(y, &[self.id], PointwiseOp(p))
     }
