@@ -116,24 +116,17 @@ impl<T: Element> Backward<T> for Conv2d {
             .zip(xs.par_chunks(GROUP * image))
             .map(|((grad_x, grad_out), xs)| {
                 let samples = xs.len() / image;
-                let grad_b = want_b.then(|| {
-                    // db[o] = sum over the group's samples and pixels of dY[n, o].
-                    let mut grad_b = Array1::<T>::zeros(g.o);
-                    for grad_n in grad_out.chunks_exact(out) {
-                        for (b, row) in grad_b.iter_mut().zip(grad_n.chunks_exact(p)) {
-                            *b += row.iter().fold(T::zero(), |acc, &v| acc + v);
-                        }
-                    }
-                    grad_b
-                });
                 if !(want_w || want_x) {
-                    return (None, grad_b);
+                    return (None, want_b.then(|| bias_grad(grad_out, g.o, p, GradLayout::Planes)));
                 }
                 // The group's output gradients, one pixel per row: dYt_g (G*P, O).
                 let mut grad_t = Buffer::uninit(samples * p * g.o, T::zero());
                 for (grad_n, grad_t) in grad_out.chunks_exact(out).zip(grad_t.chunks_exact_mut(p * g.o)) {
                     transpose(grad_n, g.o, p, grad_t);
                 }
+                // From the transposed gradients, where each pixel's O values
+                // are contiguous: the same sums, vectorised across channels.
+                let grad_b = want_b.then(|| bias_grad(&grad_t, g.o, p, GradLayout::Pixels));
                 let grad_t = ArrayView2::from_shape((samples * p, g.o), &grad_t[..]).expect("grad size");
                 // The group's receptive fields, rows_g (G*P, K); reused for drows_g.
                 // Only im2row leaves entries (over padding) unwritten.
@@ -185,6 +178,48 @@ impl<T: Element> Backward<T> for Conv2d {
         }
         grads
     }
+}
+
+/// How a group's output gradients are laid out for [`bias_grad`].
+#[derive(Clone, Copy)]
+enum GradLayout {
+    /// `(N, O, P)`: as the op's output, one plane per channel.
+    Planes,
+    /// `(N * P, O)`: transposed per sample, one pixel's channels per row.
+    Pixels,
+}
+
+/// `db[o]`, the sum over a group's samples and pixels of `dY[n, o]`.
+///
+/// Per channel the additions go in one fixed order whatever the layout: each
+/// sample's pixels summed from zero in pixel order, then that sum added to
+/// the total in sample order; so both layouts give the same bits. From
+/// `Pixels` the sums run across channels at once (vectorised); from
+/// `Planes` each channel is one serial chain.
+fn bias_grad<T: Element>(grads: &[T], o: usize, p: usize, layout: GradLayout) -> Array1<T> {
+    let mut total = Array1::<T>::zeros(o);
+    let mut sample = vec![T::zero(); o];
+    for grads_n in grads.chunks_exact(o * p) {
+        match layout {
+            GradLayout::Planes => {
+                for (s, plane) in sample.iter_mut().zip(grads_n.chunks_exact(p)) {
+                    *s = plane.iter().fold(T::zero(), |acc, &v| acc + v);
+                }
+            }
+            GradLayout::Pixels => {
+                sample.fill(T::zero());
+                for pixel in grads_n.chunks_exact(o) {
+                    for (s, &v) in sample.iter_mut().zip(pixel) {
+                        *s += v;
+                    }
+                }
+            }
+        }
+        for (t, &s) in total.iter_mut().zip(&sample) {
+            *t += s;
+        }
+    }
+    total
 }
 
 impl<'t, T: Element> Var<'t, T> {

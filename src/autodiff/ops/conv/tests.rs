@@ -88,3 +88,24 @@ fn bad_shapes_and_options_are_errors() {
     let bad_bias = tape.leaf(ndarray::ArrayD::zeros(vec![2]));
     assert!(matches!(x.conv2d(&w, Some(&bad_bias), Conv2dOptions::default()), Err(Error::Shape { op: "conv2d", .. })));
 }
+
+#[test]
+fn bias_gradients_from_either_layout_agree_bit_for_bit() {
+    // Three samples of 5 channels by 7 pixels, and the same values
+    // transposed per sample: the two sums must be the same bits.
+    let (o, p) = (5, 7);
+    let planes = randn(&[3 * o * p], 300).mapv(|v| v as f32 * 1e3).into_raw_vec_and_offset().0;
+    let mut pixels = vec![0.0f32; planes.len()];
+    for (src, dst) in planes.chunks_exact(o * p).zip(pixels.chunks_exact_mut(o * p)) {
+        super::unroll::transpose(src, o, p, dst);
+    }
+    let from_planes = super::bias_grad(&planes, o, p, super::GradLayout::Planes);
+    let from_pixels = super::bias_grad(&pixels, o, p, super::GradLayout::Pixels);
+    let bits = |a: &ndarray::Array1<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&from_planes), bits(&from_pixels));
+    // And both are the sums.
+    for c in 0..o {
+        let sum: f64 = planes.chunks_exact(o * p).flat_map(|n| &n[c * p..(c + 1) * p]).map(|&v| v as f64).sum();
+        assert!((from_planes[c] as f64 - sum).abs() < 1e-2, "channel {c}");
+    }
+}
