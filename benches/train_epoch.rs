@@ -16,9 +16,10 @@
 //! - with `--peak` (PyTorch's measured 2048×2048 f32 product rate at the
 //!   same thread count, which `train_epoch.py` prints), the fraction of that
 //!   roofline;
-//! - per image: training's forward pass, evaluation (the test set's forward,
-//!   batches of 1,000 as the trainer evaluates) and batching (shuffle, then
-//!   inputs and labels of every batch of an epoch);
+//! - per image: training's forward pass (20 batches), evaluation (the test
+//!   set's forward, batches of 1,000 as the trainer evaluates), both the
+//!   best of three and on one of rayon's workers as in `train`, and batching
+//!   (shuffle, then inputs and labels of every batch of an epoch);
 //! - the process's peak resident memory (`VmHWM`) after the model's epochs.
 //!
 //! The thread count is the size of rayon's pool, on which all of descent's
@@ -27,7 +28,7 @@
 
 use descent::autodiff::Tape;
 use descent::data::{Batching, Mnist};
-use descent::nn::{Init, Module};
+use descent::nn::{Init, Module, Sequential};
 use descent::optim::by_name;
 use descent::rng::seeded;
 use descent::train::{evaluate, train, Dataset, MnistData, MnistModel, Targets, TrainConfig};
@@ -69,7 +70,7 @@ fn peak_mb() -> Option<f64> {
 
 /// Microseconds per image of training's forward pass (tape, parameters,
 /// loss; no backward) over the first `batches` batches of an epoch.
-fn forward_us(net: &dyn Module<f32>, data: &MnistData<'_>, batch: usize, batches: usize) -> f64 {
+fn forward_us(net: &Sequential<f32>, data: &MnistData<'_>, batch: usize, batches: usize) -> f64 {
     let order = Batching::MiniBatch(batch).epoch(Dataset::<f32>::len(data), Some(&mut seeded(7))).expect("non-empty");
     let chosen: Vec<&[usize]> = order.iter().take(batches).collect();
     let images: usize = chosen.iter().map(|b| b.len()).sum();
@@ -148,11 +149,24 @@ fn main() {
         };
         println!("{name}: {gflop:.1} GFLOP/epoch, {rate:.1} GFLOP/s at the best epoch{roofline}");
         let peak_after_training = peak_mb();
-        let forward = forward_us(&net, &data, model.batch_size(), 20);
+        // Both on one of rayon's workers, where `train` runs its steps and
+        // its evaluations (from this thread every parallel op would hand its
+        // work over to the pool and wait). The model is `Send`, not `Sync`:
+        // it goes over as `&mut`.
+        let batch = model.batch_size();
+        let (worker, train_set, test_set) = (&mut net, &data, &test);
+        // Each the best of three, as the machine is noisy.
+        let best_of_3 = |f: &mut dyn FnMut() -> f64| (0..3).map(|_| f()).fold(f64::INFINITY, f64::min);
+        let forward = rayon::scope(move |_| best_of_3(&mut || forward_us(worker, train_set, batch, 20)));
         net.set_training(false);
-        let start = Instant::now();
-        evaluate(&net, &test, TrainConfig::default().eval_batch).unwrap();
-        let eval = start.elapsed().as_secs_f64() * 1e6 / Dataset::<f32>::len(&test) as f64;
+        let worker = &mut net;
+        let eval = rayon::scope(move |_| {
+            best_of_3(&mut || {
+                let start = Instant::now();
+                evaluate(&*worker, test_set, TrainConfig::default().eval_batch).unwrap();
+                start.elapsed().as_secs_f64() * 1e6 / Dataset::<f32>::len(test_set) as f64
+            })
+        });
         let batching = batching_us(&data, model.batch_size());
         println!(
             "{name}: per image: training forward {forward:.2} us, evaluation {eval:.2} us, batching {batching:.2} us"
