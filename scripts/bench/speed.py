@@ -36,6 +36,11 @@ def run(command):
     return done.stdout
 
 
+def peak_of(output):
+    """The 2048x2048 product rate a run of train_epoch.py printed, GFLOP/s."""
+    return float(re.search(r"^peak: ([0-9.]+)", output, re.M).group(1))
+
+
 def epochs(output, model):
     match = re.search(rf"^{model}: epochs (.*)$", output, re.M)
     return [float(t) for t in match.group(1).split()] if match else []
@@ -50,7 +55,7 @@ def main():
     args = parser.parse_args()
     models = ["mlp", "cnn"]
     peak_out = run([args.python, os.path.join(HERE, "train_epoch.py"), "--threads", str(args.threads), "--peak-only"])
-    peak = float(re.search(r"^peak: ([0-9.]+)", peak_out, re.M).group(1))
+    peak = peak_of(peak_out)
     torch_version = re.search(r"^torch (\S+),", peak_out, re.M).group(1)
     subprocess.run(["cargo", "bench", "--bench", "train_epoch", "--no-run"], cwd=ROOT, check=True)
     ours = [
@@ -70,7 +75,7 @@ def main():
             if side == "descent":
                 last_ours = out
             else:
-                peak = max(peak, float(re.search(r"^peak: ([0-9.]+)", out, re.M).group(1)))
+                peak = max(peak, peak_of(out))
             for m in models:
                 times[(side, m)] += epochs(out, m)
 

@@ -4,11 +4,11 @@ Every commit compiles descent's own crates (the library, its binaries,
 tests, benchmarks and examples) again under a new hash, and cargo never
 deletes the old ones: over a few dozen CI runs on one machine the target
 directory grew to tens of GB and filled the disk, and the linker died with a
-Bus error. This removes, in each profile's `deps/`, the builds of descent's
-own targets that are more than an hour older than the newest build of the
-same name (one name can have two current builds, e.g. `report` the binary
-and `report` the test, made minutes apart); the dependencies' builds, which
-later runs reuse, are left alone.
+Bus error. This removes, in each profile's `deps/` and `examples/`, the
+builds of descent's own targets that are more than an hour older than the
+newest build of the same name (one name can have two current builds, e.g.
+`report` the binary and `report` the test, made minutes apart); the
+dependencies' builds, which later runs reuse, are left alone.
 
     python3 scripts/ci/prune_target.py TARGET_DIR
 
@@ -36,13 +36,13 @@ def own_targets():
     return names
 
 
-def prune(deps, names):
+def prune(folder, names):
     """Removes the stale builds of each own target; returns bytes freed."""
     builds = collections.defaultdict(lambda: collections.defaultdict(list))
-    for name in os.listdir(deps):
+    for name in os.listdir(folder):
         stem, _, hashed = name.split(".")[0].rpartition("-")
         if stem in names and hashed:
-            builds[stem][hashed].append(os.path.join(deps, name))
+            builds[stem][hashed].append(os.path.join(folder, name))
     freed = 0
     for versions in builds.values():
         built = {h: max(os.stat(f).st_mtime for f in files) for h, files in versions.items()}
@@ -65,9 +65,10 @@ def main():
     names = own_targets()
     freed = 0
     for profile in sorted(os.listdir(target)):
-        deps = os.path.join(target, profile, "deps")
-        if os.path.isdir(deps):
-            freed += prune(deps, names)
+        for kind in ("deps", "examples"):
+            folder = os.path.join(target, profile, kind)
+            if os.path.isdir(folder):
+                freed += prune(folder, names)
     print(f"pruned old builds of descent's own targets from {target}: {freed / 1e9:.2f} GB freed")
 
 
