@@ -15,6 +15,17 @@ use rayon::prelude::*;
 /// Elements per parallel task; arrays up to this size run on the caller.
 const CHUNK: usize = 1 << 15;
 
+/// Calls `f(start, chunk)` for consecutive chunks of `out` (`start` is the
+/// chunk's offset in `out`): in parallel over rayon's workers for a large
+/// `out`, as one call on this thread for a small one.
+fn chunked<T: Send>(out: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
+    if out.len() <= CHUNK {
+        f(0, out);
+    } else {
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, chunk)| f(i * CHUNK, chunk));
+    }
+}
+
 /// An elementwise function and its derivative, side by side.
 pub trait Pointwise<T: Element>: Send + Sync + 'static {
     /// `y = f(x)`.
@@ -35,21 +46,13 @@ impl<T: Element, P: Pointwise<T>> Backward<T> for PointwiseOp<P> {
         _: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
         let p = &self.0;
-        let backward = |g: &mut [T], x: &[T], y: &[T]| {
-            for ((g, &x), &y) in g.iter_mut().zip(x).zip(y) {
-                *g *= p.df(x, y);
-            }
-        };
         match (inputs[0].as_slice(), output.as_slice()) {
             (Some(xs), Some(ys)) if grad.is_standard_layout() => {
-                let gs = grad.as_slice_mut().expect("standard layout");
-                if gs.len() <= CHUNK {
-                    backward(gs, xs, ys);
-                } else {
-                    gs.par_chunks_mut(CHUNK)
-                        .zip(xs.par_chunks(CHUNK).zip(ys.par_chunks(CHUNK)))
-                        .for_each(|(g, (x, y))| backward(g, x, y));
-                }
+                chunked(grad.as_slice_mut().expect("standard layout"), |start, g| {
+                    for ((g, &x), &y) in g.iter_mut().zip(&xs[start..]).zip(&ys[start..]) {
+                        *g *= p.df(x, y);
+                    }
+                });
             }
             _ => Zip::from(&mut grad).and(inputs[0]).and(output).for_each(|g, &x, &y| *g *= p.df(x, y)),
         }
@@ -63,18 +66,13 @@ impl<'t, T: Element> Var<'t, T> {
     pub fn pointwise<P: Pointwise<T>>(&self, p: P) -> Var<'t, T> {
         let x = self.value();
         let xs = x.as_slice().expect("standard layout");
-        let forward = |y: &mut [T], x: &[T]| {
-            for (y, &x) in y.iter_mut().zip(x) {
-                *y = p.f(x);
-            }
-        };
         // Every element is overwritten below.
         let mut y = workspace::stale(xs.len(), T::zero());
-        if xs.len() <= CHUNK {
-            forward(&mut y, xs);
-        } else {
-            y.par_chunks_mut(CHUNK).zip(xs.par_chunks(CHUNK)).for_each(|(y, x)| forward(y, x));
-        }
+        chunked(&mut y, |start, y| {
+            for (y, &x) in y.iter_mut().zip(&xs[start..]) {
+                *y = p.f(x);
+            }
+        });
         let y = ArrayD::from_shape_vec(x.raw_dim(), y).expect("same length");
         self.tape.push(y, &[self.id], PointwiseOp(p))
     }
