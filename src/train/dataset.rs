@@ -53,10 +53,14 @@ impl<T: Element> Dataset<T> for MnistData<'_> {
         // up instead of converted pixel by pixel.
         let scale = T::of(1.0 / 255.0);
         let levels: [T; 256] = std::array::from_fn(|p| T::of(p as f64) * scale);
-        let mut data = vec![T::zero(); indices.len() * pixels];
-        for (&i, out) in indices.iter().zip(data.chunks_exact_mut(pixels)) {
-            for (o, &p) in out.iter_mut().zip(self.split.images.row(i)) {
-                *o = levels[p as usize];
+        // Written once each, from contiguous rows: no zero-fill first, no
+        // per-element iterator over a strided view.
+        let mut data = Vec::with_capacity(indices.len() * pixels);
+        for &i in indices {
+            let row = self.split.images.row(i);
+            match row.as_slice() {
+                Some(row) => data.extend(row.iter().map(|&p| levels[p as usize])),
+                None => data.extend(row.iter().map(|&p| levels[p as usize])),
             }
         }
         let shape = match self.layout {
