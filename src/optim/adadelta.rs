@@ -34,10 +34,13 @@
 //! - M. D. Zeiler, "ADADELTA: An Adaptive Learning Rate Method", 2012,
 //!   <https://arxiv.org/abs/1212.5701>.
 
-use super::common::{buffers_like, check_lr, check_non_negative, check_positive, check_unit_closed, GradTransform};
+use super::common::{
+    buffers_like, check_lr, check_non_negative, check_positive, check_unit_closed, update_with_two_buffers,
+    GradTransform,
+};
 use super::rule::{Optim, Rule};
 use crate::{Element, Result};
-use ndarray::{ArrayD, Zip};
+use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of [`Adadelta`], named and defaulted as in torch.optim.Adadelta.
@@ -124,18 +127,15 @@ impl<T: Element> Rule<T> for AdadeltaConfig {
         let transform = GradTransform::new(self.maximize, self.weight_decay, false);
         let (neg_lr, rho, one_minus_rho, eps) =
             (T::of(-self.lr), T::of(self.rho), T::of(1.0 - self.rho), T::of(self.eps));
-        for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
-            Zip::from(&mut **p).and(g).and(&mut state.square_avg[i]).and(&mut state.acc_delta[i]).for_each(
-                |p, &g, square_avg, acc_delta| {
-                    let g = transform.apply(g, *p);
-                    *square_avg = *square_avg * rho + one_minus_rho * g * g;
-                    let std = (*square_avg + eps).sqrt();
-                    let delta = (*acc_delta + eps).sqrt() / std * g;
-                    *acc_delta = *acc_delta * rho + one_minus_rho * delta * delta;
-                    *p += neg_lr * delta;
-                },
-            );
-        }
+        let (square_avg, acc_delta) = (&mut state.square_avg, &mut state.acc_delta);
+        update_with_two_buffers(params, grads, square_avg, acc_delta, |p, g, square_avg, acc_delta| {
+            let g = transform.apply(g, *p);
+            *square_avg = *square_avg * rho + one_minus_rho * g * g;
+            let std = (*square_avg + eps).sqrt();
+            let delta = (*acc_delta + eps).sqrt() / std * g;
+            *acc_delta = *acc_delta * rho + one_minus_rho * delta * delta;
+            *p += neg_lr * delta;
+        });
     }
 }
 

@@ -48,7 +48,7 @@
 
 use super::common::{
     bias_correction, buffers_like, check_lr, check_non_negative, check_positive, check_unit_open, decay_parameters,
-    lerp, GradTransform,
+    lerp, update_with_two_buffers, GradTransform,
 };
 use super::rule::{Optim, Rule};
 use crate::{Element, Result};
@@ -172,22 +172,22 @@ impl<T: Element> Rule<T> for AdamConfig {
             *m = lerp(*m, g, one_minus_beta1);
             *v = *v * beta2 + one_minus_beta2 * g * g;
         };
-        for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
-            let zip = Zip::from(&mut **p).and(g).and(&mut state.exp_avg[i]).and(&mut state.exp_avg_sq[i]);
-            if self.amsgrad {
+        if self.amsgrad {
+            for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
+                let zip = Zip::from(&mut **p).and(g).and(&mut state.exp_avg[i]).and(&mut state.exp_avg_sq[i]);
                 zip.and(&mut state.max_exp_avg_sq[i]).for_each(|p, &g, m, v, v_max| {
                     moments(p, g, m, v);
                     *v_max = v_max.max(*v);
                     let denom = v_max.sqrt() / bias_correction2_sqrt + eps;
                     *p += neg_step_size * *m / denom;
                 });
-            } else {
-                zip.for_each(|p, &g, m, v| {
-                    moments(p, g, m, v);
-                    let denom = v.sqrt() / bias_correction2_sqrt + eps;
-                    *p += neg_step_size * *m / denom;
-                });
             }
+        } else {
+            update_with_two_buffers(params, grads, &mut state.exp_avg, &mut state.exp_avg_sq, |p, g, m, v| {
+                moments(p, g, m, v);
+                let denom = v.sqrt() / bias_correction2_sqrt + eps;
+                *p += neg_step_size * *m / denom;
+            });
         }
     }
 }

@@ -24,10 +24,12 @@
 //!   2015, section 7.1, <https://arxiv.org/abs/1412.6980>.
 
 use super::adam::check_betas_eps;
-use super::common::{bias_correction, buffers_like, check_lr, check_non_negative, lerp, GradTransform};
+use super::common::{
+    bias_correction, buffers_like, check_lr, check_non_negative, lerp, update_with_two_buffers, GradTransform,
+};
 use super::rule::{Optim, Rule};
 use crate::{Element, Result};
-use ndarray::{ArrayD, Zip};
+use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of [`Adamax`], named and defaulted as in torch.optim.Adamax.
@@ -102,13 +104,11 @@ impl<T: Element> Rule<T> for AdamaxConfig {
         let (beta1, beta2) = self.betas;
         let clr = self.lr / bias_correction(beta1, t);
         let (neg_clr, one_minus_beta1, beta2, eps) = (T::of(-clr), T::of(1.0 - beta1), T::of(beta2), T::of(self.eps));
-        for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
-            Zip::from(&mut **p).and(g).and(&mut state.exp_avg[i]).and(&mut state.exp_inf[i]).for_each(|p, &g, m, u| {
-                let g = transform.apply(g, *p);
-                *m = lerp(*m, g, one_minus_beta1);
-                *u = (*u * beta2).max(g.abs() + eps);
-                *p += neg_clr * *m / *u;
-            });
-        }
+        update_with_two_buffers(params, grads, &mut state.exp_avg, &mut state.exp_inf, |p, g, m, u| {
+            let g = transform.apply(g, *p);
+            *m = lerp(*m, g, one_minus_beta1);
+            *u = (*u * beta2).max(g.abs() + eps);
+            *p += neg_clr * *m / *u;
+        });
     }
 }

@@ -33,10 +33,12 @@
 //!   workshop, <https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ>.
 
 use super::adam::check_betas_eps;
-use super::common::{buffers_like, check_lr, check_non_negative, decay_parameters, lerp, GradTransform};
+use super::common::{
+    buffers_like, check_lr, check_non_negative, decay_parameters, lerp, update_with_two_buffers, GradTransform,
+};
 use super::rule::{Optim, Rule};
 use crate::{Element, Result};
-use ndarray::{ArrayD, Zip};
+use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of [`NAdam`], named and defaulted as in torch.optim.NAdam.
@@ -137,17 +139,13 @@ impl<T: Element> Rule<T> for NAdamConfig {
         let exp_avg_coefficient = T::of((-self.lr * mu_next) / (1.0 - mu_product_next));
         let (one_minus_beta1, beta2, one_minus_beta2, bias_correction2, eps) =
             (T::of(1.0 - beta1), T::of(beta2), T::of(1.0 - beta2), T::of(bias_correction2), T::of(self.eps));
-        for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
-            Zip::from(&mut **p).and(g).and(&mut state.exp_avg[i]).and(&mut state.exp_avg_sq[i]).for_each(
-                |p, &g, m, v| {
-                    let g = transform.apply(g, *p);
-                    *m = lerp(*m, g, one_minus_beta1);
-                    *v = *v * beta2 + one_minus_beta2 * g * g;
-                    let denom = (*v / bias_correction2).sqrt() + eps;
-                    *p += grad_coefficient * g / denom;
-                    *p += exp_avg_coefficient * *m / denom;
-                },
-            );
-        }
+        update_with_two_buffers(params, grads, &mut state.exp_avg, &mut state.exp_avg_sq, |p, g, m, v| {
+            let g = transform.apply(g, *p);
+            *m = lerp(*m, g, one_minus_beta1);
+            *v = *v * beta2 + one_minus_beta2 * g * g;
+            let denom = (*v / bias_correction2).sqrt() + eps;
+            *p += grad_coefficient * g / denom;
+            *p += exp_avg_coefficient * *m / denom;
+        });
     }
 }

@@ -38,11 +38,12 @@
 
 use super::adam::check_betas_eps;
 use super::common::{
-    bias_correction, buffers_like, check_lr, check_non_negative, decay_parameters, lerp, GradTransform,
+    bias_correction, buffers_like, check_lr, check_non_negative, decay_parameters, lerp, update_with_two_buffers,
+    GradTransform,
 };
 use super::rule::{Optim, Rule};
 use crate::{Element, Result};
-use ndarray::{ArrayD, Zip};
+use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of [`RAdam`], named and defaulted as in torch.optim.RAdam.
@@ -139,22 +140,18 @@ impl<T: Element> Rule<T> for RAdamConfig {
         let (lr, eps, bias_correction1) = (T::of(self.lr), T::of(self.eps), T::of(bias_correction1));
         let bias_correction2_sqrt = T::of(bias_correction2.powf(0.5));
         let rect = rect.map(T::of);
-        for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
-            Zip::from(&mut **p).and(g).and(&mut state.exp_avg[i]).and(&mut state.exp_avg_sq[i]).for_each(
-                |p, &g, m, v| {
-                    let g = transform.apply(g, *p);
-                    *m = lerp(*m, g, one_minus_beta1);
-                    *v = *v * beta2 + one_minus_beta2 * g * g;
-                    let bias_corrected_exp_avg = *m / bias_correction1;
-                    *p -= match rect {
-                        Some(rect) => {
-                            let adaptive_lr = bias_correction2_sqrt / (v.sqrt() + eps);
-                            bias_corrected_exp_avg * lr * adaptive_lr * rect
-                        }
-                        None => bias_corrected_exp_avg * lr,
-                    };
-                },
-            );
-        }
+        update_with_two_buffers(params, grads, &mut state.exp_avg, &mut state.exp_avg_sq, |p, g, m, v| {
+            let g = transform.apply(g, *p);
+            *m = lerp(*m, g, one_minus_beta1);
+            *v = *v * beta2 + one_minus_beta2 * g * g;
+            let bias_corrected_exp_avg = *m / bias_correction1;
+            *p -= match rect {
+                Some(rect) => {
+                    let adaptive_lr = bias_correction2_sqrt / (v.sqrt() + eps);
+                    bias_corrected_exp_avg * lr * adaptive_lr * rect
+                }
+                None => bias_corrected_exp_avg * lr,
+            };
+        });
     }
 }
