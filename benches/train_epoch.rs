@@ -98,6 +98,44 @@ fn batching_us(data: &MnistData<'_>, batch: usize) -> f64 {
     start.elapsed().as_secs_f64() * 1e6 / Dataset::<f32>::len(data) as f64
 }
 
+/// The MLP's matrix products alone, one training step's worth at a time, on
+/// this thread: the rate the GEMM reaches on the model's exact shapes and
+/// operand layouts, with nothing else running. Returns GFLOP/s, counting only
+/// the products a step computes (the input's gradient is not one of them).
+fn mlp_products_gflops(steps: usize) -> f64 {
+    use ndarray::linalg::general_mat_mul;
+    use ndarray::Array2;
+    let batch = MnistModel::Mlp.batch_size();
+    let filled = |r: usize, c: usize| Array2::from_shape_fn((r, c), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.01);
+    let x = filled(batch, 784);
+    let (w1, w2, w3) = (filled(256, 784), filled(256, 256), filled(10, 256));
+    let (mut h1, mut h2, mut y) =
+        (Array2::zeros((batch, 256)), Array2::zeros((batch, 256)), Array2::zeros((batch, 10)));
+    let (mut g2, mut g1) = (Array2::zeros((batch, 256)), Array2::zeros((batch, 256)));
+    let (mut dw1, mut dw2, mut dw3) = (Array2::zeros((256, 784)), Array2::zeros((256, 256)), Array2::zeros((10, 256)));
+    let gy = filled(batch, 10);
+    let mut step = || {
+        // Forward: X W^T for each layer (W stored (out, in), as in `linear`).
+        general_mat_mul(1.0, &x, &w1.t(), 0.0, &mut h1);
+        general_mat_mul(1.0, &h1, &w2.t(), 0.0, &mut h2);
+        general_mat_mul(1.0, &h2, &w3.t(), 0.0, &mut y);
+        // Backward: dW = G^T X and dX = G W per layer, but no dX for the input.
+        general_mat_mul(1.0, &gy.t(), &h2, 0.0, &mut dw3);
+        general_mat_mul(1.0, &gy, &w3, 0.0, &mut g2);
+        general_mat_mul(1.0, &g2.t(), &h1, 0.0, &mut dw2);
+        general_mat_mul(1.0, &g2, &w2, 0.0, &mut g1);
+        general_mat_mul(1.0, &g1.t(), &x, 0.0, &mut dw1);
+    };
+    step();
+    let start = Instant::now();
+    for _ in 0..steps {
+        step();
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let macs = batch * (2 * (784 * 256 + 256 * 256 + 256 * 10) + 256 * 256 + 256 * 10);
+    2.0 * macs as f64 * steps as f64 / seconds / 1e9
+}
+
 fn main() {
     let threads: usize = number("--threads", 2);
     let epochs: usize = number("--epochs", 3);
@@ -148,6 +186,17 @@ fn main() {
             None => String::new(),
         };
         println!("{name}: {gflop:.1} GFLOP/epoch, {rate:.1} GFLOP/s at the best epoch{roofline}");
+        if model == MnistModel::Mlp {
+            // Best of three runs of 200 steps, on one of rayon's workers.
+            let products = rayon::scope(|_| (0..3).map(|_| mlp_products_gflops(200)).fold(0.0, f64::max));
+            let of_peak = match peak {
+                Some(peak) => {
+                    format!(", {:.0} % of one core's share of the roofline", 100.0 * products * threads as f64 / peak)
+                }
+                None => String::new(),
+            };
+            println!("{name}: its matrix products alone on one core: {products:.1} GFLOP/s{of_peak}");
+        }
         let peak_after_training = peak_mb();
         // Both on one of rayon's workers, where `train` runs its steps and
         // its evaluations (from this thread every parallel op would hand its

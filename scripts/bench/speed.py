@@ -94,7 +94,7 @@ def main():
               f"{om / tm:.2f}x | {100 * gflop / ob / peak:.0f} % | {100 * gflop / tb / peak:.0f} % |")
     print()
     for m in models:
-        for line in re.findall(rf"^{m}: (per image: .*|peak resident .*)$", last_ours, re.M):
+        for line in re.findall(rf"^{m}: (per image: .*|peak resident .*|its matrix products alone .*)$", last_ours, re.M):
             print(f"- {m.upper()} {line}")
         print(f"- {m.upper()} epochs, descent: {' '.join(f'{t:.2f}' for t in times[('descent', m)])}; "
               f"PyTorch: {' '.join(f'{t:.2f}' for t in times[('torch', m)])}")
