@@ -10,6 +10,9 @@ use rayon::prelude::*;
 /// all run on the caller's thread.
 const UPDATE_CHUNK: usize = 1 << 15;
 
+/// One chunk of a parameter, its gradient and its two state buffers.
+type Chunk<'s, T> = (((&'s mut [T], &'s [T]), &'s mut [T]), &'s mut [T]);
+
 /// Applies `f(p, g, a, b)` to every element of every parameter `p`, its
 /// gradient `g` and its two state buffers `a`, `b` (all of the same shape).
 ///
@@ -41,7 +44,7 @@ pub(crate) fn update_with_two_buffers<T: Element>(
         let pieces = p.chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK));
         chunks.extend(pieces.zip(a.chunks_mut(UPDATE_CHUNK)).zip(b.chunks_mut(UPDATE_CHUNK)));
     }
-    let run = |(((p, g), a), b): (((&mut [T], &[T]), &mut [T]), &mut [T])| {
+    let run = |(((p, g), a), b): Chunk<'_, T>| {
         for (((p, &g), a), b) in p.iter_mut().zip(g).zip(a.iter_mut()).zip(b.iter_mut()) {
             f(p, g, a, b);
         }
