@@ -20,6 +20,7 @@ use crate::{Element, Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How a run is trained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,6 +165,63 @@ fn count_correct<T: Element>(logits: &ArrayD<T>, labels: &[usize]) -> usize {
         .count()
 }
 
+/// Sets a flag when dropped: when `work` returns, and also when it panics.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Runs `work` on this worker while a second of rayon's workers stays awake
+/// and takes the parallel work `work` forks, as soon as it is forked.
+///
+/// Between two parallel ops an idle worker goes to sleep, and waking it can
+/// take longer than the op: on the 2-core VM of README's speed table the
+/// MLP's products, split in two blocks, ran no faster on two threads than on
+/// one, as the second block was mostly taken back by the first worker before
+/// the second one woke. The helper polls the pool instead ([`rayon::yield_now`]),
+/// so it costs one core for the duration of `work`: only a training that has
+/// the pool to itself (started from outside it) uses one. Which worker runs
+/// which block never changes a result: blocks and chunks are fixed by the
+/// shapes.
+fn with_awake_helper<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    if rayon::current_num_threads() < 2 {
+        return work();
+    }
+    let (started, done) = (AtomicBool::new(false), AtomicBool::new(false));
+    let worker = rayon::current_thread_index();
+    let (result, ()) = rayon::join(
+        || {
+            let _done = SetOnDrop(&done);
+            // Give the helper a moment to be taken by another worker (one
+            // wake-up per training), so that `work` does not find it in its
+            // own deque later; a busy pool only costs this wait.
+            let wait = std::time::Instant::now();
+            while !started.load(Ordering::Acquire) && wait.elapsed() < std::time::Duration::from_millis(2) {
+                std::hint::spin_loop();
+            }
+            work()
+        },
+        || {
+            // Before another worker takes the helper, `work` may wait on a
+            // fork of its own and, while it waits, run this job itself from
+            // its deque: spinning there would wait for `work` forever.
+            if rayon::current_thread_index() == worker {
+                return;
+            }
+            started.store(true, Ordering::Release);
+            while !done.load(Ordering::Acquire) {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    std::hint::spin_loop();
+                }
+            }
+        },
+    );
+    result
+}
+
 /// Trains `model` with `optimizer` on `train`, evaluating on `eval` (name,
 /// set) before training and after each epoch.
 ///
@@ -181,8 +239,10 @@ pub fn train<T: Element>(
     if rayon::current_thread_index().is_none() {
         // Run the loop on one of rayon's workers: every parallel op inside it
         // then forks from a worker instead of handing its work over to the
-        // pool and waking this thread again when it is done.
-        return rayon::scope(|_| self::train(model, optimizer, train, eval, config));
+        // pool and waking this thread again when it is done. A training
+        // started from outside the pool has the pool to itself, and keeps a
+        // second worker awake for its parallel ops.
+        return rayon::scope(|_| with_awake_helper(|| self::train(model, optimizer, train, eval, config)));
     }
     config.schedule.validate()?;
     if train.is_empty() {
@@ -330,4 +390,26 @@ fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
             .progress_chars("=> "),
     );
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_awake_helper;
+    use rayon::prelude::*;
+
+    /// The helper hands back the work's result, takes forked work, and neither
+    /// hangs when the work panics nor when it has no second worker.
+    #[test]
+    fn the_awake_helper_returns_the_result_and_never_hangs() {
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
+            let sum = pool.install(|| with_awake_helper(|| (0..10_000u64).into_par_iter().sum::<u64>()));
+            assert_eq!(sum, 10_000 * 9_999 / 2, "{threads} threads");
+            let nested = pool.install(|| with_awake_helper(|| with_awake_helper(|| 7)));
+            assert_eq!(nested, 7, "{threads} threads");
+            let work = std::panic::AssertUnwindSafe(|| pool.install(|| with_awake_helper(|| panic!("work failed"))));
+            let panicked = std::panic::catch_unwind(work);
+            assert!(panicked.is_err(), "{threads} threads");
+        }
+    }
 }
