@@ -5,6 +5,7 @@ use super::models::InputLayout;
 use crate::data::MnistSplit;
 use crate::Element;
 use ndarray::{Array2, ArrayD, Axis, IxDyn};
+use std::borrow::Cow;
 
 /// The targets of a batch.
 #[derive(Debug, Clone)]
@@ -54,14 +55,13 @@ impl<T: Element> Dataset<T> for MnistData<'_> {
         let scale = T::of(1.0 / 255.0);
         let levels: [T; 256] = std::array::from_fn(|p| T::of(p as f64) * scale);
         // Written once each, from contiguous rows: no zero-fill first, no
-        // per-element iterator over a strided view.
+        // per-element iterator over a strided view. A loaded split is
+        // row-major; a row of any other layout is copied out first.
         let mut data = Vec::with_capacity(indices.len() * pixels);
         for &i in indices {
             let row = self.split.images.row(i);
-            match row.as_slice() {
-                Some(row) => data.extend(row.iter().map(|&p| levels[p as usize])),
-                None => data.extend(row.iter().map(|&p| levels[p as usize])),
-            }
+            let row = row.as_slice().map_or_else(|| Cow::Owned(row.to_vec()), Cow::Borrowed);
+            data.extend(row.iter().map(|&p| levels[p as usize]));
         }
         let shape = match self.layout {
             InputLayout::Flat => vec![indices.len(), pixels],
@@ -108,26 +108,32 @@ mod tests {
     use ndarray::Array2;
 
     /// The level table gives each pixel exactly the value it had when every
-    /// pixel was converted (`T::of(p) * T::of(1/255)`), in both layouts.
+    /// pixel was converted (`T::of(p) * T::of(1/255)`), in both input layouts
+    /// and from images stored row-major or column-major.
     #[test]
     fn mnist_inputs_are_the_scaled_grey_levels_bit_for_bit() {
         let images = Array2::from_shape_fn((256, 4), |(i, j)| ((i + 61 * j) % 256) as u8);
-        let split = MnistSplit { images: images.clone(), labels: vec![0; 256], rows: 2, cols: 2 };
+        // The same images stored column-major: rows that are not contiguous.
+        let column_major = images.t().as_standard_layout().into_owned().reversed_axes();
+        assert!(column_major.row(0).as_slice().is_none());
         let indices = [255, 0, 17, 17, 128];
-        for layout in [InputLayout::Flat, InputLayout::Image] {
-            let data = MnistData::new(&split, layout);
-            let x32: ArrayD<f32> = data.inputs(&indices);
-            let x64: ArrayD<f64> = data.inputs(&indices);
-            let want_shape: &[usize] = if layout == InputLayout::Flat { &[5, 4] } else { &[5, 1, 2, 2] };
-            assert_eq!(x32.shape(), want_shape);
-            for (k, &i) in indices.iter().enumerate() {
-                for j in 0..4 {
-                    let p = images[[i, j]] as f64;
-                    assert_eq!(
-                        x32.as_slice().unwrap()[k * 4 + j].to_bits(),
-                        (f32::of(p) * f32::of(1.0 / 255.0)).to_bits()
-                    );
-                    assert_eq!(x64.as_slice().unwrap()[k * 4 + j].to_bits(), (p * (1.0 / 255.0)).to_bits());
+        for stored in [images.clone(), column_major] {
+            let split = MnistSplit { images: stored, labels: vec![0; 256], rows: 2, cols: 2 };
+            for layout in [InputLayout::Flat, InputLayout::Image] {
+                let data = MnistData::new(&split, layout);
+                let x32: ArrayD<f32> = data.inputs(&indices);
+                let x64: ArrayD<f64> = data.inputs(&indices);
+                let want_shape: &[usize] = if layout == InputLayout::Flat { &[5, 4] } else { &[5, 1, 2, 2] };
+                assert_eq!(x32.shape(), want_shape);
+                for (k, &i) in indices.iter().enumerate() {
+                    for j in 0..4 {
+                        let p = images[[i, j]] as f64;
+                        assert_eq!(
+                            x32.as_slice().unwrap()[k * 4 + j].to_bits(),
+                            (f32::of(p) * f32::of(1.0 / 255.0)).to_bits()
+                        );
+                        assert_eq!(x64.as_slice().unwrap()[k * 4 + j].to_bits(), (p * (1.0 / 255.0)).to_bits());
+                    }
                 }
             }
         }
