@@ -132,7 +132,10 @@ fn mlp_products_gflops(steps: usize) -> f64 {
         step();
     }
     let seconds = start.elapsed().as_secs_f64();
-    let macs = batch * (2 * (784 * 256 + 256 * 256 + 256 * 10) + 256 * 256 + 256 * 10);
+    // Forward and weight gradients: the model's count twice; input gradients:
+    // every layer's but the first's (784 x 256).
+    let forward = MnistModel::Mlp.forward_macs() as usize;
+    let macs = batch * (3 * forward - 784 * 256);
     2.0 * macs as f64 * steps as f64 / seconds / 1e9
 }
 
