@@ -5,7 +5,12 @@
 //! ```text
 //! cargo run --release --example epoch_phases -- mlp|cnn [epochs]
 //! RAYON_NUM_THREADS=1 cargo run --release --example epoch_phases -- mlp
+//! DESCENT_BASELINE=1 cargo run --release --example epoch_phases -- cnn
 //! ```
+//!
+//! `DESCENT_BASELINE=1` runs the baseline (SSE2) copies of descent's own
+//! loops instead of the AVX2 ones ([`descent::cpu`]), to measure what they
+//! gain.
 use descent::autodiff::Tape;
 use descent::data::{Batching, Mnist};
 use descent::nn::{Init, Module};
@@ -23,6 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(other) => return Err(format!("unknown model {other:?}; expected mlp or cnn").into()),
     };
     let epochs: u64 = args.get(2).and_then(|e| e.parse().ok()).unwrap_or(2);
+    println!("AVX2 copies of descent's loops: {}", descent::cpu::has_avx2());
     let mnist = Mnist::load(None)?;
     let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(0))?;
     let mut adam = by_name::<f32>("adam", Some(1e-3))?;

@@ -31,6 +31,7 @@
 //! ```
 
 pub mod autodiff;
+pub mod cpu;
 pub mod data;
 pub mod element;
 pub mod error;

@@ -44,15 +44,29 @@ pub(crate) fn update_with_two_buffers<T: Element>(
         let pieces = p.chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK));
         chunks.extend(pieces.zip(a.chunks_mut(UPDATE_CHUNK)).zip(b.chunks_mut(UPDATE_CHUNK)));
     }
-    let run = |(((p, g), a), b): Chunk<'_, T>| {
-        for (((p, &g), a), b) in p.iter_mut().zip(g).zip(a.iter_mut()).zip(b.iter_mut()) {
-            f(p, g, a, b);
-        }
-    };
+    // Compiled for AVX2 too, where the CPU has it (`crate::cpu`).
+    let run = |chunk: Chunk<'_, T>| crate::cpu::run(UpdateChunk { chunk, f: &f });
     if elements > UPDATE_CHUNK {
         chunks.into_par_iter().for_each(run);
     } else {
         chunks.into_iter().for_each(run);
+    }
+}
+
+/// One chunk's update, as a loop that `crate::cpu` compiles for AVX2 too.
+struct UpdateChunk<'s, T, F> {
+    chunk: Chunk<'s, T>,
+    f: &'s F,
+}
+
+impl<T: Element, F: Fn(&mut T, T, &mut T, &mut T)> crate::cpu::Kernel for UpdateChunk<'_, T, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let (((p, g), a), b) = self.chunk;
+        for (((p, &g), a), b) in p.iter_mut().zip(g).zip(a.iter_mut()).zip(b.iter_mut()) {
+            (self.f)(p, g, a, b);
+        }
     }
 }
 
@@ -260,7 +274,10 @@ mod tests {
 
     /// Large parameters go in parallel chunks, small ones and a transposed
     /// (non-standard) one on this thread: every element gets exactly what a
-    /// plain loop over each parameter gives it.
+    /// plain loop over each parameter gives it. The chunks run the AVX2 copy
+    /// of the loop where the CPU has it (`crate::cpu`), the plain loop
+    /// (ndarray's `Zip`) is baseline code: so this also checks that the two
+    /// copies agree bit for bit.
     #[test]
     fn two_buffer_updates_equal_a_plain_loop_bit_for_bit() {
         let f = |p: &mut f32, g: f32, a: &mut f32, b: &mut f32| {
@@ -291,6 +308,31 @@ mod tests {
                     assert!(got.iter().zip(want.iter()).all(|(x, y)| x.to_bits() == y.to_bits()), "step {step}");
                 }
             }
+        }
+    }
+
+    /// Every optimizer whose update is compiled for AVX2 too takes the same
+    /// steps, bit for bit, with the baseline copy forced.
+    #[test]
+    fn avx2_and_baseline_updates_take_the_same_steps() {
+        let n = 100_000;
+        let start = ArrayD::from_shape_vec(IxDyn(&[n]), (0..n).map(|k| ((k * 31) % 997) as f32 * 1e-3 - 0.4).collect())
+            .expect("size");
+        let grad = start.mapv(|v| (v * 7.0).sin() * 1e-2 + 1e-4);
+        for name in ["adam", "adamw", "nadam", "radam", "adamax", "adadelta"] {
+            let run = |baseline: bool| {
+                crate::cpu::force_baseline(baseline);
+                let mut optimizer = crate::optim::by_name::<f32>(name, None).expect("known optimizer");
+                let mut param = start.clone();
+                for _ in 0..5 {
+                    optimizer.step(&mut [&mut param], std::slice::from_ref(&grad)).expect("finite step");
+                }
+                crate::cpu::force_baseline(false);
+                param
+            };
+            let (fast, baseline) = (run(false), run(true));
+            assert!(fast.iter().zip(&baseline).all(|(a, b)| a.to_bits() == b.to_bits()), "{name}");
+            assert!(fast.iter().zip(&start).any(|(a, b)| a != b), "{name} moved");
         }
     }
 
