@@ -83,8 +83,16 @@ pub(crate) fn gemm<T: Element>(
 }
 
 /// `A B` into a new matrix.
+///
+/// The matrix comes from the workspace pool unfilled: with `beta = 0`
+/// matrixmultiply writes every element of `C` without reading it (its
+/// kernels and its edge path both), so stale values, NaNs included, never
+/// reach the result. (`Element` is `f32` or `f64` only, the types ndarray
+/// hands to matrixmultiply.)
 pub(crate) fn dot<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>) -> ndarray::Array2<T> {
-    let mut c = ndarray::Array2::zeros((a.nrows(), b.ncols()));
+    let (m, n) = (a.nrows(), b.ncols());
+    let mut c = ndarray::Array2::from_shape_vec((m, n), crate::autodiff::workspace::stale(m * n, T::zero()))
+        .expect("m * n elements");
     gemm(T::one(), a, b, T::zero(), &mut c.view_mut());
     c
 }
@@ -105,6 +113,20 @@ mod tests {
         // Tall output: rows.
         assert_eq!(split(4096, 512, 10), (Axis(0), 2048));
         assert_eq!(split(100, 100, 100), (Axis(0), 100), "below the work threshold");
+    }
+
+    #[test]
+    fn stale_pool_contents_never_reach_a_product() {
+        // Fill the pool with NaNs of every size the products below take.
+        for len in [300 * 70, 70 * 300, 128 * 256, 5 * 2] {
+            crate::autodiff::workspace::give(vec![f64::NAN; len]);
+        }
+        for (m, k, n) in [(300, 100, 70), (70, 100, 300), (128, 784, 256), (5, 3, 2)] {
+            let a = randn(&[m, k], 3).into_dimensionality::<Ix2>().unwrap();
+            let b = randn(&[k, n], 4).into_dimensionality::<Ix2>().unwrap();
+            let c = dot(&a.view(), &b.view());
+            assert!(c.iter().all(|v| v.is_finite()), "{m}x{k}x{n}");
+        }
     }
 
     #[test]
