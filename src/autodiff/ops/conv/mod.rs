@@ -41,8 +41,13 @@
 //! - `geometry.rs`: the sizes of one convolution and the walk over kernel
 //!   taps that im2col, im2row and row2im share.
 //! - `unroll.rs`: im2col, im2row, row2im (the adjoint) and a transpose.
+//! - `direct.rs`: for `f32` on AVX-512, stride 1 and no padding, the forward
+//!   product and the weight gradient straight from the image (no im2col or
+//!   im2row, no GEMM packing), in the GEMM's order of additions: the same
+//!   bits, about twice as fast on the MNIST CNN's convolutions.
 //! - `tests.rs`: finite-difference checks and edge cases.
 
+mod direct;
 mod geometry;
 #[cfg(test)]
 mod tests;
@@ -102,6 +107,9 @@ impl<T: Element> Backward<T> for Conv2d {
         let (want_x, want_w) = (wants[0], wants[1]);
         let want_b = self.has_bias && wants[2];
         let starts = segment_starts(g);
+        // The weight gradient straight from the images (the same bits as
+        // im2row and the GEMM), where the direct kernel takes it.
+        let direct_w = want_w && direct::weight_grad_applies::<T>(g);
         // dx has one slice per sample; without it, give each group an empty one.
         // Zeroed group by group, in parallel, before row2im adds into it.
         let mut grad_x = if want_x { workspace::stale(g.n * image, T::zero()) } else { Vec::new() };
@@ -130,21 +138,32 @@ impl<T: Element> Backward<T> for Conv2d {
                 let grad_t = ArrayView2::from_shape((samples * p, g.o), &grad_t[..]).expect("grad size");
                 // The group's receptive fields, rows_g (G*P, K); reused for drows_g.
                 // Only im2row leaves entries (over padding) unwritten.
-                let mut rows = if g.pads() && want_w {
+                let mut rows = if direct_w && !want_x {
+                    Buffer::uninit(0, T::zero())
+                } else if g.pads() && want_w {
                     Buffer::filled(samples * p * k, T::zero())
                 } else {
                     Buffer::uninit(samples * p * k, T::zero())
                 };
-                let grad_w = want_w.then(|| {
-                    for (image, rows) in xs.chunks_exact(image).zip(rows.chunks_exact_mut(p * k)) {
-                        im2row(g, &starts, image, rows);
-                    }
-                    // dW_g = dYt_g^T rows_g: the group's pixels as the inner dimension.
-                    let rows = ArrayView2::from_shape((samples * p, k), &rows[..]).expect("rows size");
+                let grad_w = if direct_w {
+                    let mut grad_wt = Buffer::uninit(k * g.o, T::zero());
+                    let grad_t = direct::as_f32(grad_t.as_slice().expect("standard layout"));
+                    direct::weight_grad(g, direct::as_f32(xs), grad_t, direct::as_f32_mut(&mut grad_wt));
                     let mut grad_w = Array2::<T>::zeros((g.o, k));
-                    gemm_serial(T::one(), &grad_t.t(), &rows, T::zero(), &mut grad_w.view_mut());
-                    grad_w
-                });
+                    transpose(&grad_wt, k, g.o, grad_w.as_slice_mut().expect("standard layout"));
+                    Some(grad_w)
+                } else {
+                    want_w.then(|| {
+                        for (image, rows) in xs.chunks_exact(image).zip(rows.chunks_exact_mut(p * k)) {
+                            im2row(g, &starts, image, rows);
+                        }
+                        // dW_g = dYt_g^T rows_g: the group's pixels as the inner dimension.
+                        let rows = ArrayView2::from_shape((samples * p, k), &rows[..]).expect("rows size");
+                        let mut grad_w = Array2::<T>::zeros((g.o, k));
+                        gemm_serial(T::one(), &grad_t.t(), &rows, T::zero(), &mut grad_w.view_mut());
+                        grad_w
+                    })
+                };
                 if want_x {
                     // drows_g = dYt_g W, then row2im adds each pixel's field back.
                     let mut grad_rows = ArrayViewMut2::from_shape((samples * p, k), &mut rows[..]).expect("rows size");
@@ -262,6 +281,18 @@ impl<'t, T: Element> Var<'t, T> {
         // Every element is written below: the bias, or the product with beta 0
         // (which matrixmultiply never reads).
         let mut out = workspace::stale(g.n * g.o * p, T::zero());
+        if direct::applies::<T>(&g) {
+            // Straight from the images: the same bits as im2col and the GEMM.
+            let b = bias.as_ref().map(|b| direct::as_f32(b.as_slice().expect("standard layout")));
+            let forward = direct::Forward::new(&g, direct::as_f32(w.as_slice().expect("standard layout")), b);
+            out.par_chunks_mut(GROUP * g.o * p).zip(xs.par_chunks(GROUP * g.image())).for_each(|(out, xs)| {
+                for (out_n, image) in out.chunks_exact_mut(g.o * p).zip(xs.chunks_exact(g.image())) {
+                    forward.sample(direct::as_f32(image), direct::as_f32_mut(out_n));
+                }
+            });
+            let y = ArrayD::from_shape_vec(IxDyn(&[g.n, g.o, g.oh, g.ow]), out).expect("output size");
+            return Ok(self.tape.push(y, &parents, Conv2d { geometry: g, has_bias: bias.is_some() }));
+        }
         // W through its transpose: the GEMM packs a column-major left operand
         // fast (see the module notes).
         let mut weight_t = vec![T::zero(); g.o * k];

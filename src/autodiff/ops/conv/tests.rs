@@ -109,3 +109,55 @@ fn bias_gradients_from_either_layout_agree_bit_for_bit() {
         assert!((from_planes[c] as f64 - sum).abs() < 1e-2, "channel {c}");
     }
 }
+
+/// The direct kernels (f32, AVX-512) give the bits of the im2col + GEMM
+/// path, which `force_baseline` selects: the output and every gradient, with
+/// and without bias, output widths 8, 16 and 24, pixel counts that end in
+/// half a vector, more than 256 taps or pixels (two blocks of a sum), output
+/// channels not a multiple of the tile, every tile shape of the weight
+/// gradient (16 channels with 25 or 24 taps per tile, 32 with 10 or 12), and
+/// more than one group of samples.
+#[test]
+fn direct_kernels_equal_the_im2col_path_bit_for_bit() {
+    let cases: [([usize; 4], [usize; 4]); 7] = [
+        ([20, 16, 12, 12], [32, 16, 5, 5]),
+        ([3, 1, 28, 28], [16, 1, 5, 5]),
+        ([2, 3, 10, 12], [16, 3, 3, 5]),
+        ([18, 3, 6, 10], [32, 3, 3, 3]),
+        ([2, 3, 12, 20], [5, 3, 5, 5]),
+        ([17, 12, 6, 10], [11, 12, 4, 3]),
+        ([2, 2, 11, 8], [3, 2, 1, 1]),
+    ];
+    for (i, (xs, ws)) in cases.into_iter().enumerate() {
+        let f32s = |a: ndarray::ArrayD<f64>| a.mapv(|v| v as f32);
+        let seed = 300 + 4 * i as u64;
+        let (x, w, b) = (f32s(randn(&xs, seed)), f32s(randn(&ws, seed + 1)), f32s(randn(&[ws[0]], seed + 2)));
+        for bias in [true, false] {
+            let run = |baseline: bool| {
+                crate::cpu::force_baseline(baseline);
+                let tape = Tape::<f32>::new();
+                let (xv, wv, bv) = (tape.leaf(x.clone()), tape.leaf(w.clone()), tape.leaf(b.clone()));
+                let y = xv.conv2d(&wv, bias.then_some(&bv), Conv2dOptions::default()).unwrap();
+                let r = tape.constant(f32s(randn(y.value().shape(), seed + 3)));
+                let grads = tape.backward(&y.mul(&r).unwrap().sum()).unwrap();
+                let mut values = vec![(*y.value()).clone(), grads.wrt(&xv).unwrap().unwrap().clone()];
+                values.push(grads.wrt(&wv).unwrap().unwrap().clone());
+                if bias {
+                    values.push(grads.wrt(&bv).unwrap().unwrap().clone());
+                }
+                crate::cpu::force_baseline(false);
+                values
+            };
+            let (direct, im2col) = (run(false), run(true));
+            for (what, (d, g)) in
+                ["output", "input gradient", "weight gradient", "bias gradient"].iter().zip(direct.iter().zip(&im2col))
+            {
+                assert_eq!(d.shape(), g.shape());
+                assert!(
+                    d.iter().zip(g.iter()).all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{what} of {xs:?} * {ws:?}, bias {bias}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The forward product `W cols` for `f32` on AVX-512, read from the image in
+//! place instead of from an unrolled, then packed, copy of it.
+//!
+//! With im2col and a general GEMM, every receptive field is copied twice
+//! before any arithmetic: into `cols`, then into the GEMM's packed panels,
+//! and `W` is packed again for every sample. Here a register tile of 8
+//! output channels × 48 pixels (24 accumulators of 16 lanes) is accumulated
+//! straight from the image: for stride 1 and no padding, 8 output pixels of
+//! one row are 8 consecutive input values of a kernel tap, so a vector of 16
+//! pixels is two unaligned loads, as long as the output width is a multiple
+//! of 8. Other geometries, `f64`, and CPUs without AVX-512 take the im2col
+//! path.
+//!
+//! **The same bits as the im2col path.** Every output is the sum that
+//! matrixmultiply's f32 kernels compute: products accumulated with fused
+//! multiply-adds in the order of the kernel taps (the rows of `cols`), from
+//! zero, in blocks of [`KC`] = 256 taps (matrixmultiply's `kc`), each
+//! block's sum then added to the output, the bias first. Which outputs share
+//! a register tile changes no sum. A test compares both paths bit for bit.
+
+use super::Geometry;
+use std::any::TypeId;
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+/// Taps per block of a sum: matrixmultiply's `S_KC` for sgemm.
+const KC: usize = 256;
+
+/// Output channels per register tile.
+const MR: usize = 8;
+
+/// Whether the direct kernel computes this convolution's forward: `f32`,
+/// stride 1, no padding, an output width a multiple of 8, and AVX-512F.
+pub(super) fn applies<T: 'static>(g: &Geometry) -> bool {
+    TypeId::of::<T>() == TypeId::of::<f32>() && g.dense() && g.ow.is_multiple_of(8) && has_avx512()
+}
+
+fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        crate::cpu::has_avx2() && std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `s` as `f32` values; `T` must be `f32`.
+pub(super) fn as_f32<T: 'static>(s: &[T]) -> &[f32] {
+    assert_eq!(TypeId::of::<T>(), TypeId::of::<f32>(), "the direct kernel is for f32");
+    // SAFETY: T is f32 (checked above).
+    unsafe { std::slice::from_raw_parts(s.as_ptr().cast(), s.len()) }
+}
+
+/// `s` as `f32` values; `T` must be `f32`.
+pub(super) fn as_f32_mut<T: 'static>(s: &mut [T]) -> &mut [f32] {
+    assert_eq!(TypeId::of::<T>(), TypeId::of::<f32>(), "the direct kernel is for f32");
+    // SAFETY: T is f32 (checked above).
+    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
+}
+
+/// The convolution's weights, taps and geometry, prepared once per call.
+pub(super) struct Forward<'a> {
+    g: &'a Geometry,
+    /// Where tap `k = (c, kh, kw)` of output pixel (0, 0) reads the image,
+    /// in the order of the rows of `cols`.
+    taps: Vec<usize>,
+    /// Per tile of [`MR`] output channels, `K` rows of `MR` weights (zeros
+    /// past `O`): a tile reads its weights as one stream.
+    weights: Vec<f32>,
+    bias: Option<&'a [f32]>,
+}
+
+impl<'a> Forward<'a> {
+    /// Prepares `W: (O, K)` and the bias; only where [`applies`] holds.
+    pub(super) fn new(g: &'a Geometry, w: &[f32], bias: Option<&'a [f32]>) -> Self {
+        assert!(g.dense() && g.ow.is_multiple_of(8) && has_avx512(), "direct kernel on an unsupported convolution");
+        let k = g.k();
+        assert_eq!(w.len(), g.o * k);
+        assert!(bias.is_none_or(|b| b.len() == g.o));
+        let mut taps = Vec::with_capacity(k);
+        for c in 0..g.c {
+            for kh in 0..g.kh {
+                for kw in 0..g.kw {
+                    taps.push((c * g.h + kh) * g.w + kw);
+                }
+            }
+        }
+        let mut weights = vec![0.0; g.o.div_ceil(MR) * k * MR];
+        for (oi, row) in w.chunks_exact(k).enumerate() {
+            for (ki, &v) in row.iter().enumerate() {
+                weights[(oi / MR * k + ki) * MR + oi % MR] = v;
+            }
+        }
+        Forward { g, taps, weights, bias }
+    }
+
+    /// One sample: `out: (O, P) = W cols + b` from `image: (C, H, W)`.
+    pub(super) fn sample(&self, image: &[f32], out: &mut [f32]) {
+        assert_eq!(image.len(), self.g.image());
+        assert_eq!(out.len(), self.g.o * self.g.p());
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: AVX-512F is present (checked in `new`); every load reads
+        // inside `image` (stride 1, no padding, 8 pixels within one output
+        // row) and every store writes inside `out` (sizes asserted).
+        unsafe {
+            self.sample_avx512(image, out)
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn sample_avx512(&self, image: &[f32], out: &mut [f32]) {
+        let p = self.g.p();
+        for tile in 0..self.g.o.div_ceil(MR) {
+            let mut p0 = 0;
+            while p0 < p {
+                // Whole vectors of 16 pixels, then a last half vector of 8.
+                match (p - p0) / 16 {
+                    0 => self.block::<1, true>(image, out, tile, p0),
+                    1 => self.block::<1, false>(image, out, tile, p0),
+                    2 => self.block::<2, false>(image, out, tile, p0),
+                    _ => self.block::<3, false>(image, out, tile, p0),
+                }
+                p0 += (16 * ((p - p0) / 16).min(3)).max(8);
+            }
+        }
+    }
+
+    /// Outputs of channels `tile * MR ..` at pixels `p0 .. p0 + 16 NV` (8 if
+    /// `HALF`). No closures in here: a closure does not inherit the target
+    /// features, and the intrinsics inside it would become calls.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[inline]
+    #[allow(clippy::needless_range_loop)]
+    unsafe fn block<const NV: usize, const HALF: bool>(&self, image: &[f32], out: &mut [f32], tile: usize, p0: usize) {
+        let g = self.g;
+        // Where each half vector (8 pixels of one output row) reads tap 0.
+        let mut lo = [0usize; NV];
+        let mut hi = [0usize; NV];
+        for v in 0..NV {
+            let (a, b) = (p0 + 16 * v, p0 + 16 * v + 8);
+            lo[v] = a / g.ow * g.w + a % g.ow;
+            hi[v] = if HALF { lo[v] } else { b / g.ow * g.w + b % g.ow };
+        }
+        let (x, w) = (image.as_ptr(), self.weights.as_ptr().add(tile * g.k() * MR));
+        let (p, rows) = (g.p(), MR.min(g.o - tile * MR));
+        let mut start = 0;
+        while start < self.taps.len() {
+            let end = (start + KC).min(self.taps.len());
+            let mut acc = [[_mm512_setzero_ps(); NV]; MR];
+            for kk in start..end {
+                let tap = x.add(*self.taps.get_unchecked(kk));
+                let mut b = [_mm512_setzero_ps(); NV];
+                for v in 0..NV {
+                    let low = _mm512_castps256_ps512(_mm256_loadu_ps(tap.add(lo[v])));
+                    b[v] = if HALF {
+                        low
+                    } else {
+                        let high = _mm256_castps_pd(_mm256_loadu_ps(tap.add(hi[v])));
+                        _mm512_castpd_ps(_mm512_insertf64x4::<1>(_mm512_castps_pd(low), high))
+                    };
+                }
+                for i in 0..MR {
+                    let a = _mm512_set1_ps(*w.add(kk * MR + i));
+                    for v in 0..NV {
+                        acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
+                    }
+                }
+            }
+            // The block's sums to the output: onto the bias (or as they are)
+            // for the first block, onto the output after.
+            for i in 0..rows {
+                let row = out.as_mut_ptr().add((tile * MR + i) * p + p0);
+                for v in 0..NV {
+                    let dst = row.add(16 * v);
+                    let sum = match (start, self.bias) {
+                        (0, None) => acc[i][v],
+                        (0, Some(b)) => _mm512_add_ps(_mm512_set1_ps(b[tile * MR + i]), acc[i][v]),
+                        _ if HALF => _mm512_add_ps(_mm512_castps256_ps512(_mm256_loadu_ps(dst)), acc[i][v]),
+                        _ => _mm512_add_ps(_mm512_loadu_ps(dst), acc[i][v]),
+                    };
+                    if HALF {
+                        _mm256_storeu_ps(dst, _mm512_castps512_ps256(sum));
+                    } else {
+                        _mm512_storeu_ps(dst, sum);
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+}
+
+/// Whether the direct kernel computes this convolution's weight gradient:
+/// as [`applies`], with 16 or 32 output channels (one or two vectors).
+pub(super) fn weight_grad_applies<T: 'static>(g: &Geometry) -> bool {
+    applies::<T>(g) && (g.o == 16 || g.o == 32)
+}
+
+/// A group's weight gradient, transposed: `dWt: (K, O) = rows_g^T dYt_g`,
+/// from its images (`G` samples of `(C, H, W)`) and transposed output
+/// gradients `grad_t: (G*P, O)`, without building `rows_g`. Each sum runs
+/// over the group's pixels in order, the GEMM's inner index, in blocks of
+/// [`KC`]. Only where [`weight_grad_applies`] holds.
+pub(super) fn weight_grad(g: &Geometry, images: &[f32], grad_t: &[f32], grad_wt: &mut [f32]) {
+    assert!(g.dense() && g.ow.is_multiple_of(8) && has_avx512() && (g.o == 16 || g.o == 32), "unsupported convolution");
+    let samples = images.len() / g.image();
+    assert_eq!(images.len(), samples * g.image());
+    assert_eq!(grad_t.len(), samples * g.p() * g.o);
+    assert_eq!(grad_wt.len(), g.k() * g.o);
+    let mut taps = Vec::with_capacity(g.k());
+    for c in 0..g.c {
+        for kh in 0..g.kh {
+            for kw in 0..g.kw {
+                taps.push((c * g.h + kh) * g.w + kw);
+            }
+        }
+    }
+    let pixels: Vec<usize> = (0..g.p()).map(|q| q / g.ow * g.w + q % g.ow).collect();
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: AVX-512F is present (asserted); every load reads inside
+    // `images` (each tap of each output pixel is an input value) or
+    // `grad_t`, every store writes inside `grad_wt` (sizes asserted).
+    unsafe {
+        let k = g.k();
+        match (g.o, k.is_multiple_of(25), k.is_multiple_of(10)) {
+            (16, true, _) => weight_grad_avx512::<25, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
+            (16, false, _) => weight_grad_avx512::<24, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
+            (_, _, true) => weight_grad_avx512::<10, 2>(g, &taps, &pixels, images, grad_t, grad_wt),
+            _ => weight_grad_avx512::<12, 2>(g, &taps, &pixels, images, grad_t, grad_wt),
+        }
+    }
+}
+
+/// [`weight_grad`] in register tiles of `TK` taps by `16 NV` channels.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::needless_range_loop)]
+unsafe fn weight_grad_avx512<const TK: usize, const NV: usize>(
+    g: &Geometry,
+    taps: &[usize],
+    pixels: &[usize],
+    images: &[f32],
+    grad_t: &[f32],
+    grad_wt: &mut [f32],
+) {
+    let (k, p, o) = (g.k(), g.p(), g.o);
+    let samples = images.len() / g.image();
+    for first in (0..k).step_by(TK) {
+        // Taps past the last one repeat it; their sums are not stored.
+        let mut tile = [0usize; TK];
+        for i in 0..TK {
+            tile[i] = taps[(first + i).min(k - 1)];
+        }
+        let mut c = [[_mm512_setzero_ps(); NV]; TK];
+        let mut acc = [[_mm512_setzero_ps(); NV]; TK];
+        let (mut terms, mut folded) = (0, false);
+        for n in 0..samples {
+            let image = images.as_ptr().add(n * g.image());
+            let grads = grad_t.as_ptr().add(n * p * o);
+            for (q, &pixel) in pixels.iter().enumerate() {
+                let mut gv = [_mm512_setzero_ps(); NV];
+                for v in 0..NV {
+                    gv[v] = _mm512_loadu_ps(grads.add(q * o + 16 * v));
+                }
+                let x = image.add(pixel);
+                for i in 0..TK {
+                    let a = _mm512_set1_ps(*x.add(tile[i]));
+                    for v in 0..NV {
+                        acc[i][v] = _mm512_fmadd_ps(a, gv[v], acc[i][v]);
+                    }
+                }
+                terms += 1;
+                if terms == KC {
+                    fold(&mut c, &mut acc, folded);
+                    (terms, folded) = (0, true);
+                }
+            }
+        }
+        if terms > 0 {
+            fold(&mut c, &mut acc, folded);
+        }
+        for i in 0..TK.min(k - first) {
+            let row = grad_wt.as_mut_ptr().add((first + i) * o);
+            for v in 0..NV {
+                _mm512_storeu_ps(row.add(16 * v), c[i][v]);
+            }
+        }
+    }
+}
+
+/// Adds a block's sums to the result (or makes them the result, for the
+/// first block, as the GEMM does with `beta = 0`) and clears them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+unsafe fn fold<const TK: usize, const NV: usize>(
+    c: &mut [[__m512; NV]; TK],
+    acc: &mut [[__m512; NV]; TK],
+    folded: bool,
+) {
+    for i in 0..TK {
+        for v in 0..NV {
+            c[i][v] = if folded { _mm512_add_ps(c[i][v], acc[i][v]) } else { acc[i][v] };
+            acc[i][v] = _mm512_setzero_ps();
+        }
+    }
+}
