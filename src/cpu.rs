@@ -30,9 +30,10 @@
 //! compiled into both copies.
 //!
 //! The environment variable `DESCENT_BASELINE=1` (read once per process) or
-//! [`force_baseline`] makes every later call take the baseline copy, so that
-//! a bench can measure what AVX2 gains and a test can compare the two
-//! copies on whole computations.
+//! [`force_baseline`] makes every later call take the baseline copy (and the
+//! convolution take its im2col path instead of its AVX-512 kernels), so that
+//! a bench can measure what the wider instructions gain and a test can
+//! compare both ways on whole computations.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
