@@ -60,11 +60,29 @@ pub(super) fn as_f32_mut<T: 'static>(s: &mut [T]) -> &mut [f32] {
     unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
 }
 
+/// Where each kernel tap `k = (c, kh, kw)` of output pixel (0, 0) reads the
+/// image, in the order of the rows of `cols` (the order of every sum here).
+fn tap_offsets(g: &Geometry) -> Vec<usize> {
+    let mut taps = Vec::with_capacity(g.k());
+    for c in 0..g.c {
+        for kh in 0..g.kh {
+            for kw in 0..g.kw {
+                taps.push((c * g.h + kh) * g.w + kw);
+            }
+        }
+    }
+    taps
+}
+
+/// Where output pixel `q` of a sample reads tap 0 of its image.
+fn pixel_offset(g: &Geometry, q: usize) -> usize {
+    q / g.ow * g.w + q % g.ow
+}
+
 /// The convolution's weights, taps and geometry, prepared once per call.
 pub(super) struct Forward<'a> {
     g: &'a Geometry,
-    /// Where tap `k = (c, kh, kw)` of output pixel (0, 0) reads the image,
-    /// in the order of the rows of `cols`.
+    /// [`tap_offsets`].
     taps: Vec<usize>,
     /// Per tile of [`MR`] output channels, `K` rows of `MR` weights (zeros
     /// past `O`): a tile reads its weights as one stream.
@@ -79,14 +97,7 @@ impl<'a> Forward<'a> {
         let k = g.k();
         assert_eq!(w.len(), g.o * k);
         assert!(bias.is_none_or(|b| b.len() == g.o));
-        let mut taps = Vec::with_capacity(k);
-        for c in 0..g.c {
-            for kh in 0..g.kh {
-                for kw in 0..g.kw {
-                    taps.push((c * g.h + kh) * g.w + kw);
-                }
-            }
-        }
+        let taps = tap_offsets(g);
         let mut weights = vec![0.0; g.o.div_ceil(MR) * k * MR];
         for (oi, row) in w.chunks_exact(k).enumerate() {
             for (ki, &v) in row.iter().enumerate() {
@@ -142,8 +153,8 @@ impl<'a> Forward<'a> {
         let mut hi = [0usize; NV];
         for v in 0..NV {
             let (a, b) = (p0 + 16 * v, p0 + 16 * v + 8);
-            lo[v] = a / g.ow * g.w + a % g.ow;
-            hi[v] = if HALF { lo[v] } else { b / g.ow * g.w + b % g.ow };
+            lo[v] = pixel_offset(g, a);
+            hi[v] = if HALF { lo[v] } else { pixel_offset(g, b) };
         }
         let (x, w) = (image.as_ptr(), self.weights.as_ptr().add(tile * g.k() * MR));
         let (p, rows) = (g.p(), MR.min(g.o - tile * MR));
@@ -211,15 +222,8 @@ pub(super) fn weight_grad(g: &Geometry, images: &[f32], grad_t: &[f32], grad_wt:
     assert_eq!(images.len(), samples * g.image());
     assert_eq!(grad_t.len(), samples * g.p() * g.o);
     assert_eq!(grad_wt.len(), g.k() * g.o);
-    let mut taps = Vec::with_capacity(g.k());
-    for c in 0..g.c {
-        for kh in 0..g.kh {
-            for kw in 0..g.kw {
-                taps.push((c * g.h + kh) * g.w + kw);
-            }
-        }
-    }
-    let pixels: Vec<usize> = (0..g.p()).map(|q| q / g.ow * g.w + q % g.ow).collect();
+    let taps = tap_offsets(g);
+    let pixels: Vec<usize> = (0..g.p()).map(|q| pixel_offset(g, q)).collect();
     #[cfg(target_arch = "x86_64")]
     // SAFETY: AVX-512F is present (asserted); every load reads inside
     // `images` (each tap of each output pixel is an input value) or
