@@ -1,5 +1,6 @@
 //! The forward product `W cols` for `f32` on AVX-512, read from the image in
-//! place instead of from an unrolled, then packed, copy of it.
+//! place instead of from an unrolled, then packed, copy of it; likewise the
+//! weight gradient ([`weight_grad`]) and the input gradient ([`InputGrad`]).
 //!
 //! With im2col and a general GEMM, every receptive field is copied twice
 //! before any arithmetic: into `cols`, then into the GEMM's packed panels,
@@ -310,6 +311,111 @@ unsafe fn fold<const TK: usize, const NV: usize>(
         for v in 0..NV {
             c[i][v] = if folded { _mm512_add_ps(c[i][v], acc[i][v]) } else { acc[i][v] };
             acc[i][v] = _mm512_setzero_ps();
+        }
+    }
+}
+
+/// Whether the direct kernel computes this convolution's input gradient: as
+/// [`applies`], with 16 or 32 input channels (one or two vectors) and at
+/// most [`KC`] output channels (each sum over them one block).
+pub(super) fn input_grad_applies<T: 'static>(g: &Geometry) -> bool {
+    applies::<T>(g) && (g.c == 16 || g.c == 32) && g.o <= KC
+}
+
+/// The input gradient `dx` of one sample at a time, from its transposed
+/// output gradients, without the product `drows = dYt W` and `row2im`.
+///
+/// The im2col path computes every entry of `drows: (P, K)` as a sum over the
+/// output channels (one GEMM block, from zero), then row2im adds the fields
+/// into a zeroed `dx` in the order of the output pixels. Here an input row's
+/// contributions are formed tap by tap, kernel rows and columns from the
+/// last to the first (which is that order of the output pixels for every
+/// input pixel), each as the same sum over the output channels, 8 output
+/// pixels × `C` input channels (the lanes) at a time, and added into a zeroed
+/// `dxt: (H W, C)` that is then transposed into `dx`.
+pub(super) struct InputGrad<'a> {
+    g: &'a Geometry,
+    /// `W` as `(KH, KW, O, C)`: per tap and output channel, the `C` weights
+    /// of the input channels, contiguous.
+    weights: Vec<f32>,
+}
+
+impl<'a> InputGrad<'a> {
+    /// Prepares `W: (O, K)`; only where [`input_grad_applies`] holds.
+    pub(super) fn new(g: &'a Geometry, w: &[f32]) -> Self {
+        assert!(
+            g.dense() && g.ow.is_multiple_of(8) && has_avx512() && (g.c == 16 || g.c == 32) && g.o <= KC,
+            "direct kernel on an unsupported convolution"
+        );
+        assert_eq!(w.len(), g.o * g.k());
+        let mut weights = vec![0.0; g.k() * g.o];
+        for (oi, row) in w.chunks_exact(g.k()).enumerate() {
+            for (ki, &v) in row.iter().enumerate() {
+                let (c, tap) = (ki / (g.kh * g.kw), ki % (g.kh * g.kw));
+                weights[(tap * g.o + oi) * g.c + c] = v;
+            }
+        }
+        InputGrad { g, weights }
+    }
+
+    /// One sample: `grad_x: (C, H, W)` from `grad_t: (P, O)`; `dxt` is
+    /// scratch of `H W C` values.
+    pub(super) fn sample(&self, grad_t: &[f32], dxt: &mut [f32], grad_x: &mut [f32]) {
+        let g = self.g;
+        assert_eq!(grad_t.len(), g.p() * g.o);
+        assert_eq!(dxt.len(), g.image());
+        assert_eq!(grad_x.len(), g.image());
+        dxt.fill(0.0);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: AVX-512F is present (checked in `new`); every load reads
+        // inside `grad_t` (output pixels of one output row) or `weights`,
+        // every store writes inside `dxt` (input pixels kw .. kw + ow of one
+        // input row; sizes asserted).
+        unsafe {
+            match g.c {
+                16 => self.sample_avx512::<1>(grad_t, dxt),
+                _ => self.sample_avx512::<2>(grad_t, dxt),
+            }
+        }
+        super::unroll::transpose(dxt, g.h * g.w, g.c, grad_x);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[allow(clippy::needless_range_loop)]
+    unsafe fn sample_avx512<const NV: usize>(&self, grad_t: &[f32], dxt: &mut [f32]) {
+        const R: usize = 8;
+        let (g, o, c) = (self.g, self.g.o, self.g.c);
+        for i in 0..g.h {
+            for kh in (0..g.kh).rev() {
+                let Some(oi) = i.checked_sub(kh).filter(|&oi| oi < g.oh) else { continue };
+                for kw in (0..g.kw).rev() {
+                    let w = self.weights.as_ptr().add((kh * g.kw + kw) * o * c);
+                    for oj0 in (0..g.ow).step_by(R) {
+                        let dy = grad_t.as_ptr().add((oi * g.ow + oj0) * o);
+                        let mut acc = [[_mm512_setzero_ps(); NV]; R];
+                        for oc in 0..o {
+                            let mut wv = [_mm512_setzero_ps(); NV];
+                            for v in 0..NV {
+                                wv[v] = _mm512_loadu_ps(w.add(oc * c + 16 * v));
+                            }
+                            for r in 0..R {
+                                let a = _mm512_set1_ps(*dy.add(r * o + oc));
+                                for v in 0..NV {
+                                    acc[r][v] = _mm512_fmadd_ps(a, wv[v], acc[r][v]);
+                                }
+                            }
+                        }
+                        let dst = dxt.as_mut_ptr().add((i * g.w + kw + oj0) * c);
+                        for r in 0..R {
+                            for v in 0..NV {
+                                let d = dst.add(r * c + 16 * v);
+                                _mm512_storeu_ps(d, _mm512_add_ps(_mm512_loadu_ps(d), acc[r][v]));
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -43,8 +43,10 @@
 //! - `unroll.rs`: im2col, im2row, row2im (the adjoint) and a transpose.
 //! - `direct.rs`: for `f32` on AVX-512, stride 1 and no padding, the forward
 //!   product and the weight gradient straight from the image (no im2col or
-//!   im2row, no GEMM packing), in the GEMM's order of additions: the same
-//!   bits, about twice as fast on the MNIST CNN's convolutions.
+//!   im2row, no GEMM packing), and the input gradient straight from the
+//!   output gradients (no GEMM, no row2im), in the GEMM's order of
+//!   additions: the same bits, about twice as fast on the MNIST CNN's
+//!   convolutions.
 //! - `tests.rs`: finite-difference checks and edge cases.
 
 mod direct;
@@ -110,6 +112,10 @@ impl<T: Element> Backward<T> for Conv2d {
         // The weight gradient straight from the images (the same bits as
         // im2row and the GEMM), where the direct kernel takes it.
         let direct_w = want_w && direct::weight_grad_applies::<T>(g);
+        // And the input gradient straight from the output gradients (the
+        // same bits as the GEMM and row2im).
+        let direct_x = (want_x && direct::input_grad_applies::<T>(g))
+            .then(|| direct::InputGrad::new(g, direct::as_f32(inputs[1].as_slice().expect("standard layout"))));
         // dx has one slice per sample; without it, give each group an empty one.
         // Zeroed group by group, in parallel, before row2im adds into it.
         let mut grad_x = if want_x { workspace::stale(g.n * image, T::zero()) } else { Vec::new() };
@@ -138,7 +144,8 @@ impl<T: Element> Backward<T> for Conv2d {
                 let grad_t = ArrayView2::from_shape((samples * p, g.o), &grad_t[..]).expect("grad size");
                 // The group's receptive fields, rows_g (G*P, K); reused for drows_g.
                 // Only im2row leaves entries (over padding) unwritten.
-                let mut rows = if direct_w && !want_x {
+                let needs_rows = (want_w && !direct_w) || (want_x && direct_x.is_none());
+                let mut rows = if !needs_rows {
                     Buffer::uninit(0, T::zero())
                 } else if g.pads() && want_w {
                     Buffer::filled(samples * p * k, T::zero())
@@ -164,7 +171,14 @@ impl<T: Element> Backward<T> for Conv2d {
                         grad_w
                     })
                 };
-                if want_x {
+                if let Some(direct_x) = &direct_x {
+                    let grad_t = direct::as_f32(grad_t.as_slice().expect("standard layout"));
+                    let mut dxt = Buffer::uninit(image, T::zero());
+                    let dxt = direct::as_f32_mut(&mut dxt);
+                    for (grad_t, grad_x) in grad_t.chunks_exact(p * g.o).zip(grad_x.chunks_exact_mut(image)) {
+                        direct_x.sample(grad_t, dxt, direct::as_f32_mut(grad_x));
+                    }
+                } else if want_x {
                     // drows_g = dYt_g W, then row2im adds each pixel's field back.
                     let mut grad_rows = ArrayViewMut2::from_shape((samples * p, k), &mut rows[..]).expect("rows size");
                     gemm_serial(T::one(), &grad_t, &weight, T::zero(), &mut grad_rows);

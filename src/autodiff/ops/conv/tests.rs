@@ -119,8 +119,10 @@ fn bias_gradients_from_either_layout_agree_bit_for_bit() {
 /// more than one group of samples.
 #[test]
 fn direct_kernels_equal_the_im2col_path_bit_for_bit() {
-    let cases: [([usize; 4], [usize; 4]); 7] = [
+    let cases: [([usize; 4], [usize; 4]); 9] = [
         ([20, 16, 12, 12], [32, 16, 5, 5]),
+        ([3, 32, 10, 20], [8, 32, 3, 5]),
+        ([2, 16, 9, 11], [20, 16, 2, 4]),
         ([3, 1, 28, 28], [16, 1, 5, 5]),
         ([2, 3, 10, 12], [16, 3, 3, 5]),
         ([18, 3, 6, 10], [32, 3, 3, 3]),
