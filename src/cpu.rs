@@ -108,6 +108,14 @@ pub fn force_baseline(on: bool) {
     CHOICE.store(if on { BASELINE } else { UNDECIDED }, Ordering::Relaxed);
 }
 
+/// Held by the tests that switch [`force_baseline`] on and off, so that one
+/// test's baseline run is never another's run of the fast copies.
+#[cfg(test)]
+pub(crate) fn baseline_switch() -> std::sync::MutexGuard<'static, ()> {
+    static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SWITCH.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2<K: Kernel>(kernel: K) -> K::Output {
@@ -137,6 +145,7 @@ mod tests {
 
     #[test]
     fn both_copies_compute_the_same_bits() {
+        let _switch = super::baseline_switch();
         let g: Vec<f32> = (0..1000).map(|i| ((i * 37 % 101) as f32 - 50.0) * 1e-3).collect();
         let start: Vec<f32> = (0..1000).map(|i| (i as f32).sin()).collect();
         let (mut a, mut b) = (start.clone(), start);

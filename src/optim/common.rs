@@ -315,6 +315,7 @@ mod tests {
     /// steps, bit for bit, with the baseline copy forced.
     #[test]
     fn avx2_and_baseline_updates_take_the_same_steps() {
+        let _switch = crate::cpu::baseline_switch();
         let n = 100_000;
         let start = ArrayD::from_shape_vec(IxDyn(&[n]), (0..n).map(|k| ((k * 31) % 997) as f32 * 1e-3 - 0.4).collect())
             .expect("size");

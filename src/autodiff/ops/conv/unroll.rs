@@ -124,7 +124,10 @@ fn row2im_dense<T: Element, const KW: usize>(g: &Geometry, starts: &[usize], row
 
 /// `dst: (cols, rows) = src^T` for `src: (rows, cols)`. Eight source rows at
 /// a time, so that each destination row receives eight contiguous values.
-pub(super) fn transpose<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+pub(super) fn transpose<T: Copy + 'static>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+    if super::direct::transpose_applies::<T>() {
+        return super::direct::transpose(super::direct::as_f32(src), rows, cols, super::direct::as_f32_mut(dst));
+    }
     const BAND: usize = 8;
     let banded = rows / BAND * BAND;
     for r0 in (0..banded).step_by(BAND) {
