@@ -76,6 +76,27 @@ pub fn has_avx2() -> bool {
     }
 }
 
+/// Whether the AVX-512 kernels (the convolution's, the `f32` GEMM's) are to
+/// run: the CPU has AVX-512F (and AVX2 and FMA), and neither
+/// `DESCENT_BASELINE=1` nor [`force_baseline`] asked for the baseline.
+pub(crate) fn has_avx512() -> bool {
+    has_avx2() && cpu_has_avx512()
+}
+
+/// Whether this CPU can run the AVX-512 kernels (what their safety rests
+/// on, whatever [`force_baseline`] says meanwhile).
+pub(crate) fn cpu_has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        has!("avx512f") && has!("avx2") && has!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Whether this CPU has AVX2 and FMA.
 fn cpu_has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]

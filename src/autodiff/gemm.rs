@@ -45,6 +45,9 @@ pub(crate) fn gemm_serial<T: Element>(
     beta: T,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
+    if crate::autodiff::avx512::gemm_takes(alpha, a, b, beta, c, T::one(), T::zero()) {
+        return crate::autodiff::avx512::gemm(a, b, beta == T::one(), c);
+    }
     general_mat_mul(alpha, a, b, beta, c);
 }
 

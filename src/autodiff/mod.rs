@@ -23,6 +23,7 @@
 //! All values on a tape are kept in standard (row-major, contiguous) layout,
 //! which the kernels (GEMM, im2col, pooling) rely on.
 
+mod avx512;
 mod broadcast;
 pub(crate) mod gemm;
 pub mod gradcheck;

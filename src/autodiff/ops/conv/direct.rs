@@ -20,6 +20,7 @@
 //! a register tile changes no sum. A test compares both paths bit for bit.
 
 use super::Geometry;
+use crate::cpu::{cpu_has_avx512, has_avx512};
 use std::any::TypeId;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
@@ -34,26 +35,6 @@ const MR: usize = 8;
 /// stride 1, no padding, an output width a multiple of 8, and AVX-512F.
 pub(super) fn applies<T: 'static>(g: &Geometry) -> bool {
     TypeId::of::<T>() == TypeId::of::<f32>() && g.dense() && g.ow.is_multiple_of(8) && has_avx512()
-}
-
-/// Whether the direct kernels are to run: the CPU has AVX-512F (and AVX2
-/// and FMA) and [`crate::cpu`] has not been told to take the baseline.
-fn has_avx512() -> bool {
-    crate::cpu::has_avx2() && cpu_has_avx512()
-}
-
-/// Whether the CPU can run the kernels here (what their safety rests on,
-/// whatever [`crate::cpu::force_baseline`] says meanwhile).
-fn cpu_has_avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::is_x86_feature_detected as has;
-        has!("avx512f") && has!("avx2") && has!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// `s` as `f32` values; `T` must be `f32`.
@@ -389,7 +370,7 @@ impl<'a> InputGrad<'a> {
                 _ => self.sample_avx512::<2>(grad_t, dxt),
             }
         }
-        super::unroll::transpose(dxt, g.h * g.w, g.c, grad_x);
+        crate::autodiff::avx512::transpose(dxt, g.h * g.w, g.c, grad_x);
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -429,74 +410,5 @@ impl<'a> InputGrad<'a> {
                 }
             }
         }
-    }
-}
-
-/// Whether [`transpose`] takes `T`: `f32` on AVX-512F.
-pub(super) fn transpose_applies<T: 'static>() -> bool {
-    TypeId::of::<T>() == TypeId::of::<f32>() && has_avx512()
-}
-
-/// `dst: (cols, rows) = src^T` for `f32` on AVX-512, in blocks of 16 × 16
-/// transposed in registers; the edges past the last whole block one value
-/// at a time. A copy: the same values as [`super::unroll::transpose`].
-pub(super) fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
-    assert!(cpu_has_avx512(), "the AVX-512 transpose on a CPU without it");
-    assert_eq!(src.len(), rows * cols);
-    assert_eq!(dst.len(), rows * cols);
-    let (whole_rows, whole_cols) = (rows / 16 * 16, cols / 16 * 16);
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: AVX-512F, AVX2 and FMA are present (asserted); each block reads rows r0 ..
-    // r0 + 16 < rows at columns c0 .. c0 + 16 < cols of `src` and writes the
-    // transposed places of `dst` (sizes asserted).
-    unsafe {
-        for r0 in (0..whole_rows).step_by(16) {
-            for c0 in (0..whole_cols).step_by(16) {
-                transpose_block(src.as_ptr().add(r0 * cols + c0), cols, dst.as_mut_ptr().add(c0 * rows + r0), rows);
-            }
-        }
-    }
-    for r in 0..rows {
-        let first = if r < whole_rows { whole_cols } else { 0 };
-        for c in first..cols {
-            dst[c * rows + r] = src[r * cols + c];
-        }
-    }
-}
-
-/// The 16 × 16 block at `src` (rows `src_stride` apart) into `dst`
-/// transposed (rows `dst_stride` apart): pairs of rows interleaved by
-/// values, by pairs of values, by lanes of 4 and by halves.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[allow(clippy::needless_range_loop)]
-unsafe fn transpose_block(src: *const f32, src_stride: usize, dst: *mut f32, dst_stride: usize) {
-    let mut r = [_mm512_setzero_ps(); 16];
-    for i in 0..16 {
-        r[i] = _mm512_loadu_ps(src.add(i * src_stride));
-    }
-    let mut t = [_mm512_setzero_ps(); 16];
-    for i in 0..8 {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for b in (0..16).step_by(4) {
-        r[b] = _mm512_shuffle_ps::<0x44>(t[b], t[b + 2]);
-        r[b + 1] = _mm512_shuffle_ps::<0xEE>(t[b], t[b + 2]);
-        r[b + 2] = _mm512_shuffle_ps::<0x44>(t[b + 1], t[b + 3]);
-        r[b + 3] = _mm512_shuffle_ps::<0xEE>(t[b + 1], t[b + 3]);
-    }
-    for b in [0, 8] {
-        for i in 0..4 {
-            t[b + i] = _mm512_shuffle_f32x4::<0x88>(r[b + i], r[b + 4 + i]);
-            t[b + 4 + i] = _mm512_shuffle_f32x4::<0xDD>(r[b + i], r[b + 4 + i]);
-        }
-    }
-    for i in 0..8 {
-        r[i] = _mm512_shuffle_f32x4::<0x88>(t[i], t[8 + i]);
-        r[8 + i] = _mm512_shuffle_f32x4::<0xDD>(t[i], t[8 + i]);
-    }
-    for i in 0..16 {
-        _mm512_storeu_ps(dst.add(i * dst_stride), r[i]);
     }
 }

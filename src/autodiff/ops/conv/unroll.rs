@@ -125,8 +125,9 @@ fn row2im_dense<T: Element, const KW: usize>(g: &Geometry, starts: &[usize], row
 /// `dst: (cols, rows) = src^T` for `src: (rows, cols)`. Eight source rows at
 /// a time, so that each destination row receives eight contiguous values.
 pub(super) fn transpose<T: Copy + 'static>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
-    if super::direct::transpose_applies::<T>() {
-        return super::direct::transpose(super::direct::as_f32(src), rows, cols, super::direct::as_f32_mut(dst));
+    if crate::autodiff::avx512::takes::<T>() {
+        let (src, dst) = (super::direct::as_f32(src), super::direct::as_f32_mut(dst));
+        return crate::autodiff::avx512::transpose(src, rows, cols, dst);
     }
     const BAND: usize = 8;
     let banded = rows / BAND * BAND;
