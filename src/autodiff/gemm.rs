@@ -1,8 +1,10 @@
 //! The one entry point for the engine's matrix products.
 //!
 //! Every product goes to `matrixmultiply`'s sgemm/dgemm (through ndarray's
-//! `general_mat_mul`), which runs on the calling thread. Parallelism is
-//! rayon's, at one level only:
+//! `general_mat_mul`), or, for `f32` on AVX-512 with `alpha = 1` and `beta`
+//! 0 or 1, to the unpacked product of [`crate::autodiff::avx512`], which
+//! computes matrixmultiply's bits; both run on the calling thread.
+//! Parallelism is rayon's, at one level only:
 //!
 //! - the convolution's many small products (one per sample) are spread over
 //!   rayon's workers by the convolution itself and each runs single-threaded

@@ -37,7 +37,12 @@ pub struct TrainConfig {
     pub schedule: Schedule,
     /// A loss above this counts as divergence.
     pub divergence_bound: f64,
-    /// Batch size for evaluation (no effect on results, only on memory).
+    /// Batch size for evaluation. Accuracy does not depend on it; the loss
+    /// only by rounding (each batch's mean loss is a `T`). The default, 500,
+    /// was measured faster per image than 1,000 and 250 on both MNIST
+    /// models (CNN about 21 against 23 µs, MLP 3.5 against 4.4 µs): a
+    /// batch's activations stay smaller, and the CNN's training batch
+    /// (512) is as large.
     pub eval_batch: usize,
     /// Draw a progress bar (only ever on a terminal).
     pub progress: bool,
@@ -65,7 +70,7 @@ impl Default for TrainConfig {
             shuffle_seed: 0,
             schedule: Schedule::Constant,
             divergence_bound: 1e6,
-            eval_batch: 1000,
+            eval_batch: 500,
             progress: false,
             evaluate_last_only: false,
             drop_last: false,
