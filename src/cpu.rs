@@ -31,7 +31,8 @@
 //!
 //! The environment variable `DESCENT_BASELINE=1` (read once per process) or
 //! [`force_baseline`] makes every later call take the baseline copy (and the
-//! convolution take its im2col path instead of its AVX-512 kernels), so that
+//! convolution take its im2col path instead of its AVX-512 kernels, and the
+//! matrix products matrixmultiply instead of the AVX-512 product), so that
 //! a bench can measure what the wider instructions gain and a test can
 //! compare both ways on whole computations.
 

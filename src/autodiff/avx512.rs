@@ -92,33 +92,24 @@ pub(crate) fn gemm<T: 'static>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, add
     // last vector masked); every write of C is at row i < m, columns below n
     // (masked), all through the views' own strides.
     unsafe {
-        product(m, k, n, a_ptr, rsa, csa, b_ptr, rsb, c_ptr, rsc, add);
+        let whole = Tile { kc: 0, a: a_ptr, rsa, csa, b: b_ptr, rsb, c: c_ptr, rsc, mask: 0, add };
+        product(m, k, n, whole);
     }
     #[cfg(not(target_arch = "x86_64"))]
     unreachable!("no AVX-512 off x86-64");
     crate::autodiff::workspace::give(transposed);
 }
 
+/// `C (m, n) = A B (+ C)` in tiles; `whole` carries the operands at (0, 0),
+/// their strides and whether to add (its `kc` and `mask` are unused).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn product(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: *const f32,
-    rsa: isize,
-    csa: isize,
-    b: *const f32,
-    rsb: isize,
-    c: *mut f32,
-    rsc: isize,
-    add: bool,
-) {
+unsafe fn product(m: usize, k: usize, n: usize, whole: Tile) {
     let panel = 16 * NV;
+    let Tile { a, rsa, csa, b, rsb, c, rsc, .. } = whole;
     for k0 in (0..k).step_by(KC) {
         let kc = KC.min(k - k0);
-        let add = add || k0 > 0;
+        let add = whole.add || k0 > 0;
         for j0 in (0..n).step_by(panel) {
             let cols = panel.min(n - j0);
             let mask: __mmask16 = if cols.is_multiple_of(16) { 0xFFFF } else { (1u16 << (cols % 16)) - 1 };
@@ -127,7 +118,7 @@ unsafe fn product(
             while i0 < m {
                 let a = a.offset(i0 as isize * rsa + k0 as isize * csa);
                 let c = c.offset(i0 as isize * rsc).add(j0);
-                let tile = Tile { kc, a, rsa, csa, b, rsb, c, rsc, mask, add };
+                let tile = Tile { kc, a, b, c, mask, add, ..whole };
                 if i0 + MR <= m {
                     match cols.div_ceil(16) {
                         1 => tile.run::<MR, 1>(),
@@ -151,6 +142,7 @@ unsafe fn product(
 /// One register tile of `C`: `R` rows by `V` vectors of 16 columns (the last
 /// one masked), one block of `kc` terms.
 #[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
 struct Tile {
     kc: usize,
     a: *const f32,
