@@ -91,7 +91,8 @@ pub(crate) fn gemm<T: Element>(
 ///
 /// The matrix comes from the workspace pool unfilled: with `beta = 0`
 /// matrixmultiply writes every element of `C` without reading it (its
-/// kernels and its edge path both), so stale values, NaNs included, never
+/// kernels and its edge path both; so does the AVX-512 product, tested in
+/// `avx512.rs` on NaN-filled outputs), so stale values, NaNs included, never
 /// reach the result. (`Element` is `f32` or `f64` only, the types ndarray
 /// hands to matrixmultiply.)
 pub(crate) fn dot<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>) -> ndarray::Array2<T> {
