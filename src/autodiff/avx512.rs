@@ -21,6 +21,7 @@
 //! is transposed once per product, as packing would.
 
 use crate::cpu::{cpu_has_avx512, has_avx512};
+use crate::Element;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use std::any::TypeId;
 #[cfg(target_arch = "x86_64")]
@@ -38,15 +39,14 @@ const NV: usize = 3;
 /// Whether [`gemm`] computes `C = alpha A B + beta C`: `f32` on AVX-512,
 /// `alpha = 1`, `beta` 0 or 1, no empty dimension, `C`'s rows contiguous,
 /// and `B`'s rows contiguous or `B` the transpose of a contiguous matrix.
-pub(crate) fn gemm_takes<T: 'static + PartialEq + Copy>(
+pub(crate) fn gemm_takes<T: Element>(
     alpha: T,
     a: &ArrayView2<'_, T>,
     b: &ArrayView2<'_, T>,
     beta: T,
     c: &ArrayViewMut2<'_, T>,
-    one: T,
-    zero: T,
 ) -> bool {
+    let (one, zero) = (T::one(), T::zero());
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     takes::<T>()
         && alpha == one
@@ -78,11 +78,8 @@ pub(crate) fn gemm<T: 'static>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, add
         (b.as_ptr().cast::<f32>(), b.strides()[0])
     } else {
         let bt = b.t();
-        let src = bt.as_slice().expect("B^T contiguous");
-        // SAFETY: T is f32 (asserted).
-        let src = unsafe { std::slice::from_raw_parts(src.as_ptr().cast::<f32>(), src.len()) };
         transposed = crate::autodiff::workspace::stale(k * n, 0.0f32);
-        transpose(src, n, k, &mut transposed);
+        transpose(as_f32(bt.as_slice().expect("B^T contiguous")), n, k, &mut transposed);
         (transposed.as_ptr(), n as isize)
     };
     #[cfg(target_arch = "x86_64")]
@@ -191,6 +188,20 @@ impl Tile {
             }
         }
     }
+}
+
+/// `s` as `f32` values; `T` must be `f32`.
+pub(crate) fn as_f32<T: 'static>(s: &[T]) -> &[f32] {
+    assert_eq!(TypeId::of::<T>(), TypeId::of::<f32>(), "the AVX-512 kernels are for f32");
+    // SAFETY: T is f32 (checked above).
+    unsafe { std::slice::from_raw_parts(s.as_ptr().cast(), s.len()) }
+}
+
+/// `s` as `f32` values; `T` must be `f32`.
+pub(crate) fn as_f32_mut<T: 'static>(s: &mut [T]) -> &mut [f32] {
+    assert_eq!(TypeId::of::<T>(), TypeId::of::<f32>(), "the AVX-512 kernels are for f32");
+    // SAFETY: T is f32 (checked above).
+    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
 }
 
 /// Whether `T` is `f32` and the AVX-512 kernels are to run.
@@ -321,7 +332,7 @@ mod tests {
                     let mut want = if beta == 0.0 { Array2::from_elem((m, n), 7.0) } else { c0.clone() };
                     ndarray::linalg::general_mat_mul(1.0, &a, &b, beta, &mut want);
                     let mut got = if beta == 0.0 { Array2::from_elem((m, n), f32::NAN) } else { c0.clone() };
-                    assert!(gemm_takes(1.0, &a, &b, beta, &got.view_mut(), 1.0, 0.0), "{what} {m}x{k}x{n}");
+                    assert!(gemm_takes(1.0, &a, &b, beta, &got.view_mut()), "{what} {m}x{k}x{n}");
                     gemm(&a, &b, beta == 1.0, &mut got.view_mut());
                     assert_eq!(bits(&got), bits(&want), "{what} {m}x{k}x{n}, beta {beta}");
                 }
@@ -341,14 +352,14 @@ mod tests {
         let _switch = crate::cpu::baseline_switch();
         let (a, b) = (matrix(4, 3, 1), matrix(3, 5, 2));
         let mut c = Array2::<f32>::zeros((4, 5));
-        assert!(!gemm_takes(2.0, &a.view(), &b.view(), 0.0, &c.view_mut(), 1.0, 0.0), "alpha 2");
-        assert!(!gemm_takes(1.0, &a.view(), &b.view(), 0.5, &c.view_mut(), 1.0, 0.0), "beta 0.5");
+        assert!(!gemm_takes(2.0, &a.view(), &b.view(), 0.0, &c.view_mut()), "alpha 2");
+        assert!(!gemm_takes(1.0, &a.view(), &b.view(), 0.5, &c.view_mut()), "beta 0.5");
         let empty = Array2::<f32>::zeros((4, 0));
-        assert!(!gemm_takes(1.0, &empty.view(), &Array2::zeros((0, 5)).view(), 0.0, &c.view_mut(), 1.0, 0.0));
+        assert!(!gemm_takes(1.0, &empty.view(), &Array2::zeros((0, 5)).view(), 0.0, &c.view_mut()));
         let strided = matrix(3, 10, 3);
         let b_strided = strided.slice(s![.., ..;2]);
-        assert!(!gemm_takes(1.0, &a.view(), &b_strided, 0.0, &c.view_mut(), 1.0, 0.0), "B strided both ways");
+        assert!(!gemm_takes(1.0, &a.view(), &b_strided, 0.0, &c.view_mut()), "B strided both ways");
         let (a64, b64) = (a.mapv(f64::from), b.mapv(f64::from));
-        assert!(!gemm_takes(1.0, &a64.view(), &b64.view(), 0.0, &Array2::zeros((4, 5)).view_mut(), 1.0, 0.0), "f64");
+        assert!(!gemm_takes(1.0, &a64.view(), &b64.view(), 0.0, &Array2::zeros((4, 5)).view_mut()), "f64");
     }
 }

@@ -47,7 +47,7 @@ pub(crate) fn gemm_serial<T: Element>(
     beta: T,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
-    if crate::autodiff::avx512::gemm_takes(alpha, a, b, beta, c, T::one(), T::zero()) {
+    if crate::autodiff::avx512::gemm_takes(alpha, a, b, beta, c) {
         return crate::autodiff::avx512::gemm(a, b, beta == T::one(), c);
     }
     general_mat_mul(alpha, a, b, beta, c);

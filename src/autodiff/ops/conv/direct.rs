@@ -20,6 +20,7 @@
 //! a register tile changes no sum. A test compares both paths bit for bit.
 
 use super::Geometry;
+pub(super) use crate::autodiff::avx512::{as_f32, as_f32_mut};
 use crate::cpu::{cpu_has_avx512, has_avx512};
 use std::any::TypeId;
 #[cfg(target_arch = "x86_64")]
@@ -35,20 +36,6 @@ const MR: usize = 8;
 /// stride 1, no padding, an output width a multiple of 8, and AVX-512F.
 pub(super) fn applies<T: 'static>(g: &Geometry) -> bool {
     TypeId::of::<T>() == TypeId::of::<f32>() && g.dense() && g.ow.is_multiple_of(8) && has_avx512()
-}
-
-/// `s` as `f32` values; `T` must be `f32`.
-pub(super) fn as_f32<T: 'static>(s: &[T]) -> &[f32] {
-    assert_eq!(TypeId::of::<T>(), TypeId::of::<f32>(), "the direct kernel is for f32");
-    // SAFETY: T is f32 (checked above).
-    unsafe { std::slice::from_raw_parts(s.as_ptr().cast(), s.len()) }
-}
-
-/// `s` as `f32` values; `T` must be `f32`.
-pub(super) fn as_f32_mut<T: 'static>(s: &mut [T]) -> &mut [f32] {
-    assert_eq!(TypeId::of::<T>(), TypeId::of::<f32>(), "the direct kernel is for f32");
-    // SAFETY: T is f32 (checked above).
-    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
 }
 
 /// Where each kernel tap `k = (c, kh, kw)` of output pixel (0, 0) reads the

@@ -126,8 +126,8 @@ fn row2im_dense<T: Element, const KW: usize>(g: &Geometry, starts: &[usize], row
 /// a time, so that each destination row receives eight contiguous values.
 pub(super) fn transpose<T: Copy + 'static>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
     if crate::autodiff::avx512::takes::<T>() {
-        let (src, dst) = (super::direct::as_f32(src), super::direct::as_f32_mut(dst));
-        return crate::autodiff::avx512::transpose(src, rows, cols, dst);
+        use crate::autodiff::avx512::{as_f32, as_f32_mut, transpose};
+        return transpose(as_f32(src), rows, cols, as_f32_mut(dst));
     }
     const BAND: usize = 8;
     let banded = rows / BAND * BAND;
