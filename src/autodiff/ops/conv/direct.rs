@@ -35,7 +35,26 @@ const MR: usize = 8;
 /// Whether the direct kernel computes this convolution's forward: `f32`,
 /// stride 1, no padding, an output width a multiple of 8, and AVX-512F.
 pub(super) fn applies<T: 'static>(g: &Geometry) -> bool {
-    TypeId::of::<T>() == TypeId::of::<f32>() && g.dense() && g.ow.is_multiple_of(8) && has_avx512()
+    TypeId::of::<T>() == TypeId::of::<f32>() && fits(g) && has_avx512()
+}
+
+/// The geometries the forward kernel handles: stride 1, no padding, an
+/// output width a multiple of 8.
+fn fits(g: &Geometry) -> bool {
+    g.dense() && g.ow.is_multiple_of(8)
+}
+
+/// Those of them whose weight gradient the kernel computes: 16 or 32 output
+/// channels (one or two vectors).
+fn weight_grad_fits(g: &Geometry) -> bool {
+    fits(g) && (g.o == 16 || g.o == 32)
+}
+
+/// Those of them whose input gradient the kernel computes: 16 or 32 input
+/// channels (one or two vectors) and at most [`KC`] output channels (each
+/// sum over them one block).
+fn input_grad_fits(g: &Geometry) -> bool {
+    fits(g) && (g.c == 16 || g.c == 32) && g.o <= KC
 }
 
 /// Where each kernel tap `k = (c, kh, kw)` of output pixel (0, 0) reads the
@@ -71,7 +90,7 @@ pub(super) struct Forward<'a> {
 impl<'a> Forward<'a> {
     /// Prepares `W: (O, K)` and the bias; only where [`applies`] holds.
     pub(super) fn new(g: &'a Geometry, w: &[f32], bias: Option<&'a [f32]>) -> Self {
-        assert!(g.dense() && g.ow.is_multiple_of(8) && cpu_has_avx512(), "direct kernel on an unsupported convolution");
+        assert!(fits(g) && cpu_has_avx512(), "direct kernel on an unsupported convolution");
         let k = g.k();
         assert_eq!(w.len(), g.o * k);
         assert!(bias.is_none_or(|b| b.len() == g.o));
@@ -184,9 +203,9 @@ impl<'a> Forward<'a> {
 }
 
 /// Whether the direct kernel computes this convolution's weight gradient:
-/// as [`applies`], with 16 or 32 output channels (one or two vectors).
+/// as [`applies`], for the geometries of [`weight_grad_fits`].
 pub(super) fn weight_grad_applies<T: 'static>(g: &Geometry) -> bool {
-    applies::<T>(g) && (g.o == 16 || g.o == 32)
+    applies::<T>(g) && weight_grad_fits(g)
 }
 
 /// A group's weight gradient, transposed: `dWt: (K, O) = rows_g^T dYt_g`,
@@ -195,10 +214,7 @@ pub(super) fn weight_grad_applies<T: 'static>(g: &Geometry) -> bool {
 /// over the group's pixels in order, the GEMM's inner index, in blocks of
 /// [`KC`]. Only where [`weight_grad_applies`] holds.
 pub(super) fn weight_grad(g: &Geometry, images: &[f32], grad_t: &[f32], grad_wt: &mut [f32]) {
-    assert!(
-        g.dense() && g.ow.is_multiple_of(8) && cpu_has_avx512() && (g.o == 16 || g.o == 32),
-        "unsupported convolution"
-    );
+    assert!(weight_grad_fits(g) && cpu_has_avx512(), "unsupported convolution");
     let samples = images.len() / g.image();
     assert_eq!(images.len(), samples * g.image());
     assert_eq!(grad_t.len(), samples * g.p() * g.o);
@@ -295,11 +311,10 @@ unsafe fn fold<const TK: usize, const NV: usize>(
     }
 }
 
-/// Whether the direct kernel computes this convolution's input gradient: as
-/// [`applies`], with 16 or 32 input channels (one or two vectors) and at
-/// most [`KC`] output channels (each sum over them one block).
+/// Whether the direct kernel computes this convolution's input gradient:
+/// as [`applies`], for the geometries of [`input_grad_fits`].
 pub(super) fn input_grad_applies<T: 'static>(g: &Geometry) -> bool {
-    applies::<T>(g) && (g.c == 16 || g.c == 32) && g.o <= KC
+    applies::<T>(g) && input_grad_fits(g)
 }
 
 /// The input gradient `dx` of one sample at a time, from its transposed
@@ -323,10 +338,7 @@ pub(super) struct InputGrad<'a> {
 impl<'a> InputGrad<'a> {
     /// Prepares `W: (O, K)`; only where [`input_grad_applies`] holds.
     pub(super) fn new(g: &'a Geometry, w: &[f32]) -> Self {
-        assert!(
-            g.dense() && g.ow.is_multiple_of(8) && cpu_has_avx512() && (g.c == 16 || g.c == 32) && g.o <= KC,
-            "direct kernel on an unsupported convolution"
-        );
+        assert!(input_grad_fits(g) && cpu_has_avx512(), "direct kernel on an unsupported convolution");
         assert_eq!(w.len(), g.o * g.k());
         let mut weights = vec![0.0; g.k() * g.o];
         for (oi, row) in w.chunks_exact(g.k()).enumerate() {
