@@ -27,8 +27,9 @@ use std::any::TypeId;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-/// Terms per block of a sum: matrixmultiply's `S_KC` for sgemm.
-const KC: usize = 256;
+/// Terms per block of a sum: matrixmultiply's `S_KC` for sgemm (also the
+/// block of the convolution's direct kernels, which compute its bits too).
+pub(crate) const KC: usize = 256;
 
 /// Rows of `C` per register tile.
 const MR: usize = 8;

@@ -20,14 +20,12 @@
 //! a register tile changes no sum. A test compares both paths bit for bit.
 
 use super::Geometry;
+use crate::autodiff::avx512::KC;
 pub(super) use crate::autodiff::avx512::{as_f32, as_f32_mut};
 use crate::cpu::{cpu_has_avx512, has_avx512};
 use std::any::TypeId;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
-
-/// Taps per block of a sum: matrixmultiply's `S_KC` for sgemm.
-const KC: usize = 256;
 
 /// Output channels per register tile.
 const MR: usize = 8;
