@@ -17,9 +17,10 @@
 //!   same thread count, which `train_epoch.py` prints), the fraction of that
 //!   roofline;
 //! - per image: training's forward pass (20 batches), evaluation (the test
-//!   set's forward, batches of 1,000 as the trainer evaluates), both the
-//!   best of three and on one of rayon's workers as in `train`, and batching
-//!   (shuffle, then inputs and labels of every batch of an epoch);
+//!   set's forward on a no-grad tape, in batches of `eval_batch` as the
+//!   trainer evaluates), both the best of three and on one of rayon's
+//!   workers as in `train`, and batching (shuffle, then inputs and labels of
+//!   every batch of an epoch);
 //! - the process's peak resident memory (`VmHWM`) after the model's epochs.
 //!
 //! The thread count is the size of rayon's pool, on which all of descent's

@@ -128,3 +128,43 @@ fn every_thread_count_gives_bit_identical_histories() {
         assert_eq!(line, reference, "RAYON_NUM_THREADS={rayon}");
     }
 }
+
+#[test]
+fn evaluation_without_a_tape_to_differentiate_gives_the_recorded_forwards_bits() {
+    // `evaluate` runs on no-grad tapes (no arg-max kept in the pooling, no
+    // op recorded); its loss and accuracy must be those of the forward that
+    // training records, batch for batch. A trained CNN, so that activations
+    // are not all of one sign and the pooling has real choices to make.
+    use descent::autodiff::Tape;
+    use descent::nn::Module;
+    use descent::train::{evaluate, Dataset, Targets};
+    let data = mnist();
+    let split = data.train.head(1024);
+    for model in [MnistModel::Cnn, MnistModel::Mlp] {
+        let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(3)).unwrap();
+        let mut adam = by_name::<f32>("adam", Some(1e-3)).unwrap();
+        let config = TrainConfig { epochs: 1, batching: Batching::MiniBatch(256), ..TrainConfig::default() };
+        let train_set = MnistData::new(&split, model.layout());
+        train(&mut net, adam.as_mut(), &train_set, &[], &config).unwrap();
+        net.set_training(false);
+        let test = data.test.head(1000);
+        let test_set = MnistData::new(&test, model.layout());
+        let (loss, accuracy) = evaluate(&net, &test_set, 300).unwrap();
+        let (mut total, mut correct) = (0.0, 0usize);
+        let indices: Vec<usize> = (0..1000).collect();
+        for chunk in indices.chunks(300) {
+            let tape = Tape::new();
+            let output = net.forward(&tape, tape.constant(Dataset::<f32>::inputs(&test_set, chunk))).unwrap();
+            assert!(output.requires_grad());
+            let Targets::Classes(labels) = Dataset::<f32>::targets(&test_set, chunk) else { unreachable!("classes") };
+            let logits = output.value();
+            for (row, &label) in logits.rows().into_iter().zip(&labels) {
+                let best = (0..row.len()).fold(0, |best, j| if row[j] > row[best] { j } else { best });
+                correct += usize::from(best == label);
+            }
+            total += output.softmax_cross_entropy(&labels).unwrap().item().unwrap() as f64 * chunk.len() as f64;
+        }
+        assert_eq!(loss.to_bits(), (total / 1000.0).to_bits(), "{}: loss", model.name());
+        assert_eq!(accuracy, Some(correct as f64 / 1000.0), "{}: accuracy", model.name());
+    }
+}

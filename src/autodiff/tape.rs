@@ -42,11 +42,16 @@ struct Node<T: Element> {
 ///
 /// Create one per forward pass; values enter it as [`Tape::leaf`] (wants a
 /// gradient), [`Tape::constant`] (does not) or [`Tape::param`] (a model
-/// parameter, shared without copying).
+/// parameter, shared without copying). For a forward pass whose gradient is
+/// never wanted (evaluation, prediction), [`Tape::no_grad`] records nothing
+/// to differentiate.
 pub struct Tape<T: Element> {
     /// Identity of this tape, so that [`Gradients`] can refuse a `Var` of
     /// another tape (node indices alone would silently match).
     id: u64,
+    /// Whether leaves and parameters want gradients (false for
+    /// [`Tape::no_grad`]).
+    grad: bool,
     nodes: RefCell<Vec<Node<T>>>,
     /// (parameter id, node id) of every parameter registered on this tape.
     params: RefCell<Vec<(u64, usize)>>,
@@ -80,11 +85,31 @@ impl<T: Element> std::fmt::Debug for Var<'_, T> {
 impl<T: Element> Tape<T> {
     /// An empty tape.
     pub fn new() -> Self {
+        Self::with_grad(true)
+    }
+
+    /// An empty tape on which nothing wants a gradient, as under PyTorch's
+    /// `torch.no_grad()`: leaves and parameters enter it as constants, so no
+    /// op keeps its inputs' bookkeeping, and ops skip what only their
+    /// gradient needs (max pooling's arg-max). Values are the same bits as
+    /// on [`Tape::new`]; [`Tape::backward`] is an error.
+    pub fn no_grad() -> Self {
+        Self::with_grad(false)
+    }
+
+    fn with_grad(grad: bool) -> Self {
         Tape {
             id: NEXT_TAPE.fetch_add(1, Ordering::Relaxed),
+            grad,
             nodes: RefCell::new(Vec::new()),
             params: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Whether leaves and parameters want gradients: false only for a
+    /// [`Tape::no_grad`] tape.
+    pub fn records_gradients(&self) -> bool {
+        self.grad
     }
 
     /// Number of nodes recorded so far.
@@ -97,9 +122,10 @@ impl<T: Element> Tape<T> {
         self.len() == 0
     }
 
-    /// A leaf whose gradient [`Tape::backward`] will compute.
+    /// A leaf whose gradient [`Tape::backward`] will compute (a constant on
+    /// a [`Tape::no_grad`] tape).
     pub fn leaf(&self, value: ArrayD<T>) -> Var<'_, T> {
-        self.insert(Arc::new(standard(value)), Vec::new(), None, true)
+        self.insert(Arc::new(standard(value)), Vec::new(), None, self.grad)
     }
 
     /// A leaf treated as a constant: no gradient flows into it.
@@ -115,7 +141,7 @@ impl<T: Element> Tape<T> {
             return Var { tape: self, id };
         }
         let value = Arc::clone(param.shared());
-        let var = self.insert(value, Vec::new(), None, true);
+        let var = self.insert(value, Vec::new(), None, self.grad);
         self.params.borrow_mut().push((param.id(), var.id));
         var
     }
@@ -151,10 +177,16 @@ impl<T: Element> Tape<T> {
     /// Gradients of the scalar `loss` with respect to every leaf that wants
     /// one (leaves and parameters), by reverse-mode accumulation.
     ///
-    /// Fails if `loss` is not a single element or belongs to another tape.
+    /// Fails if `loss` is not a single element, belongs to another tape, or
+    /// this tape is a [`Tape::no_grad`] one.
     pub fn backward(&self, loss: &Var<'_, T>) -> Result<Gradients<T>> {
         if !std::ptr::eq(loss.tape, self) {
             return Err(Error::Graph("backward: the loss belongs to another tape".into()));
+        }
+        if !self.grad {
+            return Err(Error::Graph(
+                "backward: this tape was made with Tape::no_grad and records no gradients; use Tape::new".into(),
+            ));
         }
         let nodes = self.nodes.borrow();
         let root = &nodes[loss.id];
@@ -301,6 +333,13 @@ impl<'t, T: Element> Var<'t, T> {
         self.tape.nodes.borrow()[self.id].value.shape().to_vec()
     }
 
+    /// Whether a gradient with respect to this value is wanted: it is a leaf
+    /// that wants one, or an op's output that depends on such a leaf.
+    /// Ops skip what only their gradient needs when their input wants none.
+    pub fn requires_grad(&self) -> bool {
+        self.tape.nodes.borrow()[self.id].requires_grad
+    }
+
     /// The tape this value lives on.
     pub fn tape(&self) -> &'t Tape<T> {
         self.tape
@@ -331,6 +370,20 @@ impl<'t, T: Element> Var<'t, T> {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn a_no_grad_tape_records_nothing_to_differentiate() {
+        let param = Param::new("w", array![[1.0, -2.0]].into_dyn());
+        for (tape, grad) in [(Tape::<f64>::new(), true), (Tape::no_grad(), false)] {
+            assert_eq!(tape.records_gradients(), grad);
+            let (w, x) = (tape.param(&param), tape.leaf(array![[3.0, 4.0]].into_dyn()));
+            let y = w.mul(&x).unwrap().sum();
+            assert_eq!((w.requires_grad(), x.requires_grad(), y.requires_grad()), (grad, grad, grad));
+            assert_eq!(y.item(), Some(-5.0));
+            assert_eq!(tape.backward(&y).is_ok(), grad);
+        }
+        assert!(!Tape::<f64>::new().constant(array![1.0].into_dyn()).requires_grad());
+    }
 
     #[test]
     fn gradients_refuse_a_var_of_another_tape() {

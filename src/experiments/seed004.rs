@@ -74,7 +74,7 @@ pub fn activation_variances(init: Init, depth: usize, width: usize, seed: u64) -
     let mut rng = seeded(seed);
     let layers: Vec<Linear<f64>> =
         (0..depth).map(|_| Linear::new(width, width, init, &mut rng)).collect::<Result<_>>()?;
-    let tape = Tape::<f64>::new();
+    let tape = Tape::<f64>::no_grad();
     let mut h = tape.constant(ArrayD::random_using(vec![1000, width], StandardNormal, &mut rng));
     let mut out = Vec::new();
     for layer in &layers {

@@ -134,13 +134,15 @@ fn loss<'t, T: Element>(output: Var<'t, T>, targets: &Targets<T>) -> Result<Var<
     }
 }
 
-/// Mean loss (and accuracy, for classes) of `model` on all of `data`.
+/// Mean loss (and accuracy, for classes) of `model` on all of `data`, in
+/// batches of `batch`, each on a [`Tape::no_grad`] tape (same values,
+/// nothing recorded for a backward pass).
 pub fn evaluate<T: Element>(model: &dyn Module<T>, data: &dyn Dataset<T>, batch: usize) -> Result<(f64, Option<f64>)> {
     let n = data.len();
     let (mut total_loss, mut correct, mut classes) = (0.0, 0usize, false);
     let indices: Vec<usize> = (0..n).collect();
     for chunk in indices.chunks(batch.max(1)) {
-        let tape = Tape::new();
+        let tape = Tape::no_grad();
         let output = model.forward(&tape, tape.constant(data.inputs(chunk)))?;
         let targets = data.targets(chunk);
         if let Targets::Classes(labels) = &targets {
