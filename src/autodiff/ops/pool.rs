@@ -1,10 +1,14 @@
 //! Max pooling over 2-D windows (NCHW).
 
+use crate::autodiff::avx512;
 use crate::autodiff::workspace::{self, Buffer};
 use crate::autodiff::{Backward, Var};
+use crate::cpu::cpu_has_avx512;
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
 
 struct MaxPool2d {
     /// Per output element, the index of its maximum within its input plane.
@@ -48,9 +52,21 @@ fn pool_row<T: Element>(
     y: &mut [T],
     argmax: &mut [u32],
 ) {
-    if kernel == (2, 2) && sw == 2 && pool_row_2x2(x, w, top, y, argmax) {
-        return;
+    if !(kernel == (2, 2) && sw == 2 && pool_row_2x2(x, w, top, y, argmax)) {
+        pool_row_general(x, w, top, kernel, sw, y, argmax);
     }
+}
+
+/// [`pool_row`] for any window: each tap compared with the running maxima.
+fn pool_row_general<T: Element>(
+    x: &[T],
+    w: usize,
+    top: usize,
+    kernel: (usize, usize),
+    sw: usize,
+    y: &mut [T],
+    argmax: &mut [u32],
+) {
     // The window's taps in row-major order, each compared with the whole
     // row's running maxima.
     for r in top..top + kernel.0 {
@@ -99,6 +115,73 @@ fn pool_row_2x2<T: Element>(x: &[T], w: usize, top: usize, y: &mut [T], argmax: 
     !nan
 }
 
+/// [`pool_row`] for 2x2 windows with stride 2 on `f32` with AVX-512: 16
+/// windows at a time, their four taps compared in the general loop's order
+/// and by its rule (strictly greater, or a NaN over a number), so the values
+/// and arg-maxes are its bits, NaN included. The arg-max is written only when
+/// given.
+fn pool_row_2x2_avx512(x: &[f32], w: usize, top: usize, y: &mut [f32], argmax: Option<&mut [u32]>) {
+    assert!(cpu_has_avx512(), "the AVX-512 pooling on a CPU without it");
+    assert!(2 * y.len() <= w && (top + 2) * w <= x.len() && (top * w + w + 1) <= u32::MAX as usize);
+    let argmax = argmax.map(|a| {
+        assert_eq!(a.len(), y.len());
+        a.as_mut_ptr()
+    });
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: AVX-512F is present (asserted); the loads read the two rows
+    // `top` and `top + 1` of width `w` up to column 2 * y.len() <= w, within
+    // `x`, and the stores write within `y` and `argmax` (lengths asserted).
+    unsafe {
+        pool_2x2_kernel(x.as_ptr().add(top * w), w, (top * w) as u32, y, argmax);
+    }
+}
+
+/// The first `n` lanes (up to 16).
+#[cfg(target_arch = "x86_64")]
+fn lanes(n: usize) -> __mmask16 {
+    if n >= 16 {
+        0xFFFF
+    } else {
+        ((1u32 << n) - 1) as __mmask16
+    }
+}
+
+/// The `2 n` values of a row from column `2 j0` (`n <= 16`, zeros past
+/// them), as (even columns, odd columns).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn split(row: *const f32, j0: usize, n: usize) -> (__m512, __m512) {
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    let lo = _mm512_maskz_loadu_ps(lanes(2 * n), row.add(2 * j0));
+    let hi = if n > 8 { _mm512_maskz_loadu_ps(lanes(2 * n - 16), row.add(2 * j0 + 16)) } else { _mm512_setzero_ps() };
+    (_mm512_permutex2var_ps(lo, even, hi), _mm512_permutex2var_ps(lo, odd, hi))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn pool_2x2_kernel(upper: *const f32, w: usize, first: u32, y: &mut [f32], argmax: Option<*mut u32>) {
+    let lower = upper.add(w);
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for j0 in (0..y.len()).step_by(16) {
+        let n = (y.len() - j0).min(16);
+        let ((u0, u1), (l0, l1)) = (split(upper, j0, n), split(lower, j0, n));
+        let start = _mm512_add_epi32(_mm512_set1_epi32((first as usize + 2 * j0) as i32), even);
+        let (mut best, mut at) = (u0, start);
+        for (v, offset) in [(u1, 1), (l0, w), (l1, w + 1)] {
+            // v > best, or v NaN and best not: "not v <= best" (true also when
+            // either is NaN) where best is ordered.
+            let take = _mm512_cmp_ps_mask::<_CMP_NLE_UQ>(v, best) & _mm512_cmp_ps_mask::<_CMP_ORD_Q>(best, best);
+            best = _mm512_mask_mov_ps(best, take, v);
+            at = _mm512_mask_mov_epi32(at, take, _mm512_add_epi32(start, _mm512_set1_epi32(offset as i32)));
+        }
+        _mm512_mask_storeu_ps(y.as_mut_ptr().add(j0), lanes(n), best);
+        if let Some(argmax) = argmax {
+            _mm512_mask_storeu_epi32(argmax.add(j0).cast(), lanes(n), at);
+        }
+    }
+}
+
 impl<'t, T: Element> Var<'t, T> {
     /// Max pooling `y[n,c,i,j] = max over the window (i*s.., j*s..) of x[n,c]`.
     ///
@@ -144,14 +227,32 @@ impl<'t, T: Element> Var<'t, T> {
         let xs = x.as_slice().expect("standard layout");
         let (plane_in, plane_out) = (h * w, oh * ow);
         let mut y = workspace::stale(planes * plane_out, T::zero());
-        let mut argmax = Buffer::uninit(planes * plane_out, 0u32);
-        y.par_chunks_mut(plane_out).zip(argmax.par_chunks_mut(plane_out)).zip(xs.par_chunks(plane_in)).for_each(
-            |((y, argmax), x)| {
-                for ((i, y), argmax) in y.chunks_exact_mut(ow).enumerate().zip(argmax.chunks_exact_mut(ow)) {
+        let vector = kernel == (2, 2) && stride == (2, 2) && avx512::takes::<T>();
+        let plane = |x: &[T], y: &mut [T], argmax: &mut [u32], keep: bool| {
+            for ((i, y), argmax) in y.chunks_exact_mut(ow).enumerate().zip(argmax.chunks_exact_mut(ow)) {
+                if vector {
+                    pool_row_2x2_avx512(avx512::as_f32(x), w, 2 * i, avx512::as_f32_mut(y), keep.then_some(argmax));
+                } else {
                     pool_row(x, w, i * stride.0, kernel, stride.1, y, argmax);
                 }
-            },
-        );
+            }
+        };
+        // The arg-max is kept only where a gradient will be wanted (the op is
+        // not recorded otherwise). Without one, the AVX-512 path skips it and
+        // the scalar paths track it in a plane's scratch per rayon task.
+        let argmax = if self.requires_grad() {
+            let mut argmax = Buffer::uninit(planes * plane_out, 0u32);
+            y.par_chunks_mut(plane_out)
+                .zip(argmax.par_chunks_mut(plane_out))
+                .zip(xs.par_chunks(plane_in))
+                .for_each(|((y, argmax), x)| plane(x, y, argmax, true));
+            argmax
+        } else {
+            y.par_chunks_mut(plane_out)
+                .zip(xs.par_chunks(plane_in))
+                .for_each_init(|| vec![0u32; plane_out], |argmax, (y, x)| plane(x, y, argmax, false));
+            Buffer::uninit(0, 0u32)
+        };
         let y = ArrayD::from_shape_vec(IxDyn(&[shape[0], shape[1], oh, ow]), y).expect("output size");
         Ok(self.tape.push(y, &[self.id], MaxPool2d { argmax, plane_in, plane_out }))
     }
@@ -204,6 +305,67 @@ mod tests {
         let want =
             array![[[[1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]]]].into_dyn();
         assert_eq!(g.wrt(&x).unwrap().unwrap(), &want);
+    }
+
+    /// Rows of 2x2 windows on values with many ties (signed zeros among
+    /// them) and NaNs, odd and even widths, more and fewer than 16 windows.
+    #[test]
+    fn the_avx512_2x2_path_is_the_general_loops_bits() {
+        if !crate::cpu::cpu_has_avx512() {
+            return;
+        }
+        let palette = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+        let mut state = 7u64;
+        let mut pick = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // NaN in about one tap of 16.
+            let k = (state >> 33) as usize % 24;
+            if k < 16 {
+                palette[k % 5]
+            } else {
+                palette[5 + k % 4]
+            }
+        };
+        let mut checked_nan = false;
+        for w in [2, 3, 8, 17, 24, 31, 32, 33, 48, 70] {
+            for _ in 0..40 {
+                let x: Vec<f32> = (0..3 * w).map(|_| pick()).collect();
+                let ow = w / 2;
+                let (mut y, mut a) = (vec![9.0f32; ow], vec![7u32; ow]);
+                let (mut y_ref, mut a_ref) = (vec![0.0f32; ow], vec![0u32; ow]);
+                super::pool_row_general(&x, w, 1, (2, 2), 2, &mut y_ref, &mut a_ref);
+                super::pool_row_2x2_avx512(&x, w, 1, &mut y, Some(&mut a));
+                let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&y), bits(&y_ref), "values, width {w}, input {x:?}");
+                assert_eq!(a, a_ref, "arg-max, width {w}, input {x:?}");
+                let mut y_only = vec![5.0f32; ow];
+                super::pool_row_2x2_avx512(&x, w, 1, &mut y_only, None);
+                assert_eq!(bits(&y_only), bits(&y_ref), "values without arg-max, width {w}");
+                checked_nan |= y_ref.iter().any(|v| v.is_nan());
+            }
+        }
+        assert!(checked_nan, "no NaN reached an output: the test does not cover NaN");
+    }
+
+    #[test]
+    fn without_a_gradient_the_values_are_the_same_bits() {
+        let x = randn(&[3, 4, 9, 10], 5).mapv(|v| v as f32);
+        for kernel in [(2, 2), (3, 2)] {
+            let recorded = Tape::<f32>::new();
+            let bits = |v: &ndarray::ArrayD<f32>| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            let want = bits(&recorded.leaf(x.clone()).max_pool2d(kernel, (2, 2)).unwrap().value());
+            for baseline in [false, true] {
+                let _switch = crate::cpu::baseline_switch();
+                crate::cpu::force_baseline(baseline);
+                let tape = Tape::<f32>::no_grad();
+                let y = tape.leaf(x.clone()).max_pool2d(kernel, (2, 2)).unwrap();
+                crate::cpu::force_baseline(false);
+                assert!(!y.requires_grad());
+                assert_eq!(bits(&y.value()), want, "kernel {kernel:?}, baseline {baseline}");
+                let Err(err) = tape.backward(&y.sum()) else { panic!("backward on a no-grad tape") };
+                assert!(err.to_string().contains("no_grad"), "{err}");
+            }
+        }
     }
 
     #[test]
