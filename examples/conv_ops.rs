@@ -1,7 +1,9 @@
 //! Profiling aid: the MNIST CNN's two convolutions alone on one batch of
 //! 512 (forward; backward with the gradients training needs), best of 5,
 //! the direct kernel against the im2col + GEMM path (`DESCENT_BASELINE=1`
-//! forces the latter through `descent::cpu`).
+//! forces the latter through `descent::cpu`); then the max pooling of
+//! their outputs, with and without the arg-max (AVX-512 or, with
+//! `DESCENT_BASELINE=1`, the scalar loop).
 //!
 //! ```text
 //! cargo run --release --example conv_ops
@@ -41,6 +43,25 @@ fn main() -> descent::Result<()> {
             descent::cpu::has_avx2(),
             forward * 1e3,
             backward * 1e3
+        );
+    }
+    // The pooling after each convolution, best of 20: on a recording tape
+    // (the arg-max kept for the backward pass) and on a no-grad one.
+    for shape in [[512, 16, 24, 24], [512, 32, 8, 8]] {
+        let x: ArrayD<f32> = ArrayD::random_using(shape.to_vec(), StandardNormal, &mut rng);
+        let mut best = [f64::INFINITY; 2];
+        for _ in 0..20 {
+            for (time, tape) in best.iter_mut().zip([Tape::new(), Tape::no_grad()]) {
+                let xv = tape.leaf(x.clone());
+                let start = Instant::now();
+                std::hint::black_box(xv.max_pool2d((2, 2), (2, 2))?);
+                *time = time.min(start.elapsed().as_secs_f64());
+            }
+        }
+        println!(
+            "max_pool2d 2x2 on {shape:?}: {:.3} ms with the arg-max, {:.3} ms without (no_grad)",
+            best[0] * 1e3,
+            best[1] * 1e3
         );
     }
     Ok(())
