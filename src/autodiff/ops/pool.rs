@@ -42,23 +42,10 @@ impl<T: Element> Backward<T> for MaxPool2d {
 }
 
 /// One row of outputs: the maximum (and its index in the plane `x`, of
-/// width `w`) of each window whose top row is `top`.
+/// width `w`) of each window whose top row is `top`, for any window. The
+/// 2x2 windows with stride 2 have faster copies of it, [`pool_row_2x2`] and
+/// [`pool_row_2x2_avx512`].
 fn pool_row<T: Element>(
-    x: &[T],
-    w: usize,
-    top: usize,
-    kernel: (usize, usize),
-    sw: usize,
-    y: &mut [T],
-    argmax: &mut [u32],
-) {
-    if !(kernel == (2, 2) && sw == 2 && pool_row_2x2(x, w, top, y, argmax)) {
-        pool_row_general(x, w, top, kernel, sw, y, argmax);
-    }
-}
-
-/// [`pool_row`] for any window: each tap compared with the running maxima.
-fn pool_row_general<T: Element>(
     x: &[T],
     w: usize,
     top: usize,
@@ -146,12 +133,20 @@ fn lanes(n: usize) -> __mmask16 {
     }
 }
 
+/// Lane `j` holds `2 j`: the even columns of 32 values, and each window's
+/// first tap relative to the first window's.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn even_columns() -> __m512i {
+    _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+}
+
 /// The `2 n` values of a row from column `2 j0` (`n <= 16`, zeros past
 /// them), as (even columns, odd columns).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn split(row: *const f32, j0: usize, n: usize) -> (__m512, __m512) {
-    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let even = even_columns();
     let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     let lo = _mm512_maskz_loadu_ps(lanes(2 * n), row.add(2 * j0));
     let hi = if n > 8 { _mm512_maskz_loadu_ps(lanes(2 * n - 16), row.add(2 * j0 + 16)) } else { _mm512_setzero_ps() };
@@ -161,8 +156,7 @@ unsafe fn split(row: *const f32, j0: usize, n: usize) -> (__m512, __m512) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn pool_2x2_kernel(upper: *const f32, w: usize, first: u32, y: &mut [f32], argmax: Option<*mut u32>) {
-    let lower = upper.add(w);
-    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let (lower, even) = (upper.add(w), even_columns());
     for j0 in (0..y.len()).step_by(16) {
         let n = (y.len() - j0).min(16);
         let ((u0, u1), (l0, l1)) = (split(upper, j0, n), split(lower, j0, n));
@@ -230,10 +224,11 @@ impl<'t, T: Element> Var<'t, T> {
         let vector = kernel == (2, 2) && stride == (2, 2) && avx512::takes::<T>();
         let plane = |x: &[T], y: &mut [T], argmax: &mut [u32], keep: bool| {
             for ((i, y), argmax) in y.chunks_exact_mut(ow).enumerate().zip(argmax.chunks_exact_mut(ow)) {
+                let top = i * stride.0;
                 if vector {
-                    pool_row_2x2_avx512(avx512::as_f32(x), w, 2 * i, avx512::as_f32_mut(y), keep.then_some(argmax));
-                } else {
-                    pool_row(x, w, i * stride.0, kernel, stride.1, y, argmax);
+                    pool_row_2x2_avx512(avx512::as_f32(x), w, top, avx512::as_f32_mut(y), keep.then_some(argmax));
+                } else if !(kernel == (2, 2) && stride.1 == 2 && pool_row_2x2(x, w, top, y, argmax)) {
+                    pool_row(x, w, top, kernel, stride.1, y, argmax);
                 }
             }
         };
@@ -333,7 +328,7 @@ mod tests {
                 let ow = w / 2;
                 let (mut y, mut a) = (vec![9.0f32; ow], vec![7u32; ow]);
                 let (mut y_ref, mut a_ref) = (vec![0.0f32; ow], vec![0u32; ow]);
-                super::pool_row_general(&x, w, 1, (2, 2), 2, &mut y_ref, &mut a_ref);
+                super::pool_row(&x, w, 1, (2, 2), 2, &mut y_ref, &mut a_ref);
                 super::pool_row_2x2_avx512(&x, w, 1, &mut y, Some(&mut a));
                 let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&y), bits(&y_ref), "values, width {w}, input {x:?}");
