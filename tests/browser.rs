@@ -7,8 +7,8 @@
 //! DESCENT_REQUIRE_BROWSER=1 so that a missing browser fails CI instead of
 //! skipping).
 
-use descent::experiments::Profile;
-use descent::report::{generate, ReportOptions};
+use descent_lab::experiments::Profile;
+use descent_lab::report::{generate, ReportOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -81,7 +81,7 @@ fn browser() -> Option<PathBuf> {
 #[test]
 fn the_grading_pages_load_without_console_errors_or_network_requests() {
     let Some(browser) = browser() else { return };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("crates/grader");
     let dir = tempfile::tempdir().unwrap();
     let subs = dir.path().join("subs");
     std::fs::create_dir_all(&subs).unwrap();
@@ -90,7 +90,7 @@ fn the_grading_pages_load_without_console_errors_or_network_requests() {
     }
     std::fs::copy(root.join("assignments/adam/solution/solution.rs"), subs.join("adam_correct.rs")).unwrap();
     let out = dir.path().join("out");
-    descent::grading::batch::grade_all(&root.join("assignments/adam"), &subs, &out, 2, false).unwrap();
+    descent_grader::class::grade_all(&root.join("assignments/adam"), &subs, &out, 2, false).unwrap();
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     for (page, shot) in [
         (out.join("feedback/adam_no_bias_correction.html"), tmp.join("feedback.png")),

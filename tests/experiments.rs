@@ -4,8 +4,8 @@
 //! the registry of seed claims matches what the experiments decide.
 
 use descent::data::Mnist;
-use descent::experiments::claims::{entry, Handling, DOCUMENTS, REGISTRY};
-use descent::experiments::{by_name, Context, Kind, Profile, Verdict, EXPERIMENTS};
+use descent_lab::experiments::seed_claims::{registry, Handling, DOCUMENTS};
+use descent_lab::experiments::{by_name, Context, Kind, Profile, Verdict, EXPERIMENTS};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -14,7 +14,7 @@ fn mnist() -> &'static Mnist {
     MNIST.get_or_init(|| Mnist::load(None).unwrap_or_else(|e| panic!("the MNIST experiments need the data: {e}")))
 }
 
-fn run(name: &str) -> descent::experiments::Outcome {
+fn run(name: &str) -> descent_lab::experiments::Outcome {
     let experiment = by_name(name).unwrap();
     let ctx = Context { profile: Profile::Quick, seed: 0, mnist: Ok(mnist()), progress: false };
     let start = Instant::now();
@@ -37,7 +37,7 @@ fn run(name: &str) -> descent::experiments::Outcome {
     }
     assert!(outcome.frames.iter().any(|(_, df)| df.height() > 0), "{name} produced data");
     for (frame, df) in &outcome.frames {
-        let labels = descent::experiments::labels(df, "experiment").unwrap();
+        let labels = descent_lab::experiments::labels(df, "experiment").unwrap();
         assert!(labels.is_empty() || labels == [name], "{name}/{frame}: rows of {labels:?}");
     }
     // Every chart and table the experiment declares draws from what it ran
@@ -50,7 +50,7 @@ fn run(name: &str) -> descent::experiments::Outcome {
     outcome
 }
 
-fn assert_supported(outcome: &descent::experiments::Outcome, ids: &[&str]) {
+fn assert_supported(outcome: &descent_lab::experiments::Outcome, ids: &[&str]) {
     for id in ids {
         let claim = outcome.claims.iter().find(|c| c.id == *id).unwrap_or_else(|| panic!("no claim {id}"));
         assert_eq!(claim.verdict, Verdict::Supported, "{id}: {}", claim.detail);
@@ -67,17 +67,27 @@ const WITHOUT_PROTOCOL: &[(&str, &str)] = &[
 ];
 
 /// Every experiment's quick profile runs and draws; the analytic claims
-/// hold; every claim is in the registry of seed claims with the same kind;
-/// every registered decision is produced by a run; every evidence claim
-/// carries its protocol unless listed above.
+/// hold; every claim a run produces is one its experiment declares, with
+/// the declaration's words and kind; every declaration is produced by its
+/// run; every evidence claim carries its protocol unless listed above.
 #[test]
 fn every_experiment_runs_and_its_claims_are_registered() {
-    let mut produced = Vec::new();
     for e in EXPERIMENTS {
         let o = run(e.name);
+        for spec in e.claims {
+            assert!(
+                o.claims.iter().any(|c| c.id == spec.id),
+                "{} declares {}, its run did not produce it",
+                e.name,
+                spec.id
+            );
+            assert!(spec.id.starts_with(&format!("{}.", e.name)), "{} declares {}, another's", e.name, spec.id);
+        }
         for c in &o.claims {
-            let entry = entry(&c.id).unwrap_or_else(|| panic!("{} is not in experiments::claims::REGISTRY", c.id));
-            assert_eq!(entry.handling, Handling::Decided(registry_id(entry), c.kind), "{}: kind differs", c.id);
+            let spec = e.claims.iter().find(|s| s.id == c.id);
+            let spec = spec.unwrap_or_else(|| panic!("{} produced {}, which it does not declare", e.name, c.id));
+            let declared = (spec.source, spec.statement, spec.criterion, spec.kind);
+            assert_eq!((c.source.as_str(), c.statement.as_str(), c.criterion.as_str(), c.kind), declared, "{}", c.id);
             if c.kind == Kind::Evidence && c.protocol.is_none() {
                 assert!(WITHOUT_PROTOCOL.iter().any(|(id, _)| *id == c.id), "{} has no protocol", c.id);
             }
@@ -98,33 +108,23 @@ fn every_experiment_runs_and_its_claims_are_registered() {
             "seed004" => assert_supported(&o, &["seed004.momentum_effective_rate", "seed004.he_init"]),
             _ => {}
         }
-        produced.extend(o.claims.into_iter().map(|c| c.id));
-    }
-    for r in REGISTRY {
-        if let Handling::Decided(id, _) = r.handling {
-            assert!(produced.iter().any(|p| p == id), "registered claim {id} was not produced by any experiment");
-        }
-    }
-}
-
-fn registry_id(r: &descent::experiments::claims::Registered) -> &'static str {
-    match r.handling {
-        Handling::Decided(id, _) => id,
-        Handling::NotDecided(_) => "",
     }
 }
 
 #[test]
 fn the_registry_covers_every_seed_and_paper() {
+    let registry = registry();
     for doc in DOCUMENTS {
-        assert!(REGISTRY.iter().any(|r| r.document == doc), "no claim registered from {doc}");
+        assert!(registry.iter().any(|r| r.document == doc), "no claim registered from {doc}");
     }
-    for r in REGISTRY {
+    for r in &registry {
         assert!(DOCUMENTS.contains(&r.document), "unknown document {}", r.document);
         match r.handling {
-            Handling::Decided(id, _) => {
+            Handling::Decided(id, kind) => {
                 let experiment = id.split('.').next().unwrap();
-                assert!(by_name(experiment).is_ok(), "{id}: no experiment {experiment}");
+                let e = by_name(experiment).unwrap_or_else(|_| panic!("{id}: no experiment {experiment}"));
+                let spec = e.claims.iter().find(|c| c.id == id);
+                assert_eq!(spec.map(|c| c.kind), Some(kind), "{id}: not declared by {experiment}, or of another kind");
             }
             Handling::NotDecided(why) => assert!(why.len() > 20, "{}: say why it is not decided", r.statement),
         }
@@ -135,7 +135,7 @@ fn the_registry_covers_every_seed_and_paper() {
             let name = f.file_name().to_string_lossy().to_string();
             if name.ends_with(".txt") {
                 let doc = &name[..3];
-                assert!(REGISTRY.iter().any(|r| r.document == doc), "seed file {name} has no registered claim");
+                assert!(registry.iter().any(|r| r.document == doc), "seed file {name} has no registered claim");
             }
         }
     }
@@ -150,4 +150,27 @@ fn names_are_unique_and_unknown_ones_are_errors() {
     let err = by_name("nope").err().unwrap().to_string();
     assert!(err.contains("batch_modes") && err.contains("cnn_grid"), "{err}");
     assert!("fast".parse::<Profile>().unwrap_err().to_string().contains("quick, full"));
+}
+
+/// A criterion is declared as text before the run; where it quotes one of
+/// its experiment's constants, the text says the constant's value.
+#[test]
+fn criteria_quote_the_constants_their_runs_use() {
+    use descent_lab::experiments::{adagrad_sparse, normalization, surfaces, wilson};
+    let quotes = [
+        (adagrad_sparse::RARE_FEATURES.criterion, format!("falls below {}", adagrad_sparse::RARE_TARGET)),
+        (normalization::BATCH_NORM_LARGER_LR.criterion, format!("at {}×", normalization::HIGH_LR_FACTOR)),
+        (normalization::BATCH_NORM_LARGER_LR.criterion, format!("scores {}, chance", normalization::DIVERGED_ACCURACY)),
+        (
+            normalization::DATA_STANDARDIZED_FASTER.criterion,
+            format!("after {} full-batch", normalization::DATA_UPDATES),
+        ),
+        (surfaces::NESTEROV_ILL_CONDITIONED.criterion, format!("from {} random starts", surfaces::STARTS_PER_SEED)),
+        (surfaces::NESTEROV_ROSENBROCK.criterion, format!("from {} random starts", surfaces::STARTS_PER_SEED)),
+        (wilson::SPAN_METHODS_MIN_NORM.criterion, format!("mini-batch GD ({} examples)", wilson::MINI_BATCH)),
+        (wilson::ADAPTIVE_ERROR_TO_HALF.criterion, format!("for p in {:?}", wilson::P_SWEEP)),
+    ];
+    for (criterion, quote) in quotes {
+        assert!(criterion.contains(&quote), "{criterion:?} does not say {quote:?}");
+    }
 }

@@ -3,8 +3,8 @@
 //! a missing MNIST marks its sections as not run, identical CSVs for the
 //! same seed.
 
-use descent::experiments::{Profile, EXPERIMENTS};
-use descent::report::{generate, ReportOptions};
+use descent_lab::experiments::{Profile, EXPERIMENTS};
+use descent_lab::report::{generate, ReportOptions};
 use std::path::{Path, PathBuf};
 
 /// Fast sections only (the MNIST ones are exercised by tests/experiments.rs).

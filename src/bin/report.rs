@@ -1,9 +1,9 @@
 //! `cargo run --release --bin report`: runs every experiment of the seeds
 //! and writes the HTML write-up with its data into `reports/`. The options
-//! are `descent::report::cli`'s; everything else is the library's.
+//! are `descent_lab::report::cli`'s; everything else is the library's.
 
-use descent::report::cli::{parse, CliError};
-use descent::report::{generate, SectionStatus};
+use descent_lab::report::cli::{parse, CliError};
+use descent_lab::report::{generate, SectionStatus};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 

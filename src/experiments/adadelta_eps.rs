@@ -8,18 +8,20 @@
 //! first update's size against the formula; the initial accumulated update
 //! `u0` (eps 1e-6) on the same regression; and epsilon on the MNIST MLP.
 
-use super::linear_regression::{fit, generated};
-use super::mnist_mlp::{final_train_loss, push_history, MnistRun, TRAIN_PART};
+use super::{ClaimSpec, Decided, Tested};
+use super::runs::generated;
+use descent::train::fit_linear as fit;
+use super::runs::{final_train_loss, push_history, MnistRun, TRAIN_PART};
 use super::metric::{BATCH_LOSS_SMOOTHED, LOSS};
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
-use crate::rng::seeded;
+use descent::rng::seeded;
 use rand::Rng;
 use super::{ChartSpec, Claim, Context, Experiment, Long, MnistUse, Outcome, Rows, Run, SeriesBy, Verdict};
-use crate::data::regression::Regression;
-use crate::data::Batching;
-use crate::optim::{Adadelta, AdadeltaConfig, Optimizer, OptimizerSpec};
-use crate::train::{MnistModel, RunHistory};
-use crate::Result;
+use descent::data::regression::Regression;
+use descent::data::Batching;
+use descent::optim::{Adadelta, AdadeltaConfig, Optimizer, OptimizerSpec};
+use descent::train::{MnistModel, RunHistory};
+use descent::Result;
 use ndarray::ArrayD;
 
 /// Size of the first update, by gradient (x: the gradient).
@@ -56,7 +58,58 @@ pub const EXPERIMENT: Experiment = Experiment {
             .caption("MNIST MLP: training loss (smoothed), one line per epsilon."),
     ],
     tables: &[],
+    claims: &[EPS_IS_A_LEARNING_RATE, FIRST_STEP_FORMULA, INITIAL_UPDATE, MNIST, SUDDEN_GRADIENT],
 };
+
+/// adadelta_eps.eps_is_a_learning_rate
+pub const EPS_IS_A_LEARNING_RATE: ClaimSpec = ClaimSpec::evidence(
+    "adadelta_eps.eps_is_a_learning_rate",
+    "002",
+    "seed 002 (Adadelta)",
+    "epsilon behaves like a learning rate: the larger it is, the faster Adadelta converges",
+    "full-data loss after 5 epochs decreases at every step of eps from 1e-8 to 1e-1: each adjacent log ratio \
+             below 0, paired by seed; the value is the least favourable step",
+);
+
+/// adadelta_eps.first_step
+pub const FIRST_STEP_FORMULA: ClaimSpec = ClaimSpec::evidence(
+    "adadelta_eps.first_step",
+    "002",
+    "seed 002; Zeiler 2012",
+    "the first update is sqrt(eps) / sqrt((1 - rho) g^2 + eps) * g: about sqrt(eps / (1 - rho)) whatever the \
+             gradient's scale",
+    "measured first steps match the formula to 1e-12 (relative) for g = 1e-3, 1, 1e3 and every eps",
+).demonstrates();
+
+/// adadelta_eps.initial_update
+pub const INITIAL_UPDATE: ClaimSpec = ClaimSpec::evidence(
+    "adadelta_eps.initial_update",
+    "002",
+    "seed 002 (Adadelta: effect of the initial step)",
+    "the initial accumulated update sets the size of the first steps, like a learning rate",
+    "full-data loss after 5 epochs decreases at every step of u0 over 0, 1e-4, 1e-2, 1 (eps 1e-6): each \
+             adjacent log ratio below 0, paired by seed",
+);
+
+/// adadelta_eps.mnist
+pub const MNIST: ClaimSpec = ClaimSpec::evidence(
+    "adadelta_eps.mnist",
+    "002",
+    "seed 002 (Adadelta)",
+    "on MNIST too, a larger epsilon makes Adadelta learn faster",
+    "final training loss (mean of the last 10 batches) of the MLP decreases at every step of eps over 1e-8, \
+                 1e-6, 1e-4, 1e-2: each adjacent log ratio below 0, paired by seed",
+);
+
+/// adadelta_eps.sudden_gradient
+pub const SUDDEN_GRADIENT: ClaimSpec = ClaimSpec::evidence(
+    "adadelta_eps.sudden_gradient",
+    "000",
+    "seed 000 (Adadelta: advantages)",
+    "Adadelta is robust to a large sudden gradient",
+    "on |x|²/2 (10-D), one step's gradient multiplied by 1000: log(f after / f before that step), Adadelta − SGD \
+         < 0 (paired by seed: same start and spike time), each at its tuned lr",
+);
 
 /// The epsilons of the sweep.
 pub const EPS: [f64; 6] = [1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1];
@@ -108,7 +161,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let mut per = vec![Vec::new(); configs.len()];
         for &s in &seeds.eval {
             let data = generated(1_000, s)?;
-            let runs = crate::train::run_parallel(&configs, |(_, c)| loss_after_5(&data, *c, epochs, s));
+            let runs = descent::train::run_parallel(&configs, |(_, c)| loss_after_5(&data, *c, epochs, s));
             for (k, ((setting, _), r)) in configs.iter().zip(runs).enumerate() {
                 let (h, at_5) = r?;
                 if s == seeds.eval[0] {
@@ -143,38 +196,23 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let (u0_verdict, u0_steps) = decreasing(&u0_loss);
     let worst = |steps: &[Estimate]| *steps.iter().max_by(|a, b| a.hi.total_cmp(&b.hi)).expect("three steps");
     let mut claims = vec![
-        Claim::tested(
-            "adadelta_eps.eps_is_a_learning_rate",
-            "seed 002 (Adadelta)",
-            "epsilon behaves like a learning rate: the larger it is, the faster Adadelta converges",
-            "full-data loss after 5 epochs decreases at every step of eps from 1e-8 to 1e-1: each adjacent log ratio \
-             below 0, paired by seed; the value is the least favourable step",
-            &worst(&eps_steps),
-            eps_verdict,
-            describe(&EPS.map(|e| format!("eps {e:e}")), &eps_loss, &eps_steps),
-            protocol("eps"),
-        ),
-        Claim::demonstration(
-            "adadelta_eps.first_step",
-            "seed 002; Zeiler 2012",
-            "the first update is sqrt(eps) / sqrt((1 - rho) g^2 + eps) * g: about sqrt(eps / (1 - rho)) whatever the \
-             gradient's scale",
-            "measured first steps match the formula to 1e-12 (relative) for g = 1e-3, 1, 1e3 and every eps",
-            ratio_err,
-            ratio_err < 1e-12,
-            format!("the formula is the algorithm's first step written out (a check of the code); largest relative deviation {ratio_err:.1e}"),
-        ),
-        Claim::tested(
-            "adadelta_eps.initial_update",
-            "seed 002 (Adadelta: effect of the initial step)",
-            "the initial accumulated update sets the size of the first steps, like a learning rate",
-            "full-data loss after 5 epochs decreases at every step of u0 over 0, 1e-4, 1e-2, 1 (eps 1e-6): each \
-             adjacent log ratio below 0, paired by seed",
-            &worst(&u0_steps),
-            u0_verdict,
-            describe(&U0.map(|u| format!("u0 {u:e}")), &u0_loss, &u0_steps),
-            protocol("u0"),
-        ),
+        EPS_IS_A_LEARNING_RATE.tested(Tested {
+ estimate: &worst(&eps_steps),
+ verdict: eps_verdict,
+ detail: describe(&EPS.map(|e| format!("eps {e:e}")), &eps_loss, &eps_steps),
+ protocol: protocol("eps"),
+ }),
+        FIRST_STEP_FORMULA.demonstration(Decided {
+ value: ratio_err,
+ ok: ratio_err < 1e-12,
+ detail: format!("the formula is the algorithm's first step written out (a check of the code); largest relative deviation {ratio_err:.1e}"),
+ }),
+        INITIAL_UPDATE.tested(Tested {
+ estimate: &worst(&u0_steps),
+ verdict: u0_verdict,
+ detail: describe(&U0.map(|u| format!("u0 {u:e}")), &u0_loss, &u0_steps),
+ protocol: protocol("u0"),
+ }),
     ];
     claims.push(sudden_gradient(&seeds)?);
     let mut notes = Vec::new();
@@ -183,7 +221,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         Ok(mnist) => {
             let (train_n, mnist_epochs) = ctx.profile.pick((5_000, 2), (TRAIN_PART, 3));
             let jobs: Vec<(f64, u64)> = seeds.eval.iter().flat_map(|&s| MNIST_EPS.iter().map(move |&e| (e, s))).collect();
-            let runs = crate::train::run_parallel(&jobs, |&(eps, s)| {
+            let runs = descent::train::run_parallel(&jobs, |&(eps, s)| {
                 let mut run = MnistRun::new(MnistModel::Mlp, train_n, mnist_epochs, "adadelta", 1.0, s)?;
                 run.spec = OptimizerSpec::Adadelta(AdadeltaConfig { eps, ..AdadeltaConfig::default() });
                 run.skip_evaluation = s != seeds.eval[0];
@@ -200,20 +238,15 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
                 per[k].push(final_train_loss(&h, 10));
             }
             let (verdict, steps) = decreasing(&per);
-            claims.push(Claim::tested(
-                "adadelta_eps.mnist",
-                "seed 002 (Adadelta)",
-                "on MNIST too, a larger epsilon makes Adadelta learn faster",
-                "final training loss (mean of the last 10 batches) of the MLP decreases at every step of eps over 1e-8, \
-                 1e-6, 1e-4, 1e-2: each adjacent log ratio below 0, paired by seed",
-                &worst(&steps),
-                verdict,
-                format!(
+            claims.push(MNIST.tested(Tested {
+ estimate: &worst(&steps),
+ verdict,
+ detail: format!(
                     "MLP, {train_n} images, {mnist_epochs} epochs: {}",
                     describe(&MNIST_EPS.map(|e| format!("eps {e:e}")), &per, &steps)
                 ),
-                protocol("eps"),
-            ));
+ protocol: protocol("eps"),
+ }));
         }
         Err(e) => notes.push(format!("MNIST sweep not run: {e}")),
     }
@@ -225,7 +258,7 @@ const SPIKE_RUN: usize = 300;
 const SPIKE: f64 = 1_000.0;
 
 /// A start for the sudden-gradient runs: 10 coordinates uniform in [−1, 1].
-fn random_start(rng: &mut crate::rng::Rng) -> ArrayD<f64> {
+fn random_start(rng: &mut descent::rng::Rng) -> ArrayD<f64> {
     ArrayD::from_shape_vec(vec![10], (0..10).map(|_| rng.gen_range(-1.0..1.0)).collect()).expect("10 values")
 }
 
@@ -236,7 +269,7 @@ fn spike_damage(name: &str, lr: f64, seed: u64) -> Result<f64> {
     let mut rng = seeded(seed);
     let mut x = random_start(&mut rng);
     let at = rng.gen_range(100..200);
-    let mut opt = crate::optim::by_name::<f64>(name, Some(lr))?;
+    let mut opt = descent::optim::by_name::<f64>(name, Some(lr))?;
     let f = |x: &ArrayD<f64>| x.mapv(|v| v * v).sum() / 2.0;
     let mut before = f(&x);
     for t in 0..SPIKE_RUN {
@@ -258,7 +291,7 @@ fn spike_damage(name: &str, lr: f64, seed: u64) -> Result<f64> {
 fn sudden_gradient(seeds: &Seeds) -> Result<Claim> {
     let clean = |name: &str, lr: f64| -> Result<f64> {
         let mut x = random_start(&mut seeded(seeds.tuning));
-        let mut opt = crate::optim::by_name::<f64>(name, Some(lr))?;
+        let mut opt = descent::optim::by_name::<f64>(name, Some(lr))?;
         for _ in 0..SPIKE_RUN {
             let g = x.clone();
             opt.step(&mut [&mut x], &[g])?;
@@ -274,15 +307,10 @@ fn sudden_gradient(seeds: &Seeds) -> Result<Claim> {
         .collect::<Result<_>>()?;
     let e = Estimate::paired(&damage[0], &damage[1]);
     let protocol = Protocol::new(seeds, "lowest loss after the run without a spike, on the tuning seed's start").tuned_each(&methods, &tuned);
-    Ok(Claim::tested(
-        "adadelta_eps.sudden_gradient",
-        "seed 000 (Adadelta: advantages)",
-        "Adadelta is robust to a large sudden gradient",
-        "on |x|²/2 (10-D), one step's gradient multiplied by 1000: log(f after / f before that step), Adadelta − SGD \
-         < 0 (paired by seed: same start and spike time), each at its tuned lr",
-        &e,
-        e.below(0.0),
-        format!(
+    Ok(SUDDEN_GRADIENT.tested(Tested {
+ estimate: &e,
+ verdict: e.below(0.0),
+ detail: format!(
             "log damage of the spike: {}; Adadelta − SGD {}",
             methods
                 .iter()
@@ -293,6 +321,6 @@ fn sudden_gradient(seeds: &Seeds) -> Result<Claim> {
                 .join(", "),
             e.show(3)
         ),
-        protocol,
-    ))
+ protocol,
+ }))
 }

@@ -10,13 +10,14 @@
 //! a separate draw (steps until the rare coefficients are learned), and the
 //! comparison is paired over draws.
 
+use super::{ClaimSpec, Decided, Tested};
 use super::metric::LOSS;
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
-use super::{minimize, ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Rows, Run, SeriesBy};
-use crate::train::run_parallel;
-use crate::optim::by_name;
-use crate::rng::seeded;
-use crate::Result;
+use super::{minimize, ChartSpec, Context, Experiment, MnistUse, Outcome, Rows, Run, SeriesBy};
+use descent::train::run_parallel;
+use descent::optim::by_name;
+use descent::rng::seeded;
+use descent::Result;
 use ndarray::{Array1, Array2};
 use rand::Rng;
 
@@ -54,7 +55,28 @@ pub const EXPERIMENT: Experiment = Experiment {
             .caption("Adagrad's per-coordinate step lr / sqrt(G_t): it only shrinks."),
     ],
     tables: &[],
+    claims: &[VANISHING_STEP, RARE_FEATURES],
 };
+
+/// adagrad_sparse.vanishing_step
+pub const VANISHING_STEP: ClaimSpec = ClaimSpec::evidence(
+    "adagrad_sparse.vanishing_step",
+    "000",
+    "seed 000; seed 002",
+    "Adagrad's effective learning rate keeps shrinking, and shrinks less for rare features",
+    "after all steps the rare coordinate's effective step exceeds the dense one's",
+).demonstrates();
+
+/// adagrad_sparse.rare_features
+pub const RARE_FEATURES: ClaimSpec = ClaimSpec::evidence(
+    "adagrad_sparse.rare_features",
+    "000",
+    "seed 000 (Adagrad); seed 002",
+    "Adagrad performs larger updates for parameters of infrequent features, so it learns them faster than gradient \
+     descent with one learning rate",
+    "full-batch steps until the error on the rare coefficients falls below 0.1, Adagrad − GD < 0, each \
+     at its lr tuned on a separate draw, paired by draw (never reached: open interval)",
+);
 
 /// The sparse problem: `(X, y, w_true)`.
 pub fn sparse_problem(n: usize, seed: u64) -> (Array2<f64>, Array1<f64>, Array1<f64>) {
@@ -154,36 +176,19 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         }
     }
     let claims = vec![
-        Claim::tested(
-            "adagrad_sparse.rare_features",
-            "seed 000 (Adagrad); seed 002",
-            "Adagrad performs larger updates for parameters of infrequent features, so it learns them faster than \
-             gradient descent with one learning rate",
-            &format!(
-                "full-batch steps until the error on the rare coefficients falls below {RARE_TARGET}, Adagrad − GD < \
-                 0, each at its lr tuned on a separate draw, paired by draw (never reached: open interval)"
-            ),
-            &e,
-            e.below(0.0),
-            format!(
+        RARE_FEATURES.tested(Tested { estimate: &e, verdict: e.below(0.0), detail: format!(
                 "steps to rare error < {RARE_TARGET}: GD {}, Adagrad {}; difference {}. After {steps} steps (first \
                  draw): {}",
                 Estimate::of(&reached[0]).show(3),
                 Estimate::of(&reached[1]).show(3),
                 e.show(3),
                 finals.join("; ")
-            ),
-            protocol,
-        ),
-        Claim::demonstration(
-            "adagrad_sparse.vanishing_step",
-            "seed 000; seed 002",
-            "Adagrad's effective learning rate keeps shrinking, and shrinks less for rare features",
-            "after all steps the rare coordinate's effective step exceeds the dense one's",
-            last.1 / last.0,
-            last.1 > last.0,
-            format!("effective step after {steps} steps: dense {:.3e}, rare {:.3e}", last.0, last.1),
-        ),
+            ), protocol }),
+        VANISHING_STEP.demonstration(Decided {
+ value: last.1 / last.0,
+ ok: last.1 > last.0,
+ detail: format!("effective step after {steps} steps: dense {:.3e}, rare {:.3e}", last.0, last.1),
+ }),
     ];
     Ok(Outcome { frames: vec![("runs".into(), long.finish()?)], claims, notes: vec![] })
 }

@@ -17,12 +17,13 @@
 //! The average regret `R_t / t = (sum_s f_s(x_s) - sum_s f_s(-1)) / t` must go
 //! to 0 for a method that converges.
 
+use super::{ClaimSpec, Decided, Tested};
 use super::protocol::{Estimate, Protocol, Seeds};
-use super::{ChartSpec, Claim, Context, Experiment, Facet, Long, MnistUse, Outcome, Run, Verdict};
-use crate::train::run_parallel;
-use crate::optim::{AdamConfig, Optimizer};
-use crate::rng::seeded;
-use crate::Result;
+use super::{ChartSpec, Context, Experiment, Facet, Long, MnistUse, Outcome, Run, Verdict};
+use descent::train::run_parallel;
+use descent::optim::{AdamConfig, Optimizer};
+use descent::rng::seeded;
+use descent::Result;
 use ndarray::{arr1, ArrayD};
 use rand::Rng;
 
@@ -83,7 +84,7 @@ fn online(
     steps: u64,
     seed: u64,
 ) -> Result<Ending> {
-    let mut opt: Box<dyn Optimizer<f64>> = Box::new(crate::optim::Adam::new(config)?);
+    let mut opt: Box<dyn Optimizer<f64>> = Box::new(descent::optim::Adam::new(config)?);
     let mut rng = seeded(seed);
     let mut x = arr1(&[0.0]).into_dyn();
     let mut regret = 0.0;
@@ -132,7 +133,61 @@ pub const EXPERIMENT: Experiment = Experiment {
             .caption("{facet}: average regret."),
     ],
     tables: &[],
+    claims: &[COMMON_BETAS_CONVERGE, ONLINE, STOCHASTIC, STOCHASTIC_BETTER, THEOREM1],
 };
+
+/// amsgrad.common_betas_converge
+pub const COMMON_BETAS_CONVERGE: ClaimSpec = ClaimSpec::evidence(
+    "amsgrad.common_betas_converge",
+    "reddi",
+    "this project's note on Reddi et al.",
+    "the failure needs Theorem 1's betas: with (0.9, 0.99) Adam converges to -1 on the same period-3 problem",
+    "Adam's x_T < -0.9 with betas (0.9, 0.99)",
+);
+
+/// Where the paper's two problems come from.
+const SOURCE: &str = "Reddi et al. 2018, section 3 and figure 1; seed 003";
+/// The outcome both of Theorem 1 and of the online problem.
+const DRIFT: &str =
+    "after T steps Adam's x_T > 0.9 (near the worst point +1) and AMSGrad's x_T < -0.9 (near the optimum -1)";
+
+/// amsgrad.online
+pub const ONLINE: ClaimSpec = ClaimSpec::evidence(
+    "amsgrad.online",
+    "reddi",
+    SOURCE,
+    "on the online problem (1010x once every 101 steps, else -10x), Adam drifts to +1 while AMSGrad converges to the \
+     optimum -1",
+    DRIFT,
+);
+
+/// amsgrad.stochastic
+pub const STOCHASTIC: ClaimSpec = ClaimSpec::evidence(
+    "amsgrad.stochastic",
+    "reddi",
+    SOURCE,
+    "on the stochastic version (1010x with probability 0.01), Adam drifts to +1 while AMSGrad converges to -1",
+    "over independent runs, mean x_T: Adam's interval above 0.9 and AMSGrad's below -0.9",
+);
+
+/// amsgrad.stochastic_better
+pub const STOCHASTIC_BETTER: ClaimSpec = ClaimSpec::evidence(
+    "amsgrad.stochastic_better",
+    "reddi",
+    SOURCE,
+    "on the stochastic problem AMSGrad does better than Adam",
+    "paired by seed: AMSGrad's x_T − Adam's x_T < 0 (closer to the optimum) and AMSGrad's R_T/T − Adam's < 0",
+);
+
+/// amsgrad.theorem1
+pub const THEOREM1: ClaimSpec = ClaimSpec::evidence(
+    "amsgrad.theorem1",
+    "reddi",
+    "Reddi et al. 2018, Theorem 1",
+    "Theorem 1: with beta1 = 0 and beta2 = 1/(1 + C^2), Adam converges to the worst point +1 of the period-3 problem",
+    DRIFT,
+)
+.demonstrates();
 
 fn adam(betas: (f64, f64), amsgrad: bool, bias_correction: bool) -> AdamConfig {
     AdamConfig { betas, amsgrad, bias_correction, eps: 1e-8, ..AdamConfig::default() }
@@ -161,9 +216,6 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         endings.push(pair);
     }
     let fmt = |e: &Ending| format!("x_T = {:+.4}, R_T/T = {:.4}", e.x, e.regret);
-    let source = "Reddi et al. 2018, section 3 and figure 1; seed 003";
-    let criterion =
-        "after T steps Adam's x_T > 0.9 (near the worst point +1) and AMSGrad's x_T < -0.9 (near the optimum -1)";
     let decided = |i: usize| (&endings[i][0], &endings[i][1]);
     let (online_adam, online_ams) = decided(0);
     let (thm_adam, thm_ams) = decided(2);
@@ -202,64 +254,46 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         ams_e.show(3)
     );
     let claims = vec![
-        Claim::decided(
-            "amsgrad.online",
-            source,
-            "on the online problem (1010x once every 101 steps, else -10x), Adam drifts to +1 while AMSGrad \
-             converges to the optimum -1",
-            criterion,
-            online_adam.x,
-            online_adam.x > 0.9 && online_ams.x < -0.9,
-            format!("deterministic problem, one run; T = {steps}: Adam {}; AMSGrad {}", fmt(online_adam), fmt(online_ams)),
-        ),
-        Claim::tested(
-            "amsgrad.stochastic",
-            source,
-            "on the stochastic version (1010x with probability 0.01), Adam drifts to +1 while AMSGrad converges to -1",
-            "over independent runs, mean x_T: Adam's interval above 0.9 and AMSGrad's below -0.9",
-            &ams_e,
-            Verdict::all(&[adam_e.above(0.9), ams_e.below(-0.9)]),
-            stochastic_detail.clone(),
-            protocol(),
-        ),
-        Claim::tested(
-            "amsgrad.stochastic_better",
-            source,
-            "on the stochastic problem AMSGrad does better than Adam",
-            "paired by seed: AMSGrad's x_T − Adam's x_T < 0 (closer to the optimum) and AMSGrad's R_T/T − Adam's < 0",
-            &closer,
-            Verdict::all(&[closer.below(0.0), regret.below(0.0)]),
-            format!(
+        ONLINE.decided(Decided {
+            value: online_adam.x,
+            ok: online_adam.x > 0.9 && online_ams.x < -0.9,
+            detail: format!(
+                "deterministic problem, one run; T = {steps}: Adam {}; AMSGrad {}",
+                fmt(online_adam),
+                fmt(online_ams)
+            ),
+        }),
+        STOCHASTIC.tested(Tested {
+            estimate: &ams_e,
+            verdict: Verdict::all(&[adam_e.above(0.9), ams_e.below(-0.9)]),
+            detail: stochastic_detail.clone(),
+            protocol: protocol(),
+        }),
+        STOCHASTIC_BETTER.tested(Tested {
+            estimate: &closer,
+            verdict: Verdict::all(&[closer.below(0.0), regret.below(0.0)]),
+            detail: format!(
                 "{stochastic_detail}; x_T difference {}, average-regret difference {}",
                 closer.show(3),
                 regret.show(3)
             ),
-            protocol(),
-        ),
-        Claim::demonstration(
-            "amsgrad.theorem1",
-            "Reddi et al. 2018, Theorem 1",
-            "Theorem 1: with beta1 = 0 and beta2 = 1/(1 + C^2), Adam converges to the worst point +1 of the \
-             period-3 problem",
-            criterion,
-            thm_adam.x,
-            thm_adam.x > 0.9 && thm_ams.x < -0.9,
-            format!(
+            protocol: protocol(),
+        }),
+        THEOREM1.demonstration(Decided {
+            value: thm_adam.x,
+            ok: thm_adam.x > 0.9 && thm_ams.x < -0.9,
+            detail: format!(
                 "a proven theorem on a deterministic problem (a check of our Adam, not evidence); T = {steps}: Adam \
                  {}; AMSGrad {}",
                 fmt(thm_adam),
                 fmt(thm_ams)
             ),
-        ),
-        Claim::decided(
-            "amsgrad.common_betas_converge",
-            "this project's note on Reddi et al.",
-            "the failure needs Theorem 1's betas: with (0.9, 0.99) Adam converges to -1 on the same period-3 problem",
-            "Adam's x_T < -0.9 with betas (0.9, 0.99)",
-            common_adam.x,
-            common_adam.x < -0.9,
-            format!("deterministic problem, one run; T = {steps}: Adam {}; AMSGrad {}", fmt(common_adam), fmt(common_ams)),
-        ),
+        }),
+        COMMON_BETAS_CONVERGE.decided(Decided {
+ value: common_adam.x,
+ ok: common_adam.x < -0.9,
+ detail: format!("deterministic problem, one run; T = {steps}: Adam {}; AMSGrad {}", fmt(common_adam), fmt(common_ams)),
+ }),
     ];
     let notes = vec![format!(
         "Step size alpha / sqrt(t) with alpha = {alpha}, x_1 = 0, eps = 1e-8; (a) and (b) use torch's Adam (with \

@@ -10,16 +10,17 @@
 //! claim compares the modes at one equal step size (0.01), so that the
 //! noise comes from the gradient estimate and not from the step.
 
-use super::linear_regression::generated;
+use super::{ClaimSpec, Tested};
+use super::runs::generated;
 use super::metric::BATCH_LOSS;
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds};
 use super::{ChartSpec, Claim, Context, Experiment, Long, MnistUse, Outcome, Run, SeriesBy, Verdict};
-use crate::data::regression::{least_squares, Regression};
-use crate::data::Batching;
-use crate::optim::by_name;
-use crate::rng::seeded;
-use crate::train::run_parallel;
-use crate::Result;
+use descent::data::regression::{least_squares, Regression};
+use descent::data::Batching;
+use descent::optim::by_name;
+use descent::rng::seeded;
+use descent::train::run_parallel;
+use descent::Result;
 use ndarray::{Array1, ArrayD, Axis, IxDyn};
 
 /// Full-data loss, by updates taken.
@@ -59,7 +60,40 @@ pub const EXPERIMENT: Experiment = Experiment {
             .caption("Each update's own batch loss at the common step size 0.01: the noise of the gradient estimate."),
     ],
     tables: &[],
+    claims: &[BGD_FEWEST_UPDATES, SGD_NOISIEST, CONSTANT_RATE_STALLS],
 };
+
+/// batch_modes.bgd_fewest_updates
+pub const BGD_FEWEST_UPDATES: ClaimSpec = ClaimSpec::evidence(
+    "batch_modes.bgd_fewest_updates",
+    "000",
+    "seed 000 (convergence steps); seed 004",
+    "batch gradient descent needs the fewest updates to converge",
+    "updates until the full-data loss (measured after every update) is within 5% of the least-squares \
+             optimum, each mode at its tuned step size: BGD − MBGD < 0 and BGD − SGD < 0 (paired by draw)",
+);
+
+/// batch_modes.sgd_noisiest
+pub const SGD_NOISIEST: ClaimSpec = ClaimSpec::evidence(
+    "batch_modes.sgd_noisiest",
+    "000",
+    "seed 000; seed 004",
+    "SGD's path is the noisiest",
+    "at the common step size 0.01, the std of successive batch-loss changes over the last 200 updates, \
+             relative to the mean batch loss: SGD − MBGD > 0 and SGD − BGD > 0 (paired by draw)",
+);
+
+/// batch_modes.constant_rate_stalls
+pub const CONSTANT_RATE_STALLS: ClaimSpec = ClaimSpec::evidence(
+    "batch_modes.constant_rate_stalls",
+    "003",
+    "seed 003, section 1 (SGD; Darken et al.)",
+    "with a constant learning rate SGD stalls at an error of the order of the learning rate; a decaying schedule \
+         reaches the optimum",
+    "single-example SGD on the standardised regression, excess loss over the optimum (mean of the last 10% of \
+         the run): log(excess at η = 0.02 / at η/4) > ln 2 (the stall scales with η), and log(excess with \
+         η/(1 + t/n) / with constant η) < 0, paired by draw",
+);
 
 /// The modes compared.
 pub const MODES: [(&str, Batching); 3] =
@@ -196,15 +230,10 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let louder = |other: usize| Estimate::paired(&noises[2], &noises[other]);
     let (over_mbgd, over_bgd) = (louder(1), louder(0));
     let claims = vec![
-        Claim::tested(
-            "batch_modes.bgd_fewest_updates",
-            "seed 000 (convergence steps); seed 004",
-            "batch gradient descent needs the fewest updates to converge",
-            "updates until the full-data loss (measured after every update) is within 5% of the least-squares \
-             optimum, each mode at its tuned step size: BGD − MBGD < 0 and BGD − SGD < 0 (paired by draw)",
-            &vs_mbgd,
-            Verdict::all(&[vs_mbgd.below(0.0), vs_sgd.below(0.0)]),
-            format!(
+        BGD_FEWEST_UPDATES.tested(Tested {
+ estimate: &vs_mbgd,
+ verdict: Verdict::all(&[vs_mbgd.below(0.0), vs_sgd.below(0.0)]),
+ detail: format!(
                 "updates to the target: BGD {}, MBGD {}, SGD {}; BGD − MBGD {}, BGD − SGD {} (budget {budget})",
                 show(&updates[0]),
                 show(&updates[1]),
@@ -212,27 +241,22 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
                 vs_mbgd.show(3),
                 vs_sgd.show(3)
             ),
-            protocol.clone(),
-        ),
-        Claim::tested(
-            "batch_modes.sgd_noisiest",
-            "seed 000; seed 004",
-            "SGD's path is the noisiest",
-            "at the common step size 0.01, the std of successive batch-loss changes over the last 200 updates, \
-             relative to the mean batch loss: SGD − MBGD > 0 and SGD − BGD > 0 (paired by draw)",
-            &over_mbgd,
-            Verdict::all(&[over_mbgd.above(0.0), over_bgd.above(0.0)]),
-            format!(
+ protocol: protocol.clone(),
+ }),
+        SGD_NOISIEST.tested(Tested {
+ estimate: &over_mbgd,
+ verdict: Verdict::all(&[over_mbgd.above(0.0), over_bgd.above(0.0)]),
+ detail: format!(
                 "relative noise: BGD {}, MBGD {}, SGD {}",
                 show(&noises[0]),
                 show(&noises[1]),
                 show(&noises[2])
             ),
-            Protocol::new(&seeds, "not tuned: one step size for all modes")
+ protocol: Protocol::new(&seeds, "not tuned: one step size for all modes")
                 .fixed("bgd", EQUAL_LR)
                 .fixed("mbgd", EQUAL_LR)
                 .fixed("sgd", EQUAL_LR),
-        ),
+ }),
     ];
     let mut claims = claims;
     claims.push(constant_rate_stalls(&seeds, n, budget)?);
@@ -285,17 +309,10 @@ fn constant_rate_stalls(seeds: &Seeds, n: usize, budget: usize) -> Result<Claim>
     let log_ratio = |a: &[f64], b: &[f64]| Estimate::of(&a.iter().zip(b).map(|(x, y)| (x / y).ln()).collect::<Vec<_>>());
     let scales = log_ratio(&col(0), &col(1));
     let decays = log_ratio(&col(2), &col(0));
-    Ok(Claim::tested(
-        "batch_modes.constant_rate_stalls",
-        "seed 003, section 1 (SGD; Darken et al.)",
-        "with a constant learning rate SGD stalls at an error of the order of the learning rate; a decaying schedule \
-         reaches the optimum",
-        "single-example SGD on the standardised regression, excess loss over the optimum (mean of the last 10% of \
-         the run): log(excess at η = 0.02 / at η/4) > ln 2 (the stall scales with η), and log(excess with \
-         η/(1 + t/n) / with constant η) < 0, paired by draw",
-        &scales,
-        Verdict::all(&[scales.above(2f64.ln()), decays.below(0.0)]),
-        format!(
+    Ok(CONSTANT_RATE_STALLS.tested(Tested {
+ estimate: &scales,
+ verdict: Verdict::all(&[scales.above(2f64.ln()), decays.below(0.0)]),
+ detail: format!(
             "excess: η {}, η/4 {}, decaying {}; log ratio η vs η/4 {} (ln 4 = 1.39 if proportional), decaying vs \
              constant {}",
             Estimate::of(&col(0)).show(3),
@@ -304,8 +321,8 @@ fn constant_rate_stalls(seeds: &Seeds, n: usize, budget: usize) -> Result<Claim>
             scales.show(3),
             decays.show(3)
         ),
-        Protocol::new(seeds, "not tuned: the claim is about the rate itself")
+ protocol: Protocol::new(seeds, "not tuned: the claim is about the rate itself")
             .fixed("sgd", eta)
             .fixed("sgd (η/4)", eta / 4.0),
-    ))
+ }))
 }

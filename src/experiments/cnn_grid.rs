@@ -2,13 +2,14 @@
 //! Adadelta at learning rates 0.1, 0.01 and 0.0001, batch 512; train loss
 //! (raw and smoothed, as the seed plots it) and test loss and accuracy.
 
-use super::mnist_mlp::{final_train_loss, push_history, MnistRun};
+use super::{ClaimSpec, Tested};
+use super::runs::{final_train_loss, push_history, MnistRun};
 use super::metric::{BATCH_LOSS, BATCH_LOSS_SMOOTHED, TEST_ACCURACY, TEST_LOSS};
 use super::protocol::{Estimate, Protocol, Seeds};
-use super::{ChartSpec, Claim, Context, Experiment, Facet, Key, MnistUse, Outcome, Profile, Rows, Run, TableSpec, Verdict};
-use crate::optim::{OptimizerSpec, RmsPropConfig};
-use crate::train::{run_parallel, MnistModel};
-use crate::Result;
+use super::{ChartSpec, Context, Experiment, Facet, Key, MnistUse, Outcome, Profile, Rows, Run, TableSpec, Verdict};
+use descent::optim::{OptimizerSpec, RmsPropConfig};
+use descent::train::{run_parallel, MnistModel};
+use descent::Result;
 
 /// The experiment and its section.
 pub const EXPERIMENT: Experiment = Experiment {
@@ -34,7 +35,58 @@ pub const EXPERIMENT: Experiment = Experiment {
         keys: &[Key::Lr, Key::Optimizer],
         columns: &[("test loss", TEST_LOSS), ("test accuracy", TEST_ACCURACY)],
     }],
+    claims: &[ADAM_BEST_AT_0_01, RMSPROP_STUCK_AT_1E_4, RMSPROP_STUCK_LACKS_MOMENTUM, SGD_ADADELTA_SUFFER_SMALL_LR, SGD_ADADELTA_SIMILAR_TO_ADAM_AT_1E_4],
 };
+
+/// Where the grid's claims come from.
+const SOURCE: &str = "seed 003, section 2 (results) and figure 1";
+
+/// cnn_grid.adam_best_at_0.01
+pub const ADAM_BEST_AT_0_01: ClaimSpec = ClaimSpec::evidence(
+    "cnn_grid.adam_best_at_0.01",
+    "003",
+    SOURCE,
+    "at learning rate 0.01 Adam outperforms them all, and RMSprop is very close to it",
+    "at lr 0.01, final train loss (mean of the last 10 batches), log ratios paired by seed: Adam below SGD, \
+             RMSprop and Adadelta; RMSprop below SGD and Adadelta (second)",
+);
+
+/// cnn_grid.rmsprop_stuck_at_1e-4
+pub const RMSPROP_STUCK_AT_1E_4: ClaimSpec = ClaimSpec::evidence(
+    "cnn_grid.rmsprop_stuck_at_1e-4",
+    "003",
+    SOURCE,
+    "at learning rate 0.0001 RMSprop does not learn properly and got stuck on a high loss value",
+    "at lr 0.0001, log(RMSprop's final train loss / Adam's) > ln 2 (more than twice), paired by seed",
+);
+
+/// cnn_grid.rmsprop_stuck_lacks_momentum
+pub const RMSPROP_STUCK_LACKS_MOMENTUM: ClaimSpec = ClaimSpec::evidence(
+    "cnn_grid.rmsprop_stuck_lacks_momentum",
+    "003",
+    SOURCE,
+    "RMSprop got stuck because it lacks a momentum term (Adam and Adadelta have one)",
+    "at lr 0.0001, RMSprop with momentum 0.9 reaches a final train loss less than half of plain RMSprop's: \
+             log(RMSprop / RMSprop+momentum) > ln 2, paired by seed",
+);
+
+/// cnn_grid.sgd_adadelta_suffer_small_lr
+pub const SGD_ADADELTA_SUFFER_SMALL_LR: ClaimSpec = ClaimSpec::evidence(
+    "cnn_grid.sgd_adadelta_suffer_small_lr",
+    "003",
+    SOURCE,
+    "SGD and Adadelta suffer greatly from decreasing the learning rate",
+    "log(final train loss at lr 0.0001 / at lr 0.1) > ln 2, for both SGD and Adadelta, paired by seed",
+);
+
+/// cnn_grid.sgd_adadelta_similar_to_adam_at_1e-4
+pub const SGD_ADADELTA_SIMILAR_TO_ADAM_AT_1E_4: ClaimSpec = ClaimSpec::evidence(
+    "cnn_grid.sgd_adadelta_similar_to_adam_at_1e-4",
+    "003",
+    SOURCE,
+    "with the lowest learning rate, SGD and Adadelta converge to a similar value as Adam",
+    "at lr 0.0001, log(final train loss / Adam's) within ±ln 1.25 (within 25%), for SGD and Adadelta",
+);
 
 /// The grid's optimizers.
 pub const OPTIMIZERS: [&str; 4] = ["adam", "sgd", "rmsprop", "adadelta"];
@@ -91,9 +143,8 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         OPTIMIZERS.iter().map(|n| format!("{n} {}", Estimate::of(&l(n, lr)).show(3))).collect::<Vec<_>>().join(", ")
     };
     let protocol = || Protocol::new(&seeds, "not tuned: every optimizer at each of seed 003's rates (0.1, 0.01, 0.0001)");
-    let source = "seed 003, section 2 (results) and figure 1";
-    let decide = |id: &str, statement: &str, criterion: &str, e: &Estimate, v: Verdict, detail: String| {
-        let mut c = Claim::tested(id, source, statement, criterion, e, v, detail, protocol());
+    let decide = |spec: &ClaimSpec, estimate: &Estimate, verdict: Verdict, detail: String| {
+        let mut c = spec.tested(Tested { estimate, verdict, detail, protocol: protocol() });
         if ctx.profile == Profile::Quick {
             c.verdict = Verdict::FullProfileOnly;
             c.value = None;
@@ -115,10 +166,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
                     0.0001 than they do at 0.1";
     let claims = vec![
         decide(
-            "cnn_grid.adam_best_at_0.01",
-            "at learning rate 0.01 Adam outperforms them all, and RMSprop is very close to it",
-            "at lr 0.01, final train loss (mean of the last 10 batches), log ratios paired by seed: Adam below SGD, \
-             RMSprop and Adadelta; RMSprop below SGD and Adadelta (second)",
+            &ADAM_BEST_AT_0_01,
             &adam_vs[1],
             Verdict::all(&best),
             format!(
@@ -128,18 +176,13 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             ),
         ),
         decide(
-            "cnn_grid.rmsprop_stuck_at_1e-4",
-            "at learning rate 0.0001 RMSprop does not learn properly and got stuck on a high loss value",
-            "at lr 0.0001, log(RMSprop's final train loss / Adam's) > ln 2 (more than twice), paired by seed",
+            &RMSPROP_STUCK_AT_1E_4,
             &stuck,
             stuck.above(two),
             format!("lr 0.0001: {}; log ratio {}", table(1e-4), stuck.show(2)),
         ),
         decide(
-            "cnn_grid.rmsprop_stuck_lacks_momentum",
-            "RMSprop got stuck because it lacks a momentum term (Adam and Adadelta have one)",
-            "at lr 0.0001, RMSprop with momentum 0.9 reaches a final train loss less than half of plain RMSprop's: \
-             log(RMSprop / RMSprop+momentum) > ln 2, paired by seed",
+            &RMSPROP_STUCK_LACKS_MOMENTUM,
             &with_momentum,
             with_momentum.above(two),
             format!(
@@ -150,9 +193,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             ),
         ),
         decide(
-            "cnn_grid.sgd_adadelta_suffer_small_lr",
-            "SGD and Adadelta suffer greatly from decreasing the learning rate",
-            "log(final train loss at lr 0.0001 / at lr 0.1) > ln 2, for both SGD and Adadelta, paired by seed",
+            &SGD_ADADELTA_SUFFER_SMALL_LR,
             &suffer[0],
             Verdict::all(&[suffer[0].above(two), suffer[1].above(two)]),
             format!(
@@ -164,9 +205,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             ),
         ),
         decide(
-            "cnn_grid.sgd_adadelta_similar_to_adam_at_1e-4",
-            "with the lowest learning rate, SGD and Adadelta converge to a similar value as Adam",
-            "at lr 0.0001, log(final train loss / Adam's) within ±ln 1.25 (within 25%), for SGD and Adadelta",
+            &SGD_ADADELTA_SIMILAR_TO_ADAM_AT_1E_4,
             &similar[0],
             Verdict::all(&[similar[0].within(margin), similar[1].within(margin)]),
             format!("log ratios SGD {}, Adadelta {}; note: {conflict}", similar[0].show(2), similar[1].show(2)),

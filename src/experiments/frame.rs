@@ -1,7 +1,7 @@
 //! The long-format frame every experiment returns, and its CSV output.
 
-use crate::files::write_atomically;
-use crate::{Error, Result};
+use descent::files::write_atomically;
+use descent::{Error, Result};
 use polars::prelude::*;
 use std::path::Path;
 

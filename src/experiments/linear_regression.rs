@@ -11,16 +11,16 @@
 //! seeds (fresh draws of the generated data; initialisation and shuffling for
 //! the diabetes set).
 
+use super::runs::{generated, split};
+use super::{ClaimSpec, Tested};
 use super::metric::LOSS;
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds};
-use super::{ChartSpec, Claim, Context, Experiment, Facet, MnistUse, Outcome, Run, Verdict};
-use crate::data::regression::{diabetes, least_squares, make_regression, MakeRegression, Regression, Standardizer};
-use crate::data::Batching;
-use crate::nn::{Init, Linear, Sequential};
-use crate::optim::OptimizerSpec;
-use crate::rng::seeded;
-use crate::train::{run_parallel, train, RegressionData, RunHistory, TrainConfig};
-use crate::Result;
+use super::{ChartSpec, Context, Experiment, Facet, MnistUse, Outcome, Run, Verdict};
+use descent::data::regression::{diabetes, least_squares, standardized, Regression};
+use descent::data::Batching;
+use descent::optim::OptimizerSpec;
+use descent::train::{fit_linear as fit, fit_linear_evaluating as fit_evaluating, run_parallel, RunHistory};
+use descent::Result;
 
 /// Loss above the closed-form optimum's, per epoch.
 pub const EXCESS_LOSS: &str = "loss - optimum";
@@ -41,63 +41,32 @@ pub const EXPERIMENT: Experiment = Experiment {
         .log_y()
         .caption("{facet}: excess loss over the closed-form optimum, per epoch.")],
     tables: &[],
+    claims: &[OPTIMUM_GENERATED, OPTIMUM_DIABETES],
 };
 
-/// Standardised features and targets (zero mean, unit variance); the
-/// generating coefficients, when known, are rescaled to the new units
-/// (`coef_j · sd(x_j) / sd(y)`).
-pub fn standardized(data: &Regression) -> Result<Regression> {
-    let x = Standardizer::fit(&data.x)?.transform(&data.x)?;
-    let n = data.y.len() as f64;
-    let mean = data.y.sum() / n;
-    let sd = (data.y.mapv(|v| (v - mean).powi(2)).sum() / n).sqrt();
-    if sd.is_nan() || sd <= 0.0 {
-        return Err(crate::Error::invalid("standardized", "y", "the targets are constant: nothing to regress"));
-    }
-    let y = data.y.mapv(|v| (v - mean) / sd);
-    let x_sd = data.x.std_axis(ndarray::Axis(0), 0.0);
-    let coef = data.coef.as_ref().map(|c| c * &x_sd / sd);
-    Ok(Regression { x, y, coef })
-}
+/// What both data sets decide.
+const OPTIMUM_STATEMENT: &str = "every optimizer reaches the least-squares optimum on linear regression";
+/// How.
+const OPTIMUM_CRITERION: &str = "relative excess of the final training loss over the closed-form optimum below 5% for \
+                                 each of the eight optimizers (each at its tuned lr); the value is the worst optimizer's";
 
-/// The generated problem of these experiments.
-pub fn generated(n_samples: usize, seed: u64) -> Result<Regression> {
-    let params = MakeRegression { n_samples, n_features: 10, n_informative: 5, noise: 10.0, bias: 3.0 };
-    standardized(&make_regression(params, &mut seeded(seed))?)
-}
+/// linear_regression.optimum_generated
+pub const OPTIMUM_GENERATED: ClaimSpec = ClaimSpec::evidence(
+    "linear_regression.optimum_generated",
+    "000",
+    "seed 000, figure 7",
+    OPTIMUM_STATEMENT,
+    OPTIMUM_CRITERION,
+);
 
-/// Fits `y ~ x w + b` (one linear layer, MSE) with the optimizer `spec`,
-/// evaluating the whole set after every epoch (split `all`).
-pub fn fit(
-    data: &Regression,
-    spec: &OptimizerSpec,
-    batching: Batching,
-    epochs: usize,
-    seed: u64,
-) -> Result<RunHistory> {
-    fit_evaluating(data, &[("all", data)], spec, batching, epochs, seed)
-}
-
-/// Fits on `data`, evaluating each of `eval` after every epoch.
-pub fn fit_evaluating(
-    data: &Regression,
-    eval: &[(&str, &Regression)],
-    spec: &OptimizerSpec,
-    batching: Batching,
-    epochs: usize,
-    seed: u64,
-) -> Result<RunHistory> {
-    let mut model =
-        Sequential::<f64>::new().with(Linear::new(data.x.ncols(), 1, Init::TorchDefault, &mut seeded(seed))?);
-    let mut opt = spec.build::<f64>()?;
-    let set = RegressionData::<f64>::new(&data.x, &data.y);
-    let sets: Vec<(&str, RegressionData<f64>)> =
-        eval.iter().map(|(name, d)| (*name, RegressionData::<f64>::new(&d.x, &d.y))).collect();
-    let eval: Vec<(&str, &dyn crate::train::Dataset<f64>)> =
-        sets.iter().map(|(name, d)| (*name, d as &dyn crate::train::Dataset<f64>)).collect();
-    let config = TrainConfig { epochs, batching, shuffle_seed: seed, divergence_bound: 1e12, ..TrainConfig::default() };
-    train(&mut model, opt.as_mut(), &set, &eval, &config)
-}
+/// linear_regression.optimum_diabetes
+pub const OPTIMUM_DIABETES: ClaimSpec = ClaimSpec::evidence(
+    "linear_regression.optimum_diabetes",
+    "000",
+    "seed 000, figure 7",
+    OPTIMUM_STATEMENT,
+    OPTIMUM_CRITERION,
+);
 
 /// The optimizers of the figure and the centres of their ×2 tuning grids
 /// (common defaults).
@@ -111,17 +80,6 @@ pub const OPTIMIZERS: [(&str, f64); 8] = [
     ("adam", 0.01),
     ("amsgrad", 0.01),
 ];
-
-/// The first 80% of the rows and the last 20%.
-pub fn split(data: &Regression) -> (Regression, Regression) {
-    let cut = data.x.nrows() * 4 / 5;
-    let part = |r: std::ops::Range<usize>| Regression {
-        x: data.x.slice(ndarray::s![r.clone(), ..]).to_owned(),
-        y: data.y.slice(ndarray::s![r]).to_owned(),
-        coef: None,
-    };
-    (part(0..cut), part(cut..data.x.nrows()))
-}
 
 /// Runs every optimizer on both data sets with mini-batches of 32.
 pub fn run(ctx: &Context) -> Result<Outcome> {
@@ -181,15 +139,8 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let worst = estimates.iter().map(|e| e.mean).fold(f64::MIN, f64::max);
         let protocol = Protocol::new(&seeds, "validation loss of a held-out 20% of the tuning draw").tuned_each(&OPTIMIZERS, &tuned);
         let worst_estimate = estimates.iter().copied().max_by(|a, b| a.hi.total_cmp(&b.hi)).expect("eight");
-        claims.push(Claim::tested(
-            &format!("linear_regression.optimum_{set_name}"),
-            "seed 000, figure 7",
-            "every optimizer reaches the least-squares optimum on linear regression",
-            "relative excess of the final training loss over the closed-form optimum below 5% for each of the eight \
-             optimizers (each at its tuned lr); the value is the worst optimizer's",
-            &worst_estimate,
-            Verdict::all(&verdicts),
-            format!(
+        let spec = if set_name == "generated" { &OPTIMUM_GENERATED } else { &OPTIMUM_DIABETES };
+        claims.push(spec.tested(Tested { estimate: &worst_estimate, verdict: Verdict::all(&verdicts), detail: format!(
                 "{set_name}, {epochs} epochs; relative excess (mean [95% interval]): {}",
                 OPTIMIZERS
                     .iter()
@@ -198,9 +149,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
                     .map(|(((n, _), e), v)| format!("{n} {} ({})", e.show(2), v.text()))
                     .collect::<Vec<_>>()
                     .join(", ")
-            ),
-            protocol,
-        ));
+            ), protocol }));
         notes.push(format!(
             "{set_name}: worst mean relative excess {worst:.2e}; tuned learning rates: {}.",
             OPTIMIZERS.iter().zip(&tuned).map(|((n, _), t)| format!("{n} {:.3e}", t.best)).collect::<Vec<_>>().join(", ")

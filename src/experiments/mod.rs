@@ -43,22 +43,23 @@
 //! several experiments share), `minimize.rs` (any optimizer on a function
 //! of a few variables, with its trajectory).
 
-pub mod claims;
+pub mod claim;
 mod frame;
 pub mod metric;
-mod minimize;
 pub mod protocol;
+pub mod runs;
+pub mod seed_claims;
 pub mod visual;
 
+pub use claim::{Claim, ClaimSpec, Decided, Kind, Tested, Verdict};
+pub use descent::optim::{minimize, minimize_traced, Trajectory};
+pub use descent_plot::{ChartView, TableView};
 pub use frame::{column, csv_bytes, frame_rows, labels, series, write_csv, Long, Run};
-pub use minimize::{minimize, minimize_traced, Trajectory};
 pub use protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
-pub use visual::{
-    ChartKind, ChartSpec, ChartView, Facet, Key, MathView, Rows, SeriesBy, TableSpec, TableView, Visuals,
-};
+pub use visual::{ChartKind, ChartSpec, Facet, Key, MathView, Rows, SeriesBy, TableSpec, Visuals};
 
-use crate::data::Mnist;
-use crate::{Error, Result};
+use descent::data::Mnist;
+use descent::{Error, Result};
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -106,142 +107,6 @@ impl FromStr for Profile {
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.pick("quick", "full"))
-    }
-}
-
-/// What a run says about a claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// The run's numbers meet the criterion.
-    Supported,
-    /// They do not.
-    NotSupported,
-    /// This profile cannot decide it; run `--profile full`.
-    FullProfileOnly,
-    /// The data cannot decide it: the interval straddles the threshold.
-    Inconclusive,
-}
-
-/// Whether a claim's outcome is evidence about the optimizers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// The criterion could have come out either way.
-    #[default]
-    Evidence,
-    /// The criterion could not come out otherwise (an identity, a property
-    /// the construction guarantees): a demonstration, not counted.
-    Demonstration,
-}
-
-impl Verdict {
-    /// How the report and the notebooks say it.
-    pub fn text(self) -> &'static str {
-        match self {
-            Verdict::Supported => "supported",
-            Verdict::NotSupported => "not supported",
-            Verdict::FullProfileOnly => "full profile only",
-            Verdict::Inconclusive => "inconclusive",
-        }
-    }
-
-    /// Supported if `ok`, else not supported.
-    pub fn of(ok: bool) -> Verdict {
-        if ok {
-            Verdict::Supported
-        } else {
-            Verdict::NotSupported
-        }
-    }
-}
-
-/// A claim of a seed or paper and what our run says about it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Claim {
-    /// Stable identifier, `<experiment>.<short name>`.
-    pub id: String,
-    /// Where it comes from: "seed 003", "Reddi et al. 2018, section 3"...
-    pub source: String,
-    /// The claim, in the source's words where possible.
-    pub statement: String,
-    /// How the run decides it, written before the run.
-    pub criterion: String,
-    /// The number the criterion looks at; `None` when there is none (not
-    /// run, or not finite: a run that never reached a target).
-    pub value: Option<f64>,
-    /// The outcome.
-    pub verdict: Verdict,
-    /// The numbers behind the verdict, in a sentence.
-    pub detail: String,
-    /// Evidence or demonstration.
-    #[serde(default)]
-    pub kind: Kind,
-    /// Seeds, tuning, rule and interval, for claims decided under
-    /// [`protocol`].
-    #[serde(default)]
-    pub protocol: Option<Protocol>,
-}
-
-impl Claim {
-    /// The verdict as shown: "demonstration: supported" for a
-    /// demonstration.
-    pub fn label(&self) -> String {
-        match self.kind {
-            Kind::Evidence => self.verdict.text().into(),
-            Kind::Demonstration => format!("demonstration ({})", self.verdict.text()),
-        }
-    }
-
-    /// The protocol in a sentence, for claims that have one.
-    pub fn protocol_text(&self) -> Option<String> {
-        let p = self.protocol.as_ref()?;
-        let lrs: Vec<String> = p.selected.iter().map(|(m, lr)| format!("{m} {lr:.3e}")).collect();
-        let interval = p.interval.map_or("unbounded".into(), |[lo, hi]| format!("[{lo:.4e}, {hi:.4e}]"));
-        Some(format!(
-            "{}; lr used: {}; estimate {} with 95% interval {interval}",
-            p.describe(),
-            lrs.join(", "),
-            p.estimate.map_or("none".into(), |e| format!("{e:.4e}"))
-        ))
-    }
-
-    /// A claim decided by this run.
-    pub fn decided(
-        id: &str,
-        source: &str,
-        statement: &str,
-        criterion: &str,
-        value: f64,
-        ok: bool,
-        detail: String,
-    ) -> Claim {
-        Claim {
-            id: id.into(),
-            source: source.into(),
-            statement: statement.into(),
-            criterion: criterion.into(),
-            value: value.is_finite().then_some(value),
-            verdict: Verdict::of(ok),
-            detail,
-            kind: Kind::Evidence,
-            protocol: None,
-        }
-    }
-
-    /// A claim this profile cannot decide.
-    pub fn full_only(id: &str, source: &str, statement: &str, criterion: &str, why: &str) -> Claim {
-        Claim {
-            id: id.into(),
-            source: source.into(),
-            statement: statement.into(),
-            criterion: criterion.into(),
-            value: None,
-            verdict: Verdict::FullProfileOnly,
-            detail: why.into(),
-            kind: Kind::Evidence,
-            protocol: None,
-        }
     }
 }
 
@@ -318,12 +183,15 @@ pub struct Experiment {
     pub mnist: MnistUse,
     /// Runs it.
     pub run: fn(&Context) -> Result<Outcome>,
-    /// Keys of the formulas shown (see [`crate::plot::math::FORMULAS`]).
+    /// Keys of the formulas shown (see [`crate::math::FORMULAS`]).
     pub formulas: &'static [&'static str],
     /// Its charts.
     pub charts: &'static [ChartSpec],
     /// Its tables of final values (the run's notes are always shown too).
     pub tables: &'static [TableSpec],
+    /// The claims its run decides, declared here once (the registry of
+    /// seed claims, [`seed_claims`], is built from them).
+    pub claims: &'static [ClaimSpec],
 }
 
 impl Experiment {

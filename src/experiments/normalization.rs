@@ -12,16 +12,17 @@
 //!   features against the standardised ones, each rate tuned, over data
 //!   draws.
 
+use super::{ClaimSpec, Tested};
 use super::metric::TEST_ACCURACY;
-use super::mnist_mlp::{push_history, tune_on_validation, MnistRun, TRAIN_PART};
+use super::runs::{push_history, tune_on_validation, MnistRun, TRAIN_PART};
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds};
 use super::{ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Run, SeriesBy};
-use crate::data::regression::{least_squares, make_regression, MakeRegression, Regression, Standardizer};
-use crate::data::Batching;
-use crate::optim::OptimizerSpec;
-use crate::rng::seeded;
-use crate::train::{run_parallel, MnistModel};
-use crate::Result;
+use descent::data::regression::{least_squares, make_regression, MakeRegression, Regression, Standardizer};
+use descent::data::Batching;
+use descent::optim::OptimizerSpec;
+use descent::rng::seeded;
+use descent::train::{run_parallel, MnistModel};
+use descent::Result;
 
 /// Relative excess loss `(L − L*) / L*` after each full-batch update.
 pub const RELATIVE_EXCESS: &str = "relative excess loss";
@@ -74,11 +75,53 @@ pub const EXPERIMENT: Experiment = Experiment {
             .caption("Full-batch gradient descent on linear regression, each at its tuned learning rate (first seed)."),
     ],
     tables: &[],
+    claims: &[BATCH_NORM_FASTER, BATCH_NORM_LARGER_LR, LAYER_NORM_FASTER, DATA_STANDARDIZED_FASTER],
 };
+
+/// normalization.batch_norm_faster
+pub const BATCH_NORM_FASTER: ClaimSpec = ClaimSpec::evidence(
+    "normalization.batch_norm_faster",
+    "004",
+    "seed 004 (Normalization: batch); Ioffe and Szegedy 2015",
+    "batch normalization makes a network reach a given accuracy in fewer training steps",
+    "MNIST MLP 784-256-256-10, plain SGD, batch 128: test accuracy after the first epoch, batch norm − plain > 0, \
+     each at its tuned lr, paired by seed",
+);
+
+/// normalization.batch_norm_larger_lr
+pub const BATCH_NORM_LARGER_LR: ClaimSpec = ClaimSpec::evidence(
+    "normalization.batch_norm_larger_lr",
+    "004",
+    "seed 004 (Normalization: batch); Ioffe and Szegedy 2015, section 3.3",
+    "batch normalization lets a network train at a much higher learning rate",
+    "MNIST MLP 784-256-256-10, plain SGD, batch 128: at 8× the plain network's tuned lr, final test \
+     accuracy batch norm − plain > 0, paired by seed (a diverged run scores 0.1, chance)",
+);
+
+/// normalization.layer_norm_faster
+pub const LAYER_NORM_FASTER: ClaimSpec = ClaimSpec::evidence(
+    "normalization.layer_norm_faster",
+    "004",
+    "seed 004 (Normalization: layer); Ba, Kiros and Hinton 2016",
+    "layer normalization makes a network reach a given accuracy in fewer training steps",
+    "MNIST MLP 784-256-256-10, plain SGD, batch 128: test accuracy after the first epoch, layer norm − plain > 0, each \
+     at its tuned lr, paired by seed",
+);
+
+/// normalization.data_standardized_faster
+pub const DATA_STANDARDIZED_FASTER: ClaimSpec = ClaimSpec::evidence(
+    "normalization.data_standardized_faster",
+    "004",
+    "seed 004 (Normalization: data)",
+    "normalizing the input data speeds up gradient descent",
+    "linear regression, 400 examples, 5 features with scales 0.01 to 100 and offsets up to 40: log10 of the relative \
+     excess loss after 100 full-batch GD updates, standardised − raw < 0, each at its tuned lr, paired by \
+     data draw",
+);
 
 /// Test accuracy after each epoch (index 0 = epoch 1); a diverged run
 /// scores [`DIVERGED_ACCURACY`] for the epochs it did not finish.
-fn accuracies(h: &crate::train::RunHistory, epochs: usize) -> Vec<f64> {
+fn accuracies(h: &descent::train::RunHistory, epochs: usize) -> Vec<f64> {
     (1..=epochs)
         .map(|e| {
             h.rows
@@ -114,7 +157,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
 /// Batch and layer norm against the plain MLP.
 fn networks(
     ctx: &Context,
-    mnist: &crate::data::Mnist,
+    mnist: &descent::data::Mnist,
     seeds: &Seeds,
 ) -> Result<(polars::prelude::DataFrame, Vec<Claim>, String)> {
     let (train_n, epochs) = ctx.profile.pick((5_000, 2), (TRAIN_PART, 3));
@@ -136,7 +179,7 @@ fn networks(
     let mut diverged = vec![0usize; settings.len()];
     for (&(i, s), h) in jobs.iter().zip(histories) {
         let h = h?;
-        diverged[i] += usize::from(!matches!(h.status, crate::train::RunStatus::Completed));
+        diverged[i] += usize::from(!matches!(h.status, descent::train::RunStatus::Completed));
         let (network, lr, at_high) = settings[i];
         if s == seeds.eval[0] && !at_high {
             push_history(&mut long, &Run { optimizer: "sgd", lr, seed: s, setting: network }, &h, 5);
@@ -155,40 +198,18 @@ fn networks(
         let d = if diverged[i] > 0 { format!(" ({} of {n} seeds diverged)", diverged[i]) } else { String::new() };
         format!("{}{d}", Estimate::of(&at(i, e)).show(4))
     };
-    let setup = format!("MNIST MLP 784-256-256-10, plain SGD, batch 128, {train_n} images, {epochs} epochs");
+    let setup = format!("{train_n} images, {epochs} epochs");
     let claims = vec![
-        Claim::tested(
-            "normalization.batch_norm_faster",
-            "seed 004 (Normalization: batch); Ioffe and Szegedy 2015",
-            "batch normalization makes a network reach a given accuracy in fewer training steps",
-            &format!(
-                "{setup}: test accuracy after the first epoch, batch norm − plain > 0, each at its tuned lr, paired \
-                 by seed"
-            ),
-            &bn_first,
-            bn_first.above(0.0),
-            format!(
-                "after epoch 1: plain (lr {:.2e}) {}, batch norm (lr {:.2e}) {}; difference {}",
+        BATCH_NORM_FASTER.tested(Tested { estimate: &bn_first, verdict: bn_first.above(0.0), detail: format!(
+                "{setup}: after epoch 1: plain (lr {:.2e}) {}, batch norm (lr {:.2e}) {}; difference {}",
                 tuned[0].best,
                 shown(0, 0),
                 tuned[1].best,
                 shown(1, 0),
                 bn_first.show(3)
-            ),
-            protocol.clone(),
-        ),
-        Claim::tested(
-            "normalization.batch_norm_larger_lr",
-            "seed 004 (Normalization: batch); Ioffe and Szegedy 2015, section 3.3",
-            "batch normalization lets a network train at a much higher learning rate",
-            &format!(
-                "{setup}: at {HIGH_LR_FACTOR}× the plain network's tuned lr, final test accuracy batch norm − plain > \
-                 0, paired by seed (a diverged run scores {DIVERGED_ACCURACY}, chance)"
-            ),
-            &bn_high,
-            bn_high.above(0.0),
-            format!(
-                "at lr {high:.2e}: plain {}, batch norm {}; difference {}. At their tuned rates: plain {}, batch norm \
+            ), protocol: protocol.clone() }),
+        BATCH_NORM_LARGER_LR.tested(Tested { estimate: &bn_high, verdict: bn_high.above(0.0), detail: format!(
+                "{setup}: at lr {high:.2e}: plain {}, batch norm {}; difference {}. At their tuned rates: plain {}, batch norm \
                  {}. Tuned lr: plain {:.2e}, batch norm {:.2e}",
                 shown(3, last),
                 shown(4, last),
@@ -197,31 +218,17 @@ fn networks(
                 shown(1, last),
                 tuned[0].best,
                 tuned[1].best
-            ),
-            protocol.clone().fixed("plain and batch norm at the high rate", high),
-        ),
-        Claim::tested(
-            "normalization.layer_norm_faster",
-            "seed 004 (Normalization: layer); Ba, Kiros and Hinton 2016",
-            "layer normalization makes a network reach a given accuracy in fewer training steps",
-            &format!(
-                "{setup}: test accuracy after the first epoch, layer norm − plain > 0, each at its tuned lr, paired \
-                 by seed"
-            ),
-            &ln_first,
-            ln_first.above(0.0),
-            format!(
-                "after epoch 1: plain {}, layer norm (lr {:.2e}) {}; difference {}",
+            ), protocol: protocol.clone().fixed("plain and batch norm at the high rate", high) }),
+        LAYER_NORM_FASTER.tested(Tested { estimate: &ln_first, verdict: ln_first.above(0.0), detail: format!(
+                "{setup}: after epoch 1: plain {}, layer norm (lr {:.2e}) {}; difference {}",
                 shown(0, 0),
                 tuned[2].best,
                 shown(2, 0),
                 ln_first.show(3)
-            ),
-            protocol,
-        ),
+            ), protocol }),
     ];
     let note = format!(
-        "{setup}, seeds {:?} (tuning seed {}). Final test accuracy at the tuned rates: plain {}, batch norm {}, layer \
+        "MNIST MLP 784-256-256-10, plain SGD, batch 128, {setup}, seeds {:?} (tuning seed {}). Final test accuracy at the tuned rates: plain {}, batch norm {}, layer \
          norm {}.",
         seeds.eval,
         seeds.tuning,
@@ -256,7 +263,7 @@ fn raw_problem(seed: u64) -> Result<Regression> {
 fn excess_trace(data: &Regression, lr: f64, seed: u64) -> Result<Vec<f64>> {
     let (_, _, optimum) = least_squares(&Standardizer::fit(&data.x)?.transform(&data.x)?, &data.y)?;
     let spec = OptimizerSpec::by_name("sgd", Some(lr))?;
-    let h = super::linear_regression::fit(data, &spec, Batching::Full, DATA_UPDATES, seed)?;
+    let h = descent::train::fit_linear(data, &spec, Batching::Full, DATA_UPDATES, seed)?;
     let mut trace: Vec<f64> = h
         .rows
         .iter()
@@ -303,18 +310,7 @@ fn data_normalization(seeds: &Seeds) -> Result<(polars::prelude::DataFrame, Clai
     let e = Estimate::paired(&finals[1], &finals[0]);
     let protocol = Protocol::new(seeds, "relative excess loss after the last update, on a separate draw")
         .tuned_each(&variants, &tuned);
-    let claim = Claim::tested(
-        "normalization.data_standardized_faster",
-        "seed 004 (Normalization: data)",
-        "normalizing the input data speeds up gradient descent",
-        &format!(
-            "linear regression, 400 examples, 5 features with scales 0.01 to 100 and offsets up to 40: log10 of the \
-             relative excess loss after {DATA_UPDATES} full-batch GD updates, standardised − raw < 0, each at its \
-             tuned lr, paired by data draw"
-        ),
-        &e,
-        e.below(0.0),
-        format!(
+    let claim = DATA_STANDARDIZED_FASTER.tested(Tested { estimate: &e, verdict: e.below(0.0), detail: format!(
             "log10((L − L*)/L*) after {DATA_UPDATES} updates: raw (lr {:.2e}) {}, standardised (lr {:.2e}) {}; \
              difference {}",
             tuned[0].best,
@@ -322,9 +318,7 @@ fn data_normalization(seeds: &Seeds) -> Result<(polars::prelude::DataFrame, Clai
             tuned[1].best,
             Estimate::of(&finals[1]).show(3),
             e.show(3)
-        ),
-        protocol,
-    );
+        ), protocol });
     let note = format!(
         "Data normalization: full-batch gradient descent for {DATA_UPDATES} updates on 400 generated examples whose \
          5 features are scaled by 0.01, 0.1, 1, 10 and 100 and offset by 0, 10, ..., 40 (targets standardised), \

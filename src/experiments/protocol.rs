@@ -20,12 +20,12 @@
 //!   stated margin.
 //! - **Demonstrations.** A claim whose criterion cannot come out otherwise (an
 //!   algebraic identity, a property the construction guarantees) is built
-//!   with [`Claim::demonstration`], shown as such, and not counted as
-//!   evidence.
+//!   with [`ClaimSpec::demonstration`](super::ClaimSpec::demonstration),
+//!   shown as such, and not counted as evidence.
 
-use super::{Claim, Kind, Profile, Verdict};
-use crate::train::run_parallel;
-use crate::Result;
+use super::{Profile, Verdict};
+use descent::train::run_parallel;
+use descent::Result;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -306,65 +306,6 @@ fn min(xs: &[f64]) -> f64 {
 
 fn max(xs: &[f64]) -> f64 {
     xs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-}
-
-impl Verdict {
-    /// All parts supported: supported; any part not supported: not
-    /// supported; otherwise inconclusive.
-    pub fn all(parts: &[Verdict]) -> Verdict {
-        if parts.contains(&Verdict::NotSupported) {
-            Verdict::NotSupported
-        } else if parts.iter().all(|v| *v == Verdict::Supported) {
-            Verdict::Supported
-        } else if parts.contains(&Verdict::FullProfileOnly) {
-            Verdict::FullProfileOnly
-        } else {
-            Verdict::Inconclusive
-        }
-    }
-}
-
-impl Claim {
-    /// A comparative claim decided under the protocol: its value is the
-    /// estimate's mean, and `protocol` carries seeds, grids, rule and
-    /// interval.
-    #[allow(clippy::too_many_arguments)]
-    pub fn tested(
-        id: &str,
-        source: &str,
-        statement: &str,
-        criterion: &str,
-        estimate: &Estimate,
-        verdict: Verdict,
-        detail: String,
-        protocol: Protocol,
-    ) -> Claim {
-        Claim {
-            id: id.into(),
-            source: source.into(),
-            statement: statement.into(),
-            criterion: criterion.into(),
-            value: estimate.mean.is_finite().then_some(estimate.mean),
-            verdict,
-            detail,
-            kind: Kind::Evidence,
-            protocol: Some(protocol.decided(estimate)),
-        }
-    }
-
-    /// A claim whose criterion could not come out otherwise (an identity,
-    /// a property of the construction): shown, labelled, not evidence.
-    pub fn demonstration(
-        id: &str,
-        source: &str,
-        statement: &str,
-        criterion: &str,
-        value: f64,
-        ok: bool,
-        detail: String,
-    ) -> Claim {
-        Claim { kind: Kind::Demonstration, ..Claim::decided(id, source, statement, criterion, value, ok, detail) }
-    }
 }
 
 #[cfg(test)]

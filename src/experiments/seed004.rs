@@ -2,16 +2,17 @@
 //! He initialization keeping activations' variance through depth, and
 //! learning-rate schedules on the MNIST MLP.
 
-use super::mnist_mlp::{push_history, tune_on_validation, MnistRun, TRAIN_PART};
+use super::{ClaimSpec, Decided, Tested};
+use super::runs::{push_history, tune_on_validation, MnistRun, TRAIN_PART};
 use super::protocol::{Estimate, Protocol, Seeds, Tuned};
 use super::metric::TEST_ACCURACY;
 use super::{ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Run, SeriesBy};
-use crate::autodiff::Tape;
-use crate::nn::{Init, Linear, Module};
-use crate::optim::{OptimizerSpec, Schedule};
-use crate::rng::seeded;
-use crate::train::{run_parallel, MnistModel};
-use crate::Result;
+use descent::autodiff::Tape;
+use descent::nn::{Init, Linear, Module};
+use descent::optim::{OptimizerSpec, Schedule};
+use descent::rng::seeded;
+use descent::train::{run_parallel, MnistModel};
+use descent::Result;
 use ndarray::ArrayD;
 use ndarray_rand::rand_distr::StandardNormal;
 use ndarray_rand::RandomExt;
@@ -52,7 +53,48 @@ pub const EXPERIMENT: Experiment = Experiment {
             .caption("MNIST MLP test accuracy under each schedule."),
     ],
     tables: &[],
+    claims: &[MOMENTUM_EFFECTIVE_RATE, HE_INIT, SCHEDULES, HE_INIT_TRAINING],
 };
+
+/// seed004.momentum_effective_rate
+pub const MOMENTUM_EFFECTIVE_RATE: ClaimSpec = ClaimSpec::evidence(
+    "seed004.momentum_effective_rate",
+    "004",
+    "seed 004 (momentum)",
+    "with momentum mu, a constant gradient is followed at the terminal velocity eta / (1 - mu): momentum \
+         multiplies the learning rate by 1 / (1 - mu)",
+    "after 300 steps with mu = 0.9, the step of torch's momentum and of the heavy ball equals 10 eta to 1e-9",
+).demonstrates();
+
+/// seed004.he_init
+pub const HE_INIT: ClaimSpec = ClaimSpec::evidence(
+    "seed004.he_init",
+    "004",
+    "seed 004 (He initialization)",
+    "He initialization (variance 2 / fan_in) keeps the activations' variance through ReLU layers, where a small \
+         fixed-variance initialization makes it vanish",
+    "through 10 ReLU layers of width 256: variance ratio last/first layer in [0.5, 2] for He, below 1e-6 for \
+         N(0, 0.01^2)",
+);
+
+/// seed004.schedules
+pub const SCHEDULES: ClaimSpec = ClaimSpec::evidence(
+    "seed004.schedules",
+    "004",
+    "seed 004 (learning-rate schedule)",
+    "a decaying learning-rate schedule improves on a constant rate",
+    "MNIST MLP, torch momentum 0.9: final test accuracy with a step decay (×0.1 at half-way) − with a constant rate > \
+     0, each base lr tuned, paired by seed",
+);
+
+/// seed004.he_init_training
+pub const HE_INIT_TRAINING: ClaimSpec = ClaimSpec::evidence(
+    "seed004.he_init_training",
+    "004",
+    "seed 004 (He initialization)",
+    "He initialization trains a deep ReLU network where a small fixed-variance initialization does not",
+    "10-layer ReLU MLP (width 256) on MNIST: final test accuracy He − N(0, 0.01²) > 0, each lr tuned, paired by seed",
+);
 
 /// Per-step displacement of momentum `name` (lr `eta`, momentum 0.9) under
 /// a constant gradient 1, after `steps` steps.
@@ -100,16 +142,11 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         long.extend(&run, STEP_SIZE, v.iter().enumerate().map(|(t, &s)| ((t + 1) as f64, s)));
         worst = worst.max((v[v.len() - 1] / (eta / (1.0 - 0.9)) - 1.0).abs());
     }
-    claims.push(Claim::demonstration(
-        "seed004.momentum_effective_rate",
-        "seed 004 (momentum)",
-        "with momentum mu, a constant gradient is followed at the terminal velocity eta / (1 - mu): momentum \
-         multiplies the learning rate by 1 / (1 - mu)",
-        "after 300 steps with mu = 0.9, the step of torch's momentum and of the heavy ball equals 10 eta to 1e-9",
-        worst,
-        worst < 1e-9,
-        format!("largest relative deviation from eta / (1 - mu) = {}: {worst:.1e}", eta / 0.1),
-    ));
+    claims.push(MOMENTUM_EFFECTIVE_RATE.demonstration(Decided {
+ value: worst,
+ ok: worst < 1e-9,
+ detail: format!("largest relative deviation from eta / (1 - mu) = {}: {worst:.1e}", eta / 0.1),
+ }));
     // (b) He initialization
     let depth = 10;
     let he = activation_variances(Init::KaimingNormal, depth, 256, ctx.seed)?;
@@ -120,17 +157,11 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     }
     let he_ratio = he[depth - 1] / he[0];
     let naive_ratio = naive[depth - 1] / naive[0];
-    claims.push(Claim::decided(
-        "seed004.he_init",
-        "seed 004 (He initialization)",
-        "He initialization (variance 2 / fan_in) keeps the activations' variance through ReLU layers, where a small \
-         fixed-variance initialization makes it vanish",
-        "through 10 ReLU layers of width 256: variance ratio last/first layer in [0.5, 2] for He, below 1e-6 for \
-         N(0, 0.01^2)",
-        he_ratio,
-        (0.5..=2.0).contains(&he_ratio) && naive_ratio < 1e-6,
-        format!("last/first variance ratio: He {he_ratio:.3}, naive {naive_ratio:.2e}"),
-    ));
+    claims.push(HE_INIT.decided(Decided {
+ value: he_ratio,
+ ok: (0.5..=2.0).contains(&he_ratio) && naive_ratio < 1e-6,
+ detail: format!("last/first variance ratio: He {he_ratio:.3}, naive {naive_ratio:.2e}"),
+ }));
     // (c) schedules on the MNIST MLP
     let epochs = ctx.profile.pick(4, 10) as u64;
     let schedules = [
@@ -176,7 +207,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
 /// Trains `model` runs over the seeds at each method's tuned lr and returns
 /// the final test accuracies, per method, and the tunings.
 fn tuned_accuracies(
-    mnist: &crate::data::Mnist,
+    mnist: &descent::data::Mnist,
     seeds: &Seeds,
     methods: &[(&str, f64)],
     make: impl Fn(&str, f64, u64) -> Result<MnistRun> + Sync,
@@ -203,7 +234,7 @@ fn tuned_accuracies(
 /// momentum 0.9; each schedule's base lr tuned on validation).
 fn schedule_claim(
     ctx: &Context,
-    mnist: &crate::data::Mnist,
+    mnist: &descent::data::Mnist,
     seeds: &Seeds,
     step: &Schedule,
     epochs: usize,
@@ -216,32 +247,20 @@ fn schedule_claim(
     })?;
     let e = Estimate::paired(&per[1], &per[0]);
     let protocol = Protocol::new(seeds, "validation error (last 10,000 training images)").tuned_each(&methods, &tuned);
-    Ok(Claim::tested(
-        "seed004.schedules",
-        "seed 004 (learning-rate schedule)",
-        "a decaying learning-rate schedule improves on a constant rate",
-        &format!(
-            "MNIST MLP, torch momentum 0.9, {train_n} images, {epochs} epochs: final test accuracy with a step \
-             decay (×0.1 at half-way) − with a constant rate > 0, each base lr tuned, paired by seed"
-        ),
-        &e,
-        e.above(0.0),
-        format!(
-            "constant (lr {:.2e}) {}, step (lr {:.2e}) {}; difference {}",
+    Ok(SCHEDULES.tested(Tested { estimate: &e, verdict: e.above(0.0), detail: format!(
+            "{train_n} images, {epochs} epochs: constant (lr {:.2e}) {}, step (lr {:.2e}) {}; difference {}",
             tuned[0].best,
             Estimate::of(&per[0]).show(4),
             tuned[1].best,
             Estimate::of(&per[1]).show(4),
             e.show(3)
-        ),
-        protocol,
-    ))
+        ), protocol }))
 }
 
 /// Seed 004: He initialisation in training, not only in the forward
 /// variance: a 10-layer ReLU MLP with He vs N(0, 0.01²) weights, each with
 /// its lr tuned on validation (torch momentum 0.9).
-fn he_training_claim(ctx: &Context, mnist: &crate::data::Mnist, seeds: &Seeds) -> Result<Claim> {
+fn he_training_claim(ctx: &Context, mnist: &descent::data::Mnist, seeds: &Seeds) -> Result<Claim> {
     let (train_n, epochs) = ctx.profile.pick((2_000, 2), (20_000, 3));
     let methods = [("he", 0.01), ("normal(0, 0.01)", 0.01)];
     let (per, tuned) = tuned_accuracies(mnist, seeds, &methods, |which, lr, s| {
@@ -251,24 +270,12 @@ fn he_training_claim(ctx: &Context, mnist: &crate::data::Mnist, seeds: &Seeds) -
     })?;
     let e = Estimate::paired(&per[0], &per[1]);
     let protocol = Protocol::new(seeds, "validation error (last 10,000 training images)").tuned_each(&methods, &tuned);
-    Ok(Claim::tested(
-        "seed004.he_init_training",
-        "seed 004 (He initialization)",
-        "He initialization trains a deep ReLU network where a small fixed-variance initialization does not",
-        &format!(
-            "10-layer ReLU MLP (width 256) on MNIST, {train_n} images, {epochs} epochs: final test accuracy He − \
-             N(0, 0.01²) > 0, each lr tuned, paired by seed"
-        ),
-        &e,
-        e.above(0.0),
-        format!(
-            "He (lr {:.2e}) {}, N(0, 0.01²) (lr {:.2e}) {}; difference {}",
+    Ok(HE_INIT_TRAINING.tested(Tested { estimate: &e, verdict: e.above(0.0), detail: format!(
+            "{train_n} images, {epochs} epochs: He (lr {:.2e}) {}, N(0, 0.01²) (lr {:.2e}) {}; difference {}",
             tuned[0].best,
             Estimate::of(&per[0]).show(4),
             tuned[1].best,
             Estimate::of(&per[1]).show(4),
             e.show(3)
-        ),
-        protocol,
-    ))
+        ), protocol }))
 }

@@ -10,14 +10,16 @@
 //! Learning rates are one per optimizer family and surface, fixed before
 //! the runs (see [`lr`]).
 
+use super::{ClaimSpec, Tested};
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
 use super::{minimize, ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Run, Trajectory, Verdict};
-use crate::rng::seeded;
-use crate::train::run_parallel;
+use descent::rng::seeded;
+use descent::train::run_parallel;
 use rand::Rng;
-use crate::plot::Field;
-use crate::optim::by_name;
-use crate::Result;
+use descent_plot::Field;
+use descent::optim::by_name;
+pub use descent::data::surfaces::Surface;
+use descent::Result;
 
 /// First coordinate of the iterate.
 pub const X: &str = "x";
@@ -41,7 +43,59 @@ pub const EXPERIMENT: Experiment = Experiment {
         .titled("{facet}", "x", "y")
         .caption("{facet}: every optimizer's path (dot: where it ended).")],
     tables: &[],
+    claims: &[MOMENTUM_OTHER_WELL, ADAM_AVOIDS_LOCAL_MINIMA, ADAPTIVE_ESCAPE_SADDLE, NESTEROV_ILL_CONDITIONED, NESTEROV_ROSENBROCK],
 };
+
+/// surfaces.momentum_other_well
+pub const MOMENTUM_OTHER_WELL: ClaimSpec = ClaimSpec::evidence(
+    "surfaces.momentum_other_well",
+    "000",
+    "seed 000, figure 2 (local minima)",
+    "momentum can carry the iterate through a shallow local minimum into a deeper one, where plain gradient \
+         descent stops in the first well it meets",
+    "share of random starts near (2, 1) ending in the deeper well (x < 0): momentum (μ = 0.9, torch form at \
+         lr 0.001, effective step 0.01) − GD (lr 0.01) > 0, paired by seed",
+);
+
+/// surfaces.adam_avoids_local_minima
+pub const ADAM_AVOIDS_LOCAL_MINIMA: ClaimSpec = ClaimSpec::evidence(
+    "surfaces.adam_avoids_local_minima",
+    "000",
+    "seed 000 (Adam: escapes plateaus and local minima)",
+    "Adam avoids local minima better than gradient descent",
+    "share of random starts near (2, 1) ending in the deeper well: Adam − GD > 0, each at its learning rate \
+         tuned for the lowest final value on separate starts, paired by seed",
+);
+
+/// surfaces.adaptive_escape_saddle
+pub const ADAPTIVE_ESCAPE_SADDLE: ClaimSpec = ClaimSpec::evidence(
+    "surfaces.adaptive_escape_saddle",
+    "000",
+    "seed 000, figure 4 (saddle points)",
+    "adaptive methods escape a saddle point faster than gradient descent",
+    "mean steps until |y| ≥ 1 on x² − y² from x = 1, |y| in [1e-4, 1e-2]: AdaGrad, RMSprop and Adam each − GD \
+         < 0 at tuned learning rates, paired by seed; the value is the least favourable difference",
+);
+
+/// surfaces.nesterov_ill_conditioned
+pub const NESTEROV_ILL_CONDITIONED: ClaimSpec = ClaimSpec::evidence(
+    "surfaces.nesterov_ill_conditioned",
+    "004",
+    "seed 004 (Nesterov momentum)",
+    "Nesterov momentum converges faster than classical momentum (ill_conditioned)",
+    "mean steps until f < 1e-6 from 20 random starts in the window (μ = 0.9, each at its tuned lr): \
+     Nesterov − momentum < 0, paired by seed",
+);
+
+/// surfaces.nesterov_rosenbrock
+pub const NESTEROV_ROSENBROCK: ClaimSpec = ClaimSpec::evidence(
+    "surfaces.nesterov_rosenbrock",
+    "004",
+    "seed 004 (Nesterov momentum)",
+    "Nesterov momentum converges faster than classical momentum (rosenbrock)",
+    "mean steps until f < 1e-2 from 20 random starts in the window (μ = 0.9, each at its tuned lr): \
+     Nesterov − momentum < 0, paired by seed",
+);
 
 /// The surface called `name`, as a field to draw.
 fn field(name: &str) -> Option<Field<'static>> {
@@ -52,65 +106,6 @@ fn field(name: &str) -> Option<Field<'static>> {
 /// The optimizers drawn on every surface.
 pub const OPTIMIZERS: [&str; 9] =
     ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "amsgrad", "nesterov_lookahead"];
-
-/// A surface: value and gradient.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surface {
-    /// Two wells of different depth.
-    TwoWells,
-    /// The saddle `x^2 - y^2`.
-    Saddle,
-    /// `0.1 x^2 + 2 y^2`.
-    IllConditioned,
-    /// Rosenbrock's banana.
-    Rosenbrock,
-}
-
-impl Surface {
-    /// All surfaces with their names.
-    pub const ALL: [(Surface, &'static str); 4] = [
-        (Surface::TwoWells, "two_wells"),
-        (Surface::Saddle, "saddle"),
-        (Surface::IllConditioned, "ill_conditioned"),
-        (Surface::Rosenbrock, "rosenbrock"),
-    ];
-
-    /// `(f, grad f)` at `(x, y)`.
-    pub fn eval(self, p: &[f64]) -> (f64, Vec<f64>) {
-        let (x, y) = (p[0], p[1]);
-        match self {
-            Surface::TwoWells => {
-                ((x * x - 1.0).powi(2) + 0.3 * x + 0.5 * y * y, vec![4.0 * x * (x * x - 1.0) + 0.3, y])
-            }
-            Surface::Saddle => (x * x - y * y, vec![2.0 * x, -2.0 * y]),
-            Surface::IllConditioned => (0.1 * x * x + 2.0 * y * y, vec![0.2 * x, 4.0 * y]),
-            Surface::Rosenbrock => (
-                (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2),
-                vec![-2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x)],
-            ),
-        }
-    }
-
-    /// Starting point.
-    pub fn start(self) -> [f64; 2] {
-        match self {
-            Surface::TwoWells => [2.0, 1.0],
-            Surface::Saddle => [1.0, 1e-3],
-            Surface::IllConditioned => [-5.0, -2.0],
-            Surface::Rosenbrock => [-1.5, 2.0],
-        }
-    }
-
-    /// The plotting window `(x range, y range)`.
-    pub fn window(self) -> ((f64, f64), (f64, f64)) {
-        match self {
-            Surface::TwoWells => ((-2.0, 2.5), (-1.5, 1.5)),
-            Surface::Saddle => ((-1.5, 1.5), (-1.5, 1.5)),
-            Surface::IllConditioned => ((-6.0, 2.0), (-3.0, 3.0)),
-            Surface::Rosenbrock => ((-2.0, 2.0), (-1.0, 3.0)),
-        }
-    }
-}
 
 /// The learning rate of optimizer `name` on `surface`.
 pub fn lr(surface: Surface, name: &str) -> f64 {
@@ -159,8 +154,8 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         momentum_claim(&seeds, steps)?,
         adam_minima_claim(&seeds, steps)?,
         saddle_claim(&seeds, steps)?,
-        nesterov_claim(Surface::IllConditioned, "surfaces.nesterov_ill_conditioned", 1e-6, 0.1, &seeds, steps)?,
-        nesterov_claim(Surface::Rosenbrock, "surfaces.nesterov_rosenbrock", 1e-2, 1e-4, &seeds, steps)?,
+        nesterov_claim(Surface::IllConditioned, &NESTEROV_ILL_CONDITIONED, 1e-6, 0.1, &seeds, steps)?,
+        nesterov_claim(Surface::Rosenbrock, &NESTEROV_ROSENBROCK, 1e-2, 1e-4, &seeds, steps)?,
     ];
     let notes = vec![format!("Rosenbrock, distance to (1, 1) after {steps} steps: {}.", rosen.join(", "))];
     Ok(Outcome { frames: vec![("trajectories".into(), long.finish()?)], claims, notes })
@@ -225,16 +220,10 @@ fn momentum_claim(seeds: &Seeds, steps: usize) -> Result<Claim> {
     let big_gd = shares("sgd", lr / (1.0 - mu), seeds, steps)?;
     let e = Estimate::paired(&torch, &gd);
     let show = |xs: &[f64]| Estimate::of(xs).show(2);
-    Ok(Claim::tested(
-        "surfaces.momentum_other_well",
-        "seed 000, figure 2 (local minima)",
-        "momentum can carry the iterate through a shallow local minimum into a deeper one, where plain gradient \
-         descent stops in the first well it meets",
-        "share of random starts near (2, 1) ending in the deeper well (x < 0): momentum (μ = 0.9, torch form at \
-         lr 0.001, effective step 0.01) − GD (lr 0.01) > 0, paired by seed",
-        &e,
-        e.above(0.0),
-        format!(
+    Ok(MOMENTUM_OTHER_WELL.tested(Tested {
+ estimate: &e,
+ verdict: e.above(0.0),
+ detail: format!(
             "share in the deeper well: GD {}; momentum at matched effective step {}; seed 000's EMA momentum \
              (lr 0.01) {}. Unmatched, for comparison: torch momentum at lr 0.01 (effective step 0.1) {}, and GD at lr \
              0.1 {} — the step size, not momentum, is what crosses the barrier",
@@ -244,10 +233,10 @@ fn momentum_claim(seeds: &Seeds, steps: usize) -> Result<Claim> {
             show(&unmatched),
             show(&big_gd)
         ),
-        Protocol::new(seeds, &format!("not tuned: matched effective step; {STARTS_PER_SEED} random starts per seed"))
+ protocol: Protocol::new(seeds, &format!("not tuned: matched effective step; {STARTS_PER_SEED} random starts per seed"))
             .fixed("sgd", lr)
             .fixed("momentum", lr * (1.0 - mu)),
-    ))
+ }))
 }
 
 /// Seed 000: Adam "escapes plateaus / avoids local minima". Each method's
@@ -267,25 +256,20 @@ fn adam_minima_claim(seeds: &Seeds, steps: usize) -> Result<Claim> {
     let gd = shares("sgd", gd_t.best, seeds, steps)?;
     let adam = shares("adam", adam_t.best, seeds, steps)?;
     let e = Estimate::paired(&adam, &gd);
-    Ok(Claim::tested(
-        "surfaces.adam_avoids_local_minima",
-        "seed 000 (Adam: escapes plateaus and local minima)",
-        "Adam avoids local minima better than gradient descent",
-        "share of random starts near (2, 1) ending in the deeper well: Adam − GD > 0, each at its learning rate \
-         tuned for the lowest final value on separate starts, paired by seed",
-        &e,
-        e.above(0.0),
-        format!(
+    Ok(ADAM_AVOIDS_LOCAL_MINIMA.tested(Tested {
+ estimate: &e,
+ verdict: e.above(0.0),
+ detail: format!(
             "share in the deeper well: GD (lr {:.3e}) {}, Adam (lr {:.3e}) {}",
             gd_t.best,
             Estimate::of(&gd).show(2),
             adam_t.best,
             Estimate::of(&adam).show(2)
         ),
-        Protocol::new(seeds, &format!("lowest mean final f over {STARTS_PER_SEED} separate starts"))
+ protocol: Protocol::new(seeds, &format!("lowest mean final f over {STARTS_PER_SEED} separate starts"))
             .tuned("sgd", &gd_t)
             .tuned("adam", &adam_t),
-    ))
+ }))
 }
 
 /// Seed 000, figure 4: adaptive methods leave the saddle faster. Each lr is
@@ -311,23 +295,18 @@ fn saddle_claim(seeds: &Seeds, steps: usize) -> Result<Claim> {
     let verdict = Verdict::all(&diffs.iter().map(|d| d.below(0.0)).collect::<Vec<_>>());
     let worst = diffs.iter().copied().max_by(|a, b| a.mean.total_cmp(&b.mean)).expect("three");
     let protocol = Protocol::new(seeds, &format!("fewest mean steps to escape over {STARTS_PER_SEED} separate starts")).tuned_each(&methods, &tuned);
-    Ok(Claim::tested(
-        "surfaces.adaptive_escape_saddle",
-        "seed 000, figure 4 (saddle points)",
-        "adaptive methods escape a saddle point faster than gradient descent",
-        "mean steps until |y| ≥ 1 on x² − y² from x = 1, |y| in [1e-4, 1e-2]: AdaGrad, RMSprop and Adam each − GD \
-         < 0 at tuned learning rates, paired by seed; the value is the least favourable difference",
-        &worst,
-        verdict,
-        methods
+    Ok(ADAPTIVE_ESCAPE_SADDLE.tested(Tested {
+ estimate: &worst,
+ verdict,
+ detail: methods
             .iter()
             .zip(&tuned)
             .zip(&per_seed)
             .map(|((&(n, _), t), v)| format!("{n} (lr {:.3e}) {} steps", t.best, Estimate::of(v).show(3)))
             .collect::<Vec<_>>()
             .join(", "),
-        protocol,
-    ))
+ protocol,
+ }))
 }
 
 /// Mean steps until `f < target` from `seed`'s starts (infinite if a start
@@ -345,7 +324,7 @@ fn mean_steps_to(surface: Surface, name: &str, lr: f64, seed: u64, steps: usize,
 /// form, μ = 0.9), each at its lr tuned on the tuning seed's starts.
 fn nesterov_claim(
     surface: Surface,
-    id: &str,
+    spec: &ClaimSpec,
     target: f64,
     default: f64,
     seeds: &Seeds,
@@ -366,29 +345,16 @@ fn nesterov_claim(
         })
         .collect::<Result<_>>()?;
     let e = Estimate::paired(&per[1], &per[0]);
-    let label = Surface::ALL.iter().find(|(s, _)| *s == surface).map_or("", |(_, n)| n);
     let mut protocol = Protocol::new(seeds, &format!("fewest mean steps to f < {target:e} over {STARTS_PER_SEED} separate starts"));
     for (n, t) in names.iter().zip(&tuned) {
         protocol = protocol.tuned(n, t);
     }
-    Ok(Claim::tested(
-        id,
-        "seed 004 (Nesterov momentum)",
-        &format!("Nesterov momentum converges faster than classical momentum ({label})"),
-        &format!(
-            "mean steps until f < {target:e} from {STARTS_PER_SEED} random starts in the window (μ = 0.9, each at its \
-             tuned lr, budget {steps}): Nesterov − momentum < 0, paired by seed"
-        ),
-        &e,
-        e.below(0.0),
-        format!(
-            "momentum (lr {:.2e}) {} steps, Nesterov (lr {:.2e}) {} steps; difference {}",
+    Ok(spec.tested(Tested { estimate: &e, verdict: e.below(0.0), detail: format!(
+            "budget {steps} steps: momentum (lr {:.2e}) {} steps, Nesterov (lr {:.2e}) {} steps; difference {}",
             tuned[0].best,
             Estimate::of(&per[0]).show(3),
             tuned[1].best,
             Estimate::of(&per[1]).show(3),
             e.show(3)
-        ),
-        protocol,
-    ))
+        ), protocol }))
 }

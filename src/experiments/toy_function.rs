@@ -9,11 +9,12 @@
 //! `x^3 - 3x^2`, where the true slope of `f` is 4. We run both, the true
 //! gradient coming from our autodiff.
 
-use super::{minimize, ChartSpec, Claim, Context, Experiment, MnistUse, Outcome, Run, SeriesBy};
-use crate::autodiff::Tape;
-use crate::optim::by_name;
-use crate::rng::seeded;
-use crate::Result;
+use super::{ClaimSpec, Decided};
+use super::{minimize, ChartSpec, Context, Experiment, MnistUse, Outcome, Run, SeriesBy};
+use descent::autodiff::Tape;
+use descent::optim::by_name;
+use descent::rng::seeded;
+use descent::Result;
 use ndarray::ArrayD;
 use rand::Rng;
 
@@ -39,7 +40,27 @@ pub const EXPERIMENT: Experiment = Experiment {
         .titled("x[0] under Adam", "step", "x")
         .caption("First coordinate under Adam: the seed's gradient stops at 2; the true one keeps going down.")],
     tables: &[],
+    claims: &[NO_MINIMUM, SEED_GRADIENT_STOPS_AT_2],
 };
+
+/// toy_function.no_minimum
+pub const NO_MINIMUM: ClaimSpec = ClaimSpec::evidence(
+    "toy_function.no_minimum",
+    "003",
+    "seed 003 (its code); calculus",
+    "f(x) = x^3 - 3x^2 + 4x has no minimum: its derivative 3x^2 - 6x + 4 = 3(x - 1)^2 + 1 is never below 1",
+    "the smallest derivative on a grid of [-10, 10] (step 0.005) is >= 1, and Adam with the autodiff \
+             gradient ends below x = -(steps x lr)/2 in every coordinate",
+).demonstrates();
+
+/// toy_function.seed_gradient_stops_at_2
+pub const SEED_GRADIENT_STOPS_AT_2: ClaimSpec = ClaimSpec::evidence(
+    "toy_function.seed_gradient_stops_at_2",
+    "003",
+    "seed 003 (its code)",
+    "with the seed's gradient 3x^2 - 6x, Adam 'converges', but to x = 2, where the true slope of f is 4",
+    "every coordinate ends within 0.05 of 2",
+).demonstrates();
 
 /// `f(x) = x^3 - 3x^2 + 4x`.
 pub fn f(x: f64) -> f64 {
@@ -95,7 +116,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             None,
         )?;
         if let Some(e) = autodiff_error {
-            return Err(crate::Error::Graph(e));
+            return Err(descent::Error::Graph(e));
         }
         let run = Run { optimizer: "adam", lr: 0.01, seed: ctx.seed, setting };
         for (t, (p, v)) in path.points.iter().zip(&path.values).enumerate() {
@@ -113,28 +134,19 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let worst_from_2 = with_seed.iter().map(|x| (x - 2.0).abs()).fold(0.0, f64::max);
     let highest = with_autodiff.iter().copied().fold(f64::MIN, f64::max);
     let claims = vec![
-        Claim::demonstration(
-            "toy_function.no_minimum",
-            "seed 003 (its code); calculus",
-            "f(x) = x^3 - 3x^2 + 4x has no minimum: its derivative 3x^2 - 6x + 4 = 3(x - 1)^2 + 1 is never below 1",
-            "the smallest derivative on a grid of [-10, 10] (step 0.005) is >= 1, and Adam with the autodiff \
-             gradient ends below x = -(steps x lr)/2 in every coordinate",
-            highest,
-            min_slope >= 1.0 - 1e-12 && highest < -(steps as f64) * 0.01 / 2.0,
-            format!(
+        NO_MINIMUM.demonstration(Decided {
+ value: highest,
+ ok: min_slope >= 1.0 - 1e-12 && highest < -(steps as f64) * 0.01 / 2.0,
+ detail: format!(
                 "smallest derivative on the grid {min_slope:.6}; after {steps} steps every coordinate is at most \
                  {highest:.2} and still moving (f keeps decreasing)"
             ),
-        ),
-        Claim::demonstration(
-            "toy_function.seed_gradient_stops_at_2",
-            "seed 003 (its code)",
-            "with the seed's gradient 3x^2 - 6x, Adam 'converges', but to x = 2, where the true slope of f is 4",
-            "every coordinate ends within 0.05 of 2",
-            worst_from_2,
-            worst_from_2 < 0.05,
-            format!("largest |x - 2| after {steps} steps: {worst_from_2:.2e}; true slope there: f'(2) = 4"),
-        ),
+ }),
+        SEED_GRADIENT_STOPS_AT_2.demonstration(Decided {
+ value: worst_from_2,
+ ok: worst_from_2 < 0.05,
+ detail: format!("largest |x - 2| after {steps} steps: {worst_from_2:.2e}; true slope there: f'(2) = 4"),
+ }),
     ];
     let notes = vec![format!(
         "Start (seed {}): {:?}. The seed's loop stops when theta stops changing; with the wrong gradient that \

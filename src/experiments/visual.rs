@@ -12,9 +12,10 @@
 
 use super::frame::{column, column_error};
 use super::Outcome;
-use crate::plot::math::mathml;
-use crate::plot::{contour_chart, line_chart, Axes, Field, Line};
-use crate::{Error, Result};
+use crate::math::mathml;
+use descent::{Error, Result};
+use descent_plot::{contour_chart, line_chart, Axes, Field, Line};
+use descent_plot::{ChartView, TableView};
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
@@ -218,26 +219,6 @@ pub struct TableSpec {
     pub keys: &'static [Key],
     /// `(header, metric)` of each value column.
     pub columns: &'static [(&'static str, &'static str)],
-}
-
-/// A chart in the page.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ChartView {
-    /// Caption under the chart.
-    pub caption: String,
-    /// Inline SVG.
-    pub svg: String,
-}
-
-/// A table in the page.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TableView {
-    /// Caption.
-    pub caption: String,
-    /// Column headers.
-    pub header: Vec<String>,
-    /// Cells.
-    pub rows: Vec<Vec<String>>,
 }
 
 /// A formula in the page.

@@ -19,17 +19,18 @@
 //! grid (extended when the best is at an edge), then train several seeds and
 //! compare train and test error.
 
-use super::mnist_mlp::{MnistRun, TRAIN_PART};
+use super::{ClaimSpec, Decided, Tested};
+use super::runs::{MnistRun, TRAIN_PART};
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
 use super::{
     minimize, Verdict, ChartSpec, Claim, Context, Experiment, Key, Long, MnistUse, Outcome, Profile, Rows, Run,
     TableSpec,
 };
-use crate::data::Mnist;
-use crate::optim::{by_name, Schedule};
-use crate::rng::seeded;
-use crate::train::{run_parallel, MnistModel, RunStatus};
-use crate::Result;
+use descent::data::Mnist;
+use descent::optim::{by_name, Schedule};
+use descent::rng::seeded;
+use descent::train::{run_parallel, MnistModel, RunStatus};
+use descent::Result;
 use ndarray::{Array1, Array2};
 use rand::Rng;
 
@@ -78,7 +79,63 @@ pub const EXPERIMENT: Experiment = Experiment {
             ("cos(w, sign(Xᵀy))", COSINE_WITH_SIGN),
         ],
     }],
+    claims: &[GD_MIN_NORM, ADAPTIVE_SIGN, SPAN_METHODS_MIN_NORM, ADAPTIVE_ERROR_TO_HALF, MNIST_GAP],
 };
+
+/// wilson.gd_min_norm
+pub const GD_MIN_NORM: ClaimSpec = ClaimSpec::evidence(
+    "wilson.gd_min_norm",
+    "wilson",
+    "Wilson et al. 2017, section 3.3; seed 002",
+    "gradient descent from 0 reaches the minimum-norm solution, which has zero test error",
+    "GD's weights within 1e-3 (relative) of X^T (X X^T)^-1 y and test error 0",
+).demonstrates();
+
+/// wilson.adaptive_sign
+pub const ADAPTIVE_SIGN: ClaimSpec = ClaimSpec::evidence(
+    "wilson.adaptive_sign",
+    "wilson",
+    "Wilson et al. 2017, section 3.3; seed 002",
+    "AdaGrad, RMSprop and Adam converge to w proportional to sign(X^T y), predict +1 for every new point, \
+             and so err on every negative (test error = share of negatives)",
+    "cosine(w, sign(X^T y)) > 0.9999 and test error within 0.001 of the share of negatives, for all three",
+).demonstrates();
+
+/// wilson.span_methods_min_norm
+pub const SPAN_METHODS_MIN_NORM: ClaimSpec = ClaimSpec::evidence(
+    "wilson.span_methods_min_norm",
+    "wilson",
+    "Wilson et al. 2017, section 3.3 (any method whose updates are combinations of gradients)",
+    "stochastic gradient descent, mini-batch gradient descent and heavy-ball momentum from 0 also reach the \
+     minimum-norm solution, with zero test error",
+    "SGD (one example per step), mini-batch GD (5 examples) and heavy ball (momentum 0.9): weights within \
+     1e-3 (relative) of X^T (X X^T)^-1 y and test error 0, each",
+)
+.demonstrates();
+
+/// wilson.adaptive_error_to_half
+pub const ADAPTIVE_ERROR_TO_HALF: ClaimSpec = ClaimSpec::evidence(
+    "wilson.adaptive_error_to_half",
+    "wilson",
+    "Wilson et al. 2017, section 3.3",
+    "as p → 1/2 the adaptive methods' test error approaches 1/2, while gradient descent's stays 0",
+    "for p in [0.9, 0.8, 0.7, 0.6, 0.55, 0.51]: AdaGrad's, RMSprop's and Adam's test error within 0.001 of \
+     the share of negatives, GD's 0",
+)
+.demonstrates();
+
+/// wilson.mnist_gap
+pub const MNIST_GAP: ClaimSpec = ClaimSpec::evidence(
+    "wilson.mnist_gap",
+    "wilson",
+    "Wilson et al. 2017, section 4; seed 002",
+    "adaptive methods (Adam, RMSprop, AdaGrad) find solutions that generalize worse than SGD and heavy ball: higher \
+     test error at equal or lower training loss",
+    "each method's lr and decay (constant or halving every quarter) tuned on validation error; the better of SGD/heavy \
+     ball by validation error is the reference; for each adaptive method, paired by seed: test error − reference's > 0, \
+     and its training loss not significantly above the reference's (else the comparison is not at equal training loss: \
+     not supported)",
+);
 
 /// The section 3.3 data: `(X, y)` with `n` rows and `3 + 5n` columns.
 ///
@@ -108,7 +165,7 @@ pub fn construction(n: usize, p: f64, rng: &mut impl Rng) -> (Array2<f64>, Array
 /// `X^T (X X^T)^-1 y`, by Gaussian elimination on the small `n x n` system.
 pub fn minimum_norm(x: &Array2<f64>, y: &Array1<f64>) -> Result<Array1<f64>> {
     let gram = x.dot(&x.t());
-    let alpha = crate::linalg::solve_spd(&gram, y)?;
+    let alpha = descent::linalg::solve_spd(&gram, y)?;
     Ok(x.t().dot(&alpha))
 }
 
@@ -274,41 +331,20 @@ fn constructed(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String
     };
     let (sweep, sweep_claim) = p_sweep(ctx, long)?;
     let claims = vec![
-        Claim::demonstration(
-            "wilson.gd_min_norm",
-            "Wilson et al. 2017, section 3.3; seed 002",
-            "gradient descent from 0 reaches the minimum-norm solution, which has zero test error",
-            "GD's weights within 1e-3 (relative) of X^T (X X^T)^-1 y and test error 0",
-            gd.2,
-            gd.2 < 1e-3 && gd.1 == 0.0,
-            detail(&gd),
-        ),
-        Claim::demonstration(
-            "wilson.span_methods_min_norm",
-            "Wilson et al. 2017, section 3.3 (any method whose updates are combinations of gradients)",
-            "stochastic gradient descent, mini-batch gradient descent and heavy-ball momentum from 0 also reach the \
-             minimum-norm solution, with zero test error",
-            &format!(
-                "SGD (one example per step), mini-batch GD ({MINI_BATCH} examples) and heavy ball (momentum 0.9): \
-                 weights within 1e-3 (relative) of X^T (X X^T)^-1 y and test error 0, each"
-            ),
-            worst_span,
-            worst_span < 1e-3 && span.iter().all(|r| r.1 == 0.0),
-            span.iter().map(detail).collect::<Vec<_>>().join("; "),
-        ),
-        Claim::demonstration(
-            "wilson.adaptive_sign",
-            "Wilson et al. 2017, section 3.3; seed 002",
-            "AdaGrad, RMSprop and Adam converge to w proportional to sign(X^T y), predict +1 for every new point, \
-             and so err on every negative (test error = share of negatives)",
-            "cosine(w, sign(X^T y)) > 0.9999 and test error within 0.001 of the share of negatives, for all three",
-            worst_cos,
-            worst_cos > 0.9999 && adaptive_err_gap < 1e-3,
-            format!(
+        GD_MIN_NORM.demonstration(Decided {
+ value: gd.2,
+ ok: gd.2 < 1e-3 && gd.1 == 0.0,
+ detail: detail(&gd),
+ }),
+        SPAN_METHODS_MIN_NORM.demonstration(Decided { value: worst_span, ok: worst_span < 1e-3 && span.iter().all(|r| r.1 == 0.0), detail: span.iter().map(detail).collect::<Vec<_>>().join("; ") }),
+        ADAPTIVE_SIGN.demonstration(Decided {
+ value: worst_cos,
+ ok: worst_cos > 0.9999 && adaptive_err_gap < 1e-3,
+ detail: format!(
                 "share of negatives {negatives:.3}; {}",
                 adaptive.iter().map(detail).collect::<Vec<_>>().join("; ")
             ),
-        ),
+ }),
         sweep_claim,
     ];
     let mut notes = vec![format!(
@@ -371,18 +407,7 @@ fn p_sweep(ctx: &Context, long: &mut Long) -> Result<(String, Claim)> {
         last = (negatives, adam);
         rows.push(format!("p {p}: negatives {negatives:.3}, Adam {adam:.3}"));
     }
-    let claim = Claim::demonstration(
-        "wilson.adaptive_error_to_half",
-        "Wilson et al. 2017, section 3.3",
-        "as p → 1/2 the adaptive methods' test error approaches 1/2, while gradient descent's stays 0",
-        &format!(
-            "for p in {P_SWEEP:?} (n = {n}, {steps} steps): AdaGrad's, RMSprop's and Adam's test error within 0.001 \
-             of the share of negatives, GD's 0"
-        ),
-        last.1,
-        worst_gap < 1e-3 && gd_errors == 0.0,
-        format!("{}; worst |error − share of negatives| {worst_gap:.4}, GD's worst error {gd_errors}", rows.join("; ")),
-    );
+    let claim = ADAPTIVE_ERROR_TO_HALF.demonstration(Decided { value: last.1, ok: worst_gap < 1e-3 && gd_errors == 0.0, detail: format!("n = {n}, {steps} steps: {}; worst |error − share of negatives| {worst_gap:.4}, GD's worst error {gd_errors}", rows.join("; ")) });
     let note = format!(
         "Sweep toward p = 1/2 (n = {n}, {steps} steps each): {}. At p = {} the adaptive methods misclassify {:.3} of \
          new points.",
@@ -432,12 +457,6 @@ const METHODS: [(&str, f64); 5] =
 
 /// Part (b).
 fn empirical(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String>)> {
-    let statement = "adaptive methods (Adam, RMSprop, AdaGrad) find solutions that generalize worse than SGD and \
-                     heavy ball: higher test error at equal or lower training loss";
-    let criterion = "each method's lr and decay (constant or halving every quarter) tuned on validation error; the \
-                     better of SGD/heavy ball by validation error is the reference; for each adaptive method, paired \
-                     by seed: test error − reference's > 0, and its training loss not significantly above the \
-                     reference's (else the comparison is not at equal training loss: not supported)";
     let mnist = ctx.mnist()?;
     let (train_n, epochs) = ctx.profile.pick((2_000, 3), (TRAIN_PART, 8));
     let seeds = Seeds::of(ctx.profile, ctx.seed);
@@ -513,17 +532,7 @@ fn empirical(ctx: &Context, long: &mut Long) -> Result<(Vec<Claim>, Vec<String>)
         .join("; ")
         + "; "
         + &gaps.join("; ");
-    let source = "Wilson et al. 2017, section 4; seed 002";
-    let mut claim = Claim::tested(
-        "wilson.mnist_gap",
-        source,
-        statement,
-        criterion,
-        &smallest_gap,
-        Verdict::all(&parts),
-        detail,
-        protocol,
-    );
+    let mut claim = MNIST_GAP.tested(Tested { estimate: &smallest_gap, verdict: Verdict::all(&parts), detail, protocol });
     if ctx.profile == Profile::Quick {
         claim.verdict = Verdict::FullProfileOnly;
         claim.value = None;

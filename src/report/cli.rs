@@ -39,7 +39,7 @@ pub enum CliError {
     /// print it with `exit()`.
     Clap(clap::Error),
     /// A value clap accepted that descent does not (a profile, a section).
-    Invalid(crate::Error),
+    Invalid(descent::Error),
 }
 
 /// The options of `report` from its command line (`args[0]` is the

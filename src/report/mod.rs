@@ -1,5 +1,5 @@
 //! The report: runs the experiments, draws their sections (from each
-//! experiment's own specifications, with [`crate::plot`]), renders the HTML
+//! experiment's own specifications, with `descent_plot`), renders the HTML
 //! write-up from the Tera templates in `templates/`, and writes it with its
 //! data (`data/*.csv`, `summary.json`) atomically.
 //!
@@ -12,7 +12,6 @@ mod render;
 mod results;
 mod section;
 
-pub(crate) use render::tera_error;
 pub use render::{generate, Metadata, ReportOptions, ReportSummary, Summary, SummaryClaim, SummarySection};
 pub use results::markdown;
 pub use section::{Section, SectionStatus, SectionSummary, SummaryStatus};

@@ -1,10 +1,11 @@
 //! Runs the sections, renders the templates, writes the outputs.
 
 use super::section::{Section, SectionStatus, SectionSummary, SummaryStatus};
-use crate::data::Mnist;
 use crate::experiments::{csv_bytes, Claim, Context, Experiment, Kind, Profile, Verdict, EXPERIMENTS};
-use crate::files::{csv_field, write_atomically};
-use crate::{Error, Result};
+use descent::data::Mnist;
+use descent::error::with_sources;
+use descent::files::{csv_field, write_atomically};
+use descent::{Error, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -398,7 +399,7 @@ fn metadata(opts: &ReportOptions, start: Instant, commit: String) -> Metadata {
 
 /// The page and `summary.json`.
 fn render(tera: &tera::Tera, metadata: &Metadata, sections: &[Section]) -> Result<(String, Vec<u8>)> {
-    let template_error = |e: tera::Error| Error::invalid("report", "templates", tera_error(&e));
+    let template_error = |e: tera::Error| Error::invalid("report", "templates", with_sources(&e));
     let mut rendered = Vec::new();
     for s in sections {
         let mut ctx = tera::Context::new();
@@ -454,18 +455,8 @@ fn templates() -> Result<tera::Tera> {
         ("base.html", include_str!("../../templates/base.html.tera")),
         ("section.html", include_str!("../../templates/section.html.tera")),
     ])
-    .map_err(|e| Error::invalid("report", "templates", tera_error(&e)))?;
+    .map_err(|e| Error::invalid("report", "templates", with_sources(&e)))?;
     Ok(t)
-}
-
-pub(crate) fn tera_error(e: &tera::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    msg
 }
 
 fn command_line(cmd: &str, args: &[&str]) -> Option<String> {

@@ -4,7 +4,7 @@
 
 use super::{Summary, SummaryClaim};
 use crate::experiments::{Kind, Verdict};
-use crate::{Error, Result};
+use descent::{Error, Result};
 use serde::Serialize;
 use std::collections::HashMap;
 

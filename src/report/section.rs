@@ -101,8 +101,8 @@ impl Section {
     }
 
     /// A section saved by an earlier run, from its JSON.
-    pub fn parse(bytes: &[u8]) -> crate::Result<Section> {
-        serde_json::from_slice(bytes).map_err(|e| crate::Error::data("saved section", e.to_string()))
+    pub fn parse(bytes: &[u8]) -> descent::Result<Section> {
+        serde_json::from_slice(bytes).map_err(|e| descent::Error::data("saved section", e.to_string()))
     }
 
     /// A section that did not run, and why.

@@ -1,0 +1,80 @@
+//! Shared machinery of elementwise functions `y = f(x)`.
+//!
+//! An elementwise op only states `f` and its derivative; the forward map and
+//! the backward product `grad * f'(x)` are written once, here, as tight
+//! monomorphised loops over contiguous memory (no boxing, no allocation per
+//! element), split into fixed chunks over rayon's workers when the array is
+//! large (the CNN's first ReLU sees 4.7 million values per step). Each
+//! element is computed alone, so the split never changes a result.
+
+use crate::autodiff::{Backward, Var};
+use crate::kernels::workspace;
+use crate::Element;
+use ndarray::{ArrayD, Zip};
+use rayon::prelude::*;
+
+/// Elements per parallel task; arrays up to this size run on the caller.
+const CHUNK: usize = 1 << 15;
+
+/// Calls `f(start, chunk)` for consecutive chunks of `out` (`start` is the
+/// chunk's offset in `out`): in parallel over rayon's workers for a large
+/// `out`, as one call on this thread for a small one.
+fn chunked<T: Send>(out: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
+    if out.len() <= CHUNK {
+        f(0, out);
+    } else {
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, chunk)| f(i * CHUNK, chunk));
+    }
+}
+
+/// An elementwise function and its derivative, side by side.
+pub trait Pointwise<T: Element>: Send + Sync + 'static {
+    /// `y = f(x)`.
+    fn f(&self, x: T) -> T;
+    /// `dy/dx`, given both the input `x` and the output `y = f(x)` (many
+    /// derivatives are cheapest from `y`: `exp`, `sigmoid`, `tanh`).
+    fn df(&self, x: T, y: T) -> T;
+}
+
+struct PointwiseOp<P>(P);
+
+impl<T: Element, P: Pointwise<T>> Backward<T> for PointwiseOp<P> {
+    fn backward(
+        &self,
+        inputs: &[&ArrayD<T>],
+        output: &ArrayD<T>,
+        mut grad: ArrayD<T>,
+        _: &[bool],
+    ) -> Vec<Option<ArrayD<T>>> {
+        let p = &self.0;
+        match (inputs[0].as_slice(), output.as_slice()) {
+            (Some(xs), Some(ys)) if grad.is_standard_layout() => {
+                chunked(grad.as_slice_mut().expect("standard layout"), |start, g| {
+                    for ((g, &x), &y) in g.iter_mut().zip(&xs[start..]).zip(&ys[start..]) {
+                        *g *= p.df(x, y);
+                    }
+                });
+            }
+            _ => Zip::from(&mut grad).and(inputs[0]).and(output).for_each(|g, &x, &y| *g *= p.df(x, y)),
+        }
+        vec![Some(grad)]
+    }
+}
+
+impl<'t, T: Element> Var<'t, T> {
+    /// Applies an elementwise function (public so that notebooks and tests
+    /// can define their own and check them with [`gradcheck`](crate::autodiff::gradcheck)).
+    pub fn pointwise<P: Pointwise<T>>(&self, p: P) -> Var<'t, T> {
+        let x = self.value();
+        let xs = x.as_slice().expect("standard layout");
+        // Every element is overwritten below.
+        let mut y = workspace::stale(xs.len(), T::zero());
+        chunked(&mut y, |start, y| {
+            for (y, &x) in y.iter_mut().zip(&xs[start..]) {
+                *y = p.f(x);
+            }
+        });
+        let y = ArrayD::from_shape_vec(x.raw_dim(), y).expect("same length");
+        self.tape.push(y, &[self.id], PointwiseOp(p))
+    }
+}

@@ -1,0 +1,266 @@
+//! Max pooling over 2-D windows (NCHW).
+
+use crate::autodiff::{Backward, Var};
+use crate::kernels::avx512;
+use crate::kernels::pool::pool_row_2x2_avx512;
+use crate::kernels::workspace::{self, Buffer};
+use crate::{Element, Error, Result};
+use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
+
+struct MaxPool2d {
+    /// Per output element, the index of its maximum within its input plane.
+    argmax: Buffer<u32>,
+    /// Elements per input plane `H*W` and per output plane `OH*OW`.
+    plane_in: usize,
+    plane_out: usize,
+}
+
+impl<T: Element> Backward<T> for MaxPool2d {
+    fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, _: &[bool]) -> Vec<Option<ArrayD<T>>> {
+        // Each output routes its gradient to the one input it copied; with
+        // overlapping windows an input may receive several (+=).
+        // Zeroed plane by plane in the parallel loop below.
+        let mut gx = workspace::stale(inputs[0].len(), T::zero());
+        let grad_y = grad.as_slice().expect("standard layout");
+        // In parallel over (sample, channel) planes: each plane's windows
+        // only touch that plane, and within it the order is fixed.
+        gx.par_chunks_mut(self.plane_in)
+            .zip(grad_y.par_chunks(self.plane_out))
+            .zip(self.argmax.par_chunks(self.plane_out))
+            .for_each(|((gx, gy), argmax)| {
+                gx.fill(T::zero());
+                for (&i, &g) in argmax.iter().zip(gy) {
+                    gx[i as usize] += g;
+                }
+            });
+        workspace::give_array(grad);
+        vec![Some(ArrayD::from_shape_vec(inputs[0].raw_dim(), gx).expect("input size"))]
+    }
+}
+
+/// One row of outputs: the maximum (and its index in the plane `x`, of
+/// width `w`) of each window whose top row is `top`, for any window. The
+/// 2x2 windows with stride 2 have faster copies of it, [`pool_row_2x2`] and
+/// [`pool_row_2x2_avx512`].
+pub(crate) fn pool_row<T: Element>(
+    x: &[T],
+    w: usize,
+    top: usize,
+    kernel: (usize, usize),
+    sw: usize,
+    y: &mut [T],
+    argmax: &mut [u32],
+) {
+    // The window's taps in row-major order, each compared with the whole
+    // row's running maxima.
+    for r in top..top + kernel.0 {
+        for c in 0..kernel.1 {
+            let start = r * w + c;
+            let taps = x[start..].iter().step_by(sw).zip(y.iter_mut().zip(argmax.iter_mut()));
+            if r == top && c == 0 {
+                for (j, (&v, (y, a))) in taps.enumerate() {
+                    *y = v;
+                    *a = (start + j * sw) as u32;
+                }
+                continue;
+            }
+            for (j, (&v, (y, a))) in taps.enumerate() {
+                // Strictly greater keeps the first maximum; a NaN wins.
+                if v > *y || (v.is_nan() && !y.is_nan()) {
+                    *y = v;
+                    *a = (start + j * sw) as u32;
+                }
+            }
+        }
+    }
+}
+
+/// [`pool_row`] for the common 2x2 window with stride 2, written so that it
+/// vectorises: no branches (a branch per comparison mispredicts on real
+/// activations about every other time), the four taps side by side. NaN
+/// needs the ordered comparisons of the general loop, so a row holding one
+/// is left to it (returns false).
+fn pool_row_2x2<T: Element>(x: &[T], w: usize, top: usize, y: &mut [T], argmax: &mut [u32]) -> bool {
+    let (upper, lower) = (&x[top * w..(top + 1) * w], &x[(top + 1) * w..(top + 2) * w]);
+    let (first, wide) = ((top * w) as u32, w as u32);
+    let mut nan = false;
+    for (j, (((u, l), y), a)) in
+        upper.chunks_exact(2).zip(lower.chunks_exact(2)).zip(y.iter_mut()).zip(argmax.iter_mut()).enumerate()
+    {
+        nan |= u[0].is_nan() | u[1].is_nan() | l[0].is_nan() | l[1].is_nan();
+        // Strictly greater keeps the first maximum in row-major order.
+        let (mut best, mut offset) = (u[0], 0);
+        (best, offset) = if u[1] > best { (u[1], 1) } else { (best, offset) };
+        (best, offset) = if l[0] > best { (l[0], wide) } else { (best, offset) };
+        (best, offset) = if l[1] > best { (l[1], wide + 1) } else { (best, offset) };
+        *y = best;
+        *a = first + 2 * j as u32 + offset;
+    }
+    !nan
+}
+
+impl<'t, T: Element> Var<'t, T> {
+    /// Max pooling `y[n,c,i,j] = max over the window (i*s.., j*s..) of x[n,c]`.
+    ///
+    /// Ties go to the first maximum in row-major order within the window
+    /// (as PyTorch's CPU kernel), and a NaN in a window wins (propagates), so
+    /// the result and its gradient are deterministic.
+    ///
+    /// # Gradient
+    /// `dx` is zero except at each window's arg-max, which receives the
+    /// window's `grad` (summed where windows overlap).
+    ///
+    /// # Shapes
+    /// `(N, C, H, W)` -> `(N, C, (H - k) / s + 1, (W - k) / s + 1)` with
+    /// `kernel = (kh, kw)`, `stride = (sh, sw)`.
+    ///
+    /// PyTorch equivalent: `torch.nn.functional.max_pool2d(x, kernel, stride)`
+    pub fn max_pool2d(&self, kernel: (usize, usize), stride: (usize, usize)) -> Result<Var<'t, T>> {
+        let x = self.value();
+        let shape = x.shape();
+        if shape.len() != 4 {
+            return Err(Error::shape("max_pool2d", shape, &[], "input must be (N, C, H, W)"));
+        }
+        if kernel.0 == 0 || kernel.1 == 0 || stride.0 == 0 || stride.1 == 0 {
+            return Err(Error::invalid(
+                "max_pool2d",
+                "kernel/stride",
+                format!("kernel {kernel:?} and stride {stride:?} must be positive"),
+            ));
+        }
+        let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3]);
+        if h < kernel.0 || w < kernel.1 {
+            return Err(Error::shape(
+                "max_pool2d",
+                shape,
+                &[kernel.0, kernel.1],
+                "the window is larger than the input",
+            ));
+        }
+        let (oh, ow) = ((h - kernel.0) / stride.0 + 1, (w - kernel.1) / stride.1 + 1);
+        if h * w > u32::MAX as usize {
+            return Err(Error::shape("max_pool2d", shape, &[], "planes above 2^32 elements are not supported"));
+        }
+        let xs = x.as_slice().expect("standard layout");
+        let (plane_in, plane_out) = (h * w, oh * ow);
+        let mut y = workspace::stale(planes * plane_out, T::zero());
+        let vector = kernel == (2, 2) && stride == (2, 2) && avx512::takes::<T>();
+        let plane = |x: &[T], y: &mut [T], argmax: &mut [u32], keep: bool| {
+            for ((i, y), argmax) in y.chunks_exact_mut(ow).enumerate().zip(argmax.chunks_exact_mut(ow)) {
+                let top = i * stride.0;
+                if vector {
+                    pool_row_2x2_avx512(avx512::as_f32(x), w, top, avx512::as_f32_mut(y), keep.then_some(argmax));
+                } else if !(kernel == (2, 2) && stride.1 == 2 && pool_row_2x2(x, w, top, y, argmax)) {
+                    pool_row(x, w, top, kernel, stride.1, y, argmax);
+                }
+            }
+        };
+        // The arg-max is kept only where a gradient will be wanted (the op is
+        // not recorded otherwise). Without one, the AVX-512 path skips it and
+        // the scalar paths track it in a plane's scratch per rayon task.
+        let argmax = if self.requires_grad() {
+            let mut argmax = Buffer::uninit(planes * plane_out, 0u32);
+            y.par_chunks_mut(plane_out)
+                .zip(argmax.par_chunks_mut(plane_out))
+                .zip(xs.par_chunks(plane_in))
+                .for_each(|((y, argmax), x)| plane(x, y, argmax, true));
+            argmax
+        } else {
+            y.par_chunks_mut(plane_out)
+                .zip(xs.par_chunks(plane_in))
+                .for_each_init(|| vec![0u32; plane_out], |argmax, (y, x)| plane(x, y, argmax, false));
+            Buffer::uninit(0, 0u32)
+        };
+        let y = ArrayD::from_shape_vec(IxDyn(&[shape[0], shape[1], oh, ow]), y).expect("output size");
+        Ok(self.tape.push(y, &[self.id], MaxPool2d { argmax, plane_in, plane_out }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::autodiff::gradcheck::testing::{assert_gradcheck, randn};
+    use crate::autodiff::Tape;
+    use crate::Error;
+    use ndarray::{array, ArrayD};
+
+    #[test]
+    fn gradients_match_central_differences() {
+        // Distinct values (no ties), so the max is differentiable; windows
+        // overlapping (stride < kernel) exercise the accumulation.
+        let x = randn(&[2, 3, 7, 6], 31);
+        assert_gradcheck(|_, v| v[0].max_pool2d((2, 2), (2, 2)), std::slice::from_ref(&x));
+        assert_gradcheck(|_, v| v[0].max_pool2d((3, 2), (1, 2)), std::slice::from_ref(&x));
+        assert_gradcheck(|_, v| v[0].max_pool2d((3, 3), (2, 1)), &[x]);
+    }
+
+    #[test]
+    fn ties_go_to_the_first_maximum_in_row_major_order() {
+        let tape = Tape::<f64>::new();
+        let x = tape.leaf(array![[[[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]]].into_dyn());
+        // Overlapping 2x2 windows with stride 1: every window is all-ones
+        // or has several tied maxima.
+        let y = x.max_pool2d((2, 2), (1, 1)).unwrap();
+        assert_eq!(y.value().as_ref(), &ArrayD::from_elem(vec![1, 1, 2, 2], 1.0));
+        let g = tape.backward(&y.sum()).unwrap();
+        // Windows at (0,0), (0,1), (1,0), (1,1) pick (0,0), (0,1), (1,0), (1,1).
+        assert_eq!(
+            g.wrt(&x).unwrap().unwrap(),
+            &array![[[[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]]].into_dyn()
+        );
+    }
+
+    #[test]
+    fn the_2x2_fast_path_keeps_the_first_maximum_and_drops_odd_edges() {
+        // 2x2 windows with stride 2 on a 3x5 plane: one row of two windows
+        // (the last column and row are not covered), one window all ties.
+        let tape = Tape::<f64>::new();
+        let x = tape.leaf(
+            array![[[[1.0, 1.0, 0.0, 2.0, 9.0], [1.0, 1.0, 3.0, 2.0, 9.0], [9.0, 9.0, 9.0, 9.0, 9.0]]]].into_dyn(),
+        );
+        let y = x.max_pool2d((2, 2), (2, 2)).unwrap();
+        assert_eq!(y.value().as_ref(), &array![[[[1.0, 3.0]]]].into_dyn());
+        let g = tape.backward(&y.sum()).unwrap();
+        let want =
+            array![[[[1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]]]].into_dyn();
+        assert_eq!(g.wrt(&x).unwrap().unwrap(), &want);
+    }
+
+    #[test]
+    fn without_a_gradient_the_values_are_the_same_bits() {
+        let x = randn(&[3, 4, 9, 10], 5).mapv(|v| v as f32);
+        for kernel in [(2, 2), (3, 2)] {
+            let recorded = Tape::<f32>::new();
+            let bits = |v: &ndarray::ArrayD<f32>| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            let want = bits(&recorded.leaf(x.clone()).max_pool2d(kernel, (2, 2)).unwrap().value());
+            for baseline in [false, true] {
+                let _switch = crate::kernels::cpu::baseline_switch();
+                crate::kernels::cpu::force_baseline(baseline);
+                let tape = Tape::<f32>::no_grad();
+                let y = tape.leaf(x.clone()).max_pool2d(kernel, (2, 2)).unwrap();
+                crate::kernels::cpu::force_baseline(false);
+                assert!(!y.requires_grad());
+                assert_eq!(bits(&y.value()), want, "kernel {kernel:?}, baseline {baseline}");
+                let Err(err) = tape.backward(&y.sum()) else { panic!("backward on a no-grad tape") };
+                assert!(err.to_string().contains("no_grad"), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn nan_propagates() {
+        let tape = Tape::<f32>::new();
+        let x = tape.leaf(array![[[[1.0f32, f32::NAN], [3.0, 2.0]]]].into_dyn());
+        assert!(x.max_pool2d((2, 2), (2, 2)).unwrap().value().iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let tape = Tape::<f32>::new();
+        let x = tape.leaf(ArrayD::zeros(vec![1, 1, 3, 3]));
+        assert!(matches!(x.max_pool2d((4, 4), (1, 1)), Err(Error::Shape { op: "max_pool2d", .. })));
+        assert!(matches!(x.max_pool2d((2, 2), (0, 1)), Err(Error::InvalidArgument { op: "max_pool2d", .. })));
+        let flat = tape.leaf(ArrayD::zeros(vec![3, 3]));
+        assert!(matches!(flat.max_pool2d((2, 2), (2, 2)), Err(Error::Shape { op: "max_pool2d", .. })));
+    }
+}

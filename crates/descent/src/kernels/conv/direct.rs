@@ -1,0 +1,411 @@
+//! The forward product `W cols` for `f32` on AVX-512, read from the image in
+//! place instead of from an unrolled, then packed, copy of it; likewise the
+//! weight gradient ([`weight_grad`]) and the input gradient ([`InputGrad`]).
+//!
+//! With im2col and a general GEMM, every receptive field is copied twice
+//! before any arithmetic: into `cols`, then into the GEMM's packed panels,
+//! and `W` is packed again for every sample. Here a register tile of 8
+//! output channels × 48 pixels (24 accumulators of 16 lanes) is accumulated
+//! straight from the image: for stride 1 and no padding, 8 output pixels of
+//! one row are 8 consecutive input values of a kernel tap, so a vector of 16
+//! pixels is two unaligned loads, as long as the output width is a multiple
+//! of 8. Other geometries, `f64`, and CPUs without AVX-512 take the im2col
+//! path.
+//!
+//! **The same bits as the im2col path.** Every output is the sum that
+//! matrixmultiply's f32 kernels compute: products accumulated with fused
+//! multiply-adds in the order of the kernel taps (the rows of `cols`), from
+//! zero, in blocks of [`KC`] = 256 taps (matrixmultiply's `kc`), each
+//! block's sum then added to the output, the bias first. Which outputs share
+//! a register tile changes no sum. A test compares both paths bit for bit.
+
+use super::Geometry;
+use crate::kernels::avx512::KC;
+pub(crate) use crate::kernels::avx512::{as_f32, as_f32_mut};
+use crate::kernels::cpu::{cpu_has_avx512, has_avx512};
+use std::any::TypeId;
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+/// Output channels per register tile.
+const MR: usize = 8;
+
+/// Whether the direct kernel computes this convolution's forward: `f32`,
+/// stride 1, no padding, an output width a multiple of 8, and AVX-512F.
+pub(crate) fn applies<T: 'static>(g: &Geometry) -> bool {
+    TypeId::of::<T>() == TypeId::of::<f32>() && fits(g) && has_avx512()
+}
+
+/// The geometries the forward kernel handles: stride 1, no padding, an
+/// output width a multiple of 8.
+fn fits(g: &Geometry) -> bool {
+    g.dense() && g.ow.is_multiple_of(8)
+}
+
+/// Those of them whose weight gradient the kernel computes: 16 or 32 output
+/// channels (one or two vectors).
+fn weight_grad_fits(g: &Geometry) -> bool {
+    fits(g) && (g.o == 16 || g.o == 32)
+}
+
+/// Those of them whose input gradient the kernel computes: 16 or 32 input
+/// channels (one or two vectors) and at most [`KC`] output channels (each
+/// sum over them one block).
+fn input_grad_fits(g: &Geometry) -> bool {
+    fits(g) && (g.c == 16 || g.c == 32) && g.o <= KC
+}
+
+/// Where each kernel tap `k = (c, kh, kw)` of output pixel (0, 0) reads the
+/// image, in the order of the rows of `cols` (the order of every sum here).
+fn tap_offsets(g: &Geometry) -> Vec<usize> {
+    let mut taps = Vec::with_capacity(g.k());
+    for c in 0..g.c {
+        for kh in 0..g.kh {
+            for kw in 0..g.kw {
+                taps.push((c * g.h + kh) * g.w + kw);
+            }
+        }
+    }
+    taps
+}
+
+/// Where output pixel `q` of a sample reads tap 0 of its image.
+fn pixel_offset(g: &Geometry, q: usize) -> usize {
+    q / g.ow * g.w + q % g.ow
+}
+
+/// The convolution's weights, taps and geometry, prepared once per call.
+pub(crate) struct Forward<'a> {
+    g: &'a Geometry,
+    /// [`tap_offsets`].
+    taps: Vec<usize>,
+    /// Per tile of [`MR`] output channels, `K` rows of `MR` weights (zeros
+    /// past `O`): a tile reads its weights as one stream.
+    weights: Vec<f32>,
+    bias: Option<&'a [f32]>,
+}
+
+impl<'a> Forward<'a> {
+    /// Prepares `W: (O, K)` and the bias; only where [`applies`] holds.
+    pub(crate) fn new(g: &'a Geometry, w: &[f32], bias: Option<&'a [f32]>) -> Self {
+        assert!(fits(g) && cpu_has_avx512(), "direct kernel on an unsupported convolution");
+        let k = g.k();
+        assert_eq!(w.len(), g.o * k);
+        assert!(bias.is_none_or(|b| b.len() == g.o));
+        let taps = tap_offsets(g);
+        let mut weights = vec![0.0; g.o.div_ceil(MR) * k * MR];
+        for (oi, row) in w.chunks_exact(k).enumerate() {
+            for (ki, &v) in row.iter().enumerate() {
+                weights[(oi / MR * k + ki) * MR + oi % MR] = v;
+            }
+        }
+        Forward { g, taps, weights, bias }
+    }
+
+    /// One sample: `out: (O, P) = W cols + b` from `image: (C, H, W)`.
+    pub(crate) fn sample(&self, image: &[f32], out: &mut [f32]) {
+        assert_eq!(image.len(), self.g.image());
+        assert_eq!(out.len(), self.g.o * self.g.p());
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: AVX-512F, AVX2 and FMA are present (checked in `new`); every load reads
+        // inside `image` (stride 1, no padding, 8 pixels within one output
+        // row) and every store writes inside `out` (sizes asserted).
+        unsafe {
+            self.sample_avx512(image, out)
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn sample_avx512(&self, image: &[f32], out: &mut [f32]) {
+        let p = self.g.p();
+        for tile in 0..self.g.o.div_ceil(MR) {
+            let mut p0 = 0;
+            while p0 < p {
+                // Whole vectors of 16 pixels, then a last half vector of 8.
+                match (p - p0) / 16 {
+                    0 => self.block::<1, true>(image, out, tile, p0),
+                    1 => self.block::<1, false>(image, out, tile, p0),
+                    2 => self.block::<2, false>(image, out, tile, p0),
+                    _ => self.block::<3, false>(image, out, tile, p0),
+                }
+                p0 += (16 * ((p - p0) / 16).min(3)).max(8);
+            }
+        }
+    }
+
+    /// Outputs of channels `tile * MR ..` at pixels `p0 .. p0 + 16 NV` (8 if
+    /// `HALF`). No closures in here: a closure does not inherit the target
+    /// features, and the intrinsics inside it would become calls.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[inline]
+    #[allow(clippy::needless_range_loop)]
+    unsafe fn block<const NV: usize, const HALF: bool>(&self, image: &[f32], out: &mut [f32], tile: usize, p0: usize) {
+        let g = self.g;
+        // Where each half vector (8 pixels of one output row) reads tap 0.
+        let mut lo = [0usize; NV];
+        let mut hi = [0usize; NV];
+        for v in 0..NV {
+            let (a, b) = (p0 + 16 * v, p0 + 16 * v + 8);
+            lo[v] = pixel_offset(g, a);
+            hi[v] = if HALF { lo[v] } else { pixel_offset(g, b) };
+        }
+        let (x, w) = (image.as_ptr(), self.weights.as_ptr().add(tile * g.k() * MR));
+        let (p, rows) = (g.p(), MR.min(g.o - tile * MR));
+        let mut start = 0;
+        while start < self.taps.len() {
+            let end = (start + KC).min(self.taps.len());
+            let mut acc = [[_mm512_setzero_ps(); NV]; MR];
+            for kk in start..end {
+                let tap = x.add(*self.taps.get_unchecked(kk));
+                let mut b = [_mm512_setzero_ps(); NV];
+                for v in 0..NV {
+                    let low = _mm512_castps256_ps512(_mm256_loadu_ps(tap.add(lo[v])));
+                    b[v] = if HALF {
+                        low
+                    } else {
+                        let high = _mm256_castps_pd(_mm256_loadu_ps(tap.add(hi[v])));
+                        _mm512_castpd_ps(_mm512_insertf64x4::<1>(_mm512_castps_pd(low), high))
+                    };
+                }
+                for i in 0..MR {
+                    let a = _mm512_set1_ps(*w.add(kk * MR + i));
+                    for v in 0..NV {
+                        acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
+                    }
+                }
+            }
+            // The block's sums to the output: onto the bias (or as they are)
+            // for the first block, onto the output after.
+            for i in 0..rows {
+                let row = out.as_mut_ptr().add((tile * MR + i) * p + p0);
+                for v in 0..NV {
+                    let dst = row.add(16 * v);
+                    let sum = match (start, self.bias) {
+                        (0, None) => acc[i][v],
+                        (0, Some(b)) => _mm512_add_ps(_mm512_set1_ps(b[tile * MR + i]), acc[i][v]),
+                        _ if HALF => _mm512_add_ps(_mm512_castps256_ps512(_mm256_loadu_ps(dst)), acc[i][v]),
+                        _ => _mm512_add_ps(_mm512_loadu_ps(dst), acc[i][v]),
+                    };
+                    if HALF {
+                        _mm256_storeu_ps(dst, _mm512_castps512_ps256(sum));
+                    } else {
+                        _mm512_storeu_ps(dst, sum);
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+}
+
+/// Whether the direct kernel computes this convolution's weight gradient:
+/// as [`applies`], for the geometries of [`weight_grad_fits`].
+pub(crate) fn weight_grad_applies<T: 'static>(g: &Geometry) -> bool {
+    applies::<T>(g) && weight_grad_fits(g)
+}
+
+/// A group's weight gradient, transposed: `dWt: (K, O) = rows_g^T dYt_g`,
+/// from its images (`G` samples of `(C, H, W)`) and transposed output
+/// gradients `grad_t: (G*P, O)`, without building `rows_g`. Each sum runs
+/// over the group's pixels in order, the GEMM's inner index, in blocks of
+/// [`KC`]. Only where [`weight_grad_applies`] holds.
+pub(crate) fn weight_grad(g: &Geometry, images: &[f32], grad_t: &[f32], grad_wt: &mut [f32]) {
+    assert!(weight_grad_fits(g) && cpu_has_avx512(), "unsupported convolution");
+    let samples = images.len() / g.image();
+    assert_eq!(images.len(), samples * g.image());
+    assert_eq!(grad_t.len(), samples * g.p() * g.o);
+    assert_eq!(grad_wt.len(), g.k() * g.o);
+    let taps = tap_offsets(g);
+    let pixels: Vec<usize> = (0..g.p()).map(|q| pixel_offset(g, q)).collect();
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: AVX-512F, AVX2 and FMA are present (asserted); every load reads inside
+    // `images` (each tap of each output pixel is an input value) or
+    // `grad_t`, every store writes inside `grad_wt` (sizes asserted).
+    unsafe {
+        let k = g.k();
+        match (g.o, k.is_multiple_of(25), k.is_multiple_of(10)) {
+            (16, true, _) => weight_grad_avx512::<25, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
+            (16, false, _) => weight_grad_avx512::<24, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
+            (_, _, true) => weight_grad_avx512::<10, 2>(g, &taps, &pixels, images, grad_t, grad_wt),
+            _ => weight_grad_avx512::<12, 2>(g, &taps, &pixels, images, grad_t, grad_wt),
+        }
+    }
+}
+
+/// [`weight_grad`] in register tiles of `TK` taps by `16 NV` channels.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::needless_range_loop)]
+unsafe fn weight_grad_avx512<const TK: usize, const NV: usize>(
+    g: &Geometry,
+    taps: &[usize],
+    pixels: &[usize],
+    images: &[f32],
+    grad_t: &[f32],
+    grad_wt: &mut [f32],
+) {
+    let (k, p, o) = (g.k(), g.p(), g.o);
+    let samples = images.len() / g.image();
+    for first in (0..k).step_by(TK) {
+        // Taps past the last one repeat it; their sums are not stored.
+        let mut tile = [0usize; TK];
+        for i in 0..TK {
+            tile[i] = taps[(first + i).min(k - 1)];
+        }
+        let mut c = [[_mm512_setzero_ps(); NV]; TK];
+        let mut acc = [[_mm512_setzero_ps(); NV]; TK];
+        let (mut terms, mut folded) = (0, false);
+        for n in 0..samples {
+            let image = images.as_ptr().add(n * g.image());
+            let grads = grad_t.as_ptr().add(n * p * o);
+            for (q, &pixel) in pixels.iter().enumerate() {
+                let mut gv = [_mm512_setzero_ps(); NV];
+                for v in 0..NV {
+                    gv[v] = _mm512_loadu_ps(grads.add(q * o + 16 * v));
+                }
+                let x = image.add(pixel);
+                for i in 0..TK {
+                    let a = _mm512_set1_ps(*x.add(tile[i]));
+                    for v in 0..NV {
+                        acc[i][v] = _mm512_fmadd_ps(a, gv[v], acc[i][v]);
+                    }
+                }
+                terms += 1;
+                if terms == KC {
+                    fold(&mut c, &mut acc, folded);
+                    (terms, folded) = (0, true);
+                }
+            }
+        }
+        if terms > 0 {
+            fold(&mut c, &mut acc, folded);
+        }
+        for i in 0..TK.min(k - first) {
+            let row = grad_wt.as_mut_ptr().add((first + i) * o);
+            for v in 0..NV {
+                _mm512_storeu_ps(row.add(16 * v), c[i][v]);
+            }
+        }
+    }
+}
+
+/// Adds a block's sums to the result (or makes them the result, for the
+/// first block, as the GEMM does with `beta = 0`) and clears them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+unsafe fn fold<const TK: usize, const NV: usize>(
+    c: &mut [[__m512; NV]; TK],
+    acc: &mut [[__m512; NV]; TK],
+    folded: bool,
+) {
+    for i in 0..TK {
+        for v in 0..NV {
+            c[i][v] = if folded { _mm512_add_ps(c[i][v], acc[i][v]) } else { acc[i][v] };
+            acc[i][v] = _mm512_setzero_ps();
+        }
+    }
+}
+
+/// Whether the direct kernel computes this convolution's input gradient:
+/// as [`applies`], for the geometries of [`input_grad_fits`].
+pub(crate) fn input_grad_applies<T: 'static>(g: &Geometry) -> bool {
+    applies::<T>(g) && input_grad_fits(g)
+}
+
+/// The input gradient `dx` of one sample at a time, from its transposed
+/// output gradients, without the product `drows = dYt W` and `row2im`.
+///
+/// The im2col path computes every entry of `drows: (P, K)` as a sum over the
+/// output channels (one GEMM block, from zero), then row2im adds the fields
+/// into a zeroed `dx` in the order of the output pixels. Here an input row's
+/// contributions are formed tap by tap, kernel rows and columns from the
+/// last to the first (which is that order of the output pixels for every
+/// input pixel), each as the same sum over the output channels, 8 output
+/// pixels × `C` input channels (the lanes) at a time, and added into a zeroed
+/// `dxt: (H W, C)` that is then transposed into `dx`.
+pub(crate) struct InputGrad<'a> {
+    g: &'a Geometry,
+    /// `W` as `(KH, KW, O, C)`: per tap and output channel, the `C` weights
+    /// of the input channels, contiguous.
+    weights: Vec<f32>,
+}
+
+impl<'a> InputGrad<'a> {
+    /// Prepares `W: (O, K)`; only where [`input_grad_applies`] holds.
+    pub(crate) fn new(g: &'a Geometry, w: &[f32]) -> Self {
+        assert!(input_grad_fits(g) && cpu_has_avx512(), "direct kernel on an unsupported convolution");
+        assert_eq!(w.len(), g.o * g.k());
+        let mut weights = vec![0.0; g.k() * g.o];
+        for (oi, row) in w.chunks_exact(g.k()).enumerate() {
+            for (ki, &v) in row.iter().enumerate() {
+                let (c, tap) = (ki / (g.kh * g.kw), ki % (g.kh * g.kw));
+                weights[(tap * g.o + oi) * g.c + c] = v;
+            }
+        }
+        InputGrad { g, weights }
+    }
+
+    /// One sample: `grad_x: (C, H, W)` from `grad_t: (P, O)`; `dxt` is
+    /// scratch of `H W C` values.
+    pub(crate) fn sample(&self, grad_t: &[f32], dxt: &mut [f32], grad_x: &mut [f32]) {
+        let g = self.g;
+        assert_eq!(grad_t.len(), g.p() * g.o);
+        assert_eq!(dxt.len(), g.image());
+        assert_eq!(grad_x.len(), g.image());
+        dxt.fill(0.0);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: AVX-512F, AVX2 and FMA are present (checked in `new`); every load reads
+        // inside `grad_t` (output pixels of one output row) or `weights`,
+        // every store writes inside `dxt` (input pixels kw .. kw + ow of one
+        // input row; sizes asserted).
+        unsafe {
+            match g.c {
+                16 => self.sample_avx512::<1>(grad_t, dxt),
+                _ => self.sample_avx512::<2>(grad_t, dxt),
+            }
+        }
+        crate::kernels::avx512::transpose(dxt, g.h * g.w, g.c, grad_x);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[allow(clippy::needless_range_loop)]
+    unsafe fn sample_avx512<const NV: usize>(&self, grad_t: &[f32], dxt: &mut [f32]) {
+        const R: usize = 8;
+        let (g, o, c) = (self.g, self.g.o, self.g.c);
+        for i in 0..g.h {
+            for kh in (0..g.kh).rev() {
+                let Some(oi) = i.checked_sub(kh).filter(|&oi| oi < g.oh) else { continue };
+                for kw in (0..g.kw).rev() {
+                    let w = self.weights.as_ptr().add((kh * g.kw + kw) * o * c);
+                    for oj0 in (0..g.ow).step_by(R) {
+                        let dy = grad_t.as_ptr().add((oi * g.ow + oj0) * o);
+                        let mut acc = [[_mm512_setzero_ps(); NV]; R];
+                        for oc in 0..o {
+                            let mut wv = [_mm512_setzero_ps(); NV];
+                            for v in 0..NV {
+                                wv[v] = _mm512_loadu_ps(w.add(oc * c + 16 * v));
+                            }
+                            for r in 0..R {
+                                let a = _mm512_set1_ps(*dy.add(r * o + oc));
+                                for v in 0..NV {
+                                    acc[r][v] = _mm512_fmadd_ps(a, wv[v], acc[r][v]);
+                                }
+                            }
+                        }
+                        let dst = dxt.as_mut_ptr().add((i * g.w + kw + oj0) * c);
+                        for r in 0..R {
+                            for v in 0..NV {
+                                let d = dst.add(r * c + 16 * v);
+                                _mm512_storeu_ps(d, _mm512_add_ps(_mm512_loadu_ps(d), acc[r][v]));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The one entry point for the engine's matrix products.
+//!
+//! Every product goes to `matrixmultiply`'s sgemm/dgemm (through ndarray's
+//! `general_mat_mul`), or, for `f32` on AVX-512 with `alpha = 1` and `beta`
+//! 0 or 1, to the unpacked product of [`crate::kernels::avx512`], which
+//! computes matrixmultiply's bits; both run on the calling thread.
+//! Parallelism is rayon's, at one level only:
+//!
+//! - the convolution's many small products (one per sample) are spread over
+//!   rayon's workers by the convolution itself and each runs single-threaded
+//!   ([`gemm_serial`]);
+//! - a large product (the linear layers') is cut into blocks of the output's
+//!   rows or columns, computed in parallel ([`gemm`]).
+//!
+//! matrixmultiply's own threads are not used: with them, a product issued
+//! from inside a rayon task waits on a second thread pool that the other
+//! rayon workers are also waiting on, and the CNN's convolutions spent more
+//! time in that hand-off than in arithmetic.
+//!
+//! The blocks depend on the shapes only, never on the number of threads, and
+//! each output element is computed by exactly one block from whole rows of
+//! `A` and columns of `B` (the inner dimension is never split), so results
+//! are bit-identical whatever the thread count.
+
+use crate::Element;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+/// Multiply-adds below which a product is not worth splitting.
+const MIN_SPLIT_WORK: usize = 1 << 20;
+
+/// Most blocks a product is cut into. Each block packs the operand it
+/// shares with the others again; on the MLP (batch 128) four blocks were
+/// measurably slower than two.
+const MAX_BLOCKS: usize = 2;
+
+/// Fewest rows (or columns) of the output per block: each block packs the
+/// whole other operand again, which a narrower block does not repay.
+const MIN_BLOCK: usize = 64;
+
+/// `C = alpha A B + beta C` on this thread.
+pub(crate) fn gemm_serial<T: Element>(
+    alpha: T,
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    beta: T,
+    c: &mut ArrayViewMut2<'_, T>,
+) {
+    if crate::kernels::avx512::gemm_takes(alpha, a, b, beta, c) {
+        return crate::kernels::avx512::gemm(a, b, beta == T::one(), c);
+    }
+    general_mat_mul(alpha, a, b, beta, c);
+}
+
+/// How many blocks, and of which axis of `C`, a product `(m, k) x (k, n)` is
+/// cut into: along the rows when `B` (packed again per block) is the smaller
+/// operand, else along the columns.
+fn split(m: usize, k: usize, n: usize) -> (Axis, usize) {
+    let (axis, along) = if n <= m { (Axis(0), m) } else { (Axis(1), n) };
+    let blocks = (m * k * n / MIN_SPLIT_WORK).min(along / MIN_BLOCK).clamp(1, MAX_BLOCKS);
+    (axis, along.div_ceil(blocks))
+}
+
+/// `C = alpha A B + beta C`, large products in parallel blocks of `C`.
+pub(crate) fn gemm<T: Element>(
+    alpha: T,
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    beta: T,
+    c: &mut ArrayViewMut2<'_, T>,
+) {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    let (axis, size) = split(m, k, n);
+    let along = c.len_of(axis);
+    if size >= along {
+        return gemm_serial(alpha, a, b, beta, c);
+    }
+    let blocks: Vec<_> = c.axis_chunks_iter_mut(axis, size).enumerate().collect();
+    blocks.into_par_iter().for_each(|(i, mut c)| {
+        let range = i * size..((i + 1) * size).min(along);
+        if axis == Axis(0) {
+            gemm_serial(alpha, &a.slice(ndarray::s![range, ..]), b, beta, &mut c);
+        } else {
+            gemm_serial(alpha, a, &b.slice(ndarray::s![.., range]), beta, &mut c);
+        }
+    });
+}
+
+/// `A B` into a new matrix.
+///
+/// The matrix comes from the workspace pool unfilled: with `beta = 0`
+/// matrixmultiply writes every element of `C` without reading it (its
+/// kernels and its edge path both; so does the AVX-512 product, tested in
+/// `avx512.rs` on NaN-filled outputs), so stale values, NaNs included, never
+/// reach the result. (`Element` is `f32` or `f64` only, the types ndarray
+/// hands to matrixmultiply.)
+pub(crate) fn dot<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>) -> ndarray::Array2<T> {
+    let (m, n) = (a.nrows(), b.ncols());
+    let mut c = ndarray::Array2::from_shape_vec((m, n), crate::kernels::workspace::stale(m * n, T::zero()))
+        .expect("m * n elements");
+    gemm(T::one(), a, b, T::zero(), &mut c.view_mut());
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{dot, split};
+    use crate::autodiff::gradcheck::testing::randn;
+    use ndarray::{Axis, Ix2};
+
+    #[test]
+    fn blocks_follow_the_shape_only() {
+        assert_eq!(split(8, 8, 8).1, 8, "small: one block");
+        // MLP layer 1 forward (128 x 784 x 256): columns, duplicating A.
+        assert_eq!(split(128, 784, 256), (Axis(1), 128));
+        // Its weight gradient (256 x 128 x 784): columns again.
+        assert_eq!(split(256, 128, 784), (Axis(1), 392));
+        // Tall output: rows.
+        assert_eq!(split(4096, 512, 10), (Axis(0), 2048));
+        assert_eq!(split(100, 100, 100), (Axis(0), 100), "below the work threshold");
+    }
+
+    #[test]
+    fn stale_pool_contents_never_reach_a_product() {
+        // Fill the pool with NaNs of every size the products below take.
+        for len in [300 * 70, 70 * 300, 128 * 256, 5 * 2] {
+            crate::kernels::workspace::give(vec![f64::NAN; len]);
+        }
+        for (m, k, n) in [(300, 100, 70), (70, 100, 300), (128, 784, 256), (5, 3, 2)] {
+            let a = randn(&[m, k], 3).into_dimensionality::<Ix2>().unwrap();
+            let b = randn(&[k, n], 4).into_dimensionality::<Ix2>().unwrap();
+            let c = dot(&a.view(), &b.view());
+            assert!(c.iter().all(|v| v.is_finite()), "{m}x{k}x{n}");
+        }
+    }
+
+    #[test]
+    fn split_products_equal_the_unsplit_product_bit_for_bit() {
+        for (m, k, n) in [(300, 100, 70), (70, 100, 300), (128, 784, 256), (5, 3, 2)] {
+            let a = randn(&[m, k], 1).into_dimensionality::<Ix2>().unwrap();
+            let b = randn(&[k, n], 2).into_dimensionality::<Ix2>().unwrap();
+            let mut want = ndarray::Array2::zeros((m, n));
+            ndarray::linalg::general_mat_mul(1.0, &a, &b, 0.0, &mut want);
+            assert_eq!(dot(&a.view(), &b.view()), want, "{m}x{k}x{n}");
+            // Transposed (strided) operands too.
+            let (at, bt) = (a.t().to_owned(), b.t().to_owned());
+            assert_eq!(dot(&at.t(), &bt.t()), want, "{m}x{k}x{n} transposed");
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Max pooling's fast path: 2x2 windows with stride 2 on `f32` with
+//! AVX-512, 16 windows at a time, the same bits as the general loop of
+//! `autodiff::ops::pool` (which calls it).
+
+use super::cpu::cpu_has_avx512;
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+/// [`pool_row`](crate::autodiff::ops::pool::pool_row) for 2x2 windows with stride 2 on `f32` with AVX-512: 16
+/// windows at a time, their four taps compared in the general loop's order
+/// and by its rule (strictly greater, or a NaN over a number), so the values
+/// and arg-maxes are its bits, NaN included. The arg-max is written only when
+/// given.
+pub(crate) fn pool_row_2x2_avx512(x: &[f32], w: usize, top: usize, y: &mut [f32], argmax: Option<&mut [u32]>) {
+    assert!(cpu_has_avx512(), "the AVX-512 pooling on a CPU without it");
+    assert!(2 * y.len() <= w && (top + 2) * w <= x.len() && (top * w + w + 1) <= u32::MAX as usize);
+    let argmax = argmax.map(|a| {
+        assert_eq!(a.len(), y.len());
+        a.as_mut_ptr()
+    });
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: AVX-512F is present (asserted); the loads read the two rows
+    // `top` and `top + 1` of width `w` up to column 2 * y.len() <= w, within
+    // `x`, and the stores write within `y` and `argmax` (lengths asserted).
+    unsafe {
+        pool_2x2_kernel(x.as_ptr().add(top * w), w, (top * w) as u32, y, argmax);
+    }
+}
+
+/// The first `n` lanes (up to 16).
+#[cfg(target_arch = "x86_64")]
+fn lanes(n: usize) -> __mmask16 {
+    if n >= 16 {
+        0xFFFF
+    } else {
+        ((1u32 << n) - 1) as __mmask16
+    }
+}
+
+/// Lane `j` holds `2 j`: the even columns of 32 values, and each window's
+/// first tap relative to the first window's.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn even_columns() -> __m512i {
+    _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+}
+
+/// The `2 n` values of a row from column `2 j0` (`n <= 16`, zeros past
+/// them), as (even columns, odd columns).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn split(row: *const f32, j0: usize, n: usize) -> (__m512, __m512) {
+    let even = even_columns();
+    let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    let lo = _mm512_maskz_loadu_ps(lanes(2 * n), row.add(2 * j0));
+    let hi = if n > 8 { _mm512_maskz_loadu_ps(lanes(2 * n - 16), row.add(2 * j0 + 16)) } else { _mm512_setzero_ps() };
+    (_mm512_permutex2var_ps(lo, even, hi), _mm512_permutex2var_ps(lo, odd, hi))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn pool_2x2_kernel(upper: *const f32, w: usize, first: u32, y: &mut [f32], argmax: Option<*mut u32>) {
+    let (lower, even) = (upper.add(w), even_columns());
+    for j0 in (0..y.len()).step_by(16) {
+        let n = (y.len() - j0).min(16);
+        let ((u0, u1), (l0, l1)) = (split(upper, j0, n), split(lower, j0, n));
+        let start = _mm512_add_epi32(_mm512_set1_epi32((first as usize + 2 * j0) as i32), even);
+        let (mut best, mut at) = (u0, start);
+        for (v, offset) in [(u1, 1), (l0, w), (l1, w + 1)] {
+            // v > best, or v NaN and best not: "not v <= best" (true also when
+            // either is NaN) where best is ordered.
+            let take = _mm512_cmp_ps_mask::<_CMP_NLE_UQ>(v, best) & _mm512_cmp_ps_mask::<_CMP_ORD_Q>(best, best);
+            best = _mm512_mask_mov_ps(best, take, v);
+            at = _mm512_mask_mov_epi32(at, take, _mm512_add_epi32(start, _mm512_set1_epi32(offset as i32)));
+        }
+        _mm512_mask_storeu_ps(y.as_mut_ptr().add(j0), lanes(n), best);
+        if let Some(argmax) = argmax {
+            _mm512_mask_storeu_epi32(argmax.add(j0).cast(), lanes(n), at);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Rows of 2x2 windows on values with many ties (signed zeros among
+    /// them) and NaNs, odd and even widths, more and fewer than 16 windows.
+    #[test]
+    fn the_avx512_2x2_path_is_the_general_loops_bits() {
+        if !crate::kernels::cpu::cpu_has_avx512() {
+            return;
+        }
+        let palette = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+        let mut state = 7u64;
+        let mut pick = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // NaN in about one tap of 16.
+            let k = (state >> 33) as usize % 24;
+            if k < 16 {
+                palette[k % 5]
+            } else {
+                palette[5 + k % 4]
+            }
+        };
+        let mut checked_nan = false;
+        for w in [2, 3, 8, 17, 24, 31, 32, 33, 48, 70] {
+            for _ in 0..40 {
+                let x: Vec<f32> = (0..3 * w).map(|_| pick()).collect();
+                let ow = w / 2;
+                let (mut y, mut a) = (vec![9.0f32; ow], vec![7u32; ow]);
+                let (mut y_ref, mut a_ref) = (vec![0.0f32; ow], vec![0u32; ow]);
+                crate::autodiff::ops::pool::pool_row(&x, w, 1, (2, 2), 2, &mut y_ref, &mut a_ref);
+                super::pool_row_2x2_avx512(&x, w, 1, &mut y, Some(&mut a));
+                let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&y), bits(&y_ref), "values, width {w}, input {x:?}");
+                assert_eq!(a, a_ref, "arg-max, width {w}, input {x:?}");
+                let mut y_only = vec![5.0f32; ow];
+                super::pool_row_2x2_avx512(&x, w, 1, &mut y_only, None);
+                assert_eq!(bits(&y_only), bits(&y_ref), "values without arg-max, width {w}");
+                checked_nan |= y_ref.iter().any(|v| v.is_nan());
+            }
+        }
+        assert!(checked_nan, "no NaN reached an output: the test does not cover NaN");
+    }
+}

@@ -1,0 +1,43 @@
+//! Linear regression trained like any model: one linear layer, the mean
+//! squared error, any optimizer, any batching (the yardstick being the
+//! closed-form optimum, [`crate::data::regression::least_squares`]).
+
+use super::{train, Dataset, RegressionData, RunHistory, TrainConfig};
+use crate::data::regression::Regression;
+use crate::data::Batching;
+use crate::nn::{Init, Linear, Sequential};
+use crate::optim::OptimizerSpec;
+use crate::rng::seeded;
+use crate::Result;
+
+/// Fits `y ~ x w + b` (one linear layer, MSE) with the optimizer `spec`,
+/// evaluating the whole set after every epoch (split `all`).
+pub fn fit_linear(
+    data: &Regression,
+    spec: &OptimizerSpec,
+    batching: Batching,
+    epochs: usize,
+    seed: u64,
+) -> Result<RunHistory> {
+    fit_linear_evaluating(data, &[("all", data)], spec, batching, epochs, seed)
+}
+
+/// Fits on `data`, evaluating each of `eval` after every epoch.
+pub fn fit_linear_evaluating(
+    data: &Regression,
+    eval: &[(&str, &Regression)],
+    spec: &OptimizerSpec,
+    batching: Batching,
+    epochs: usize,
+    seed: u64,
+) -> Result<RunHistory> {
+    let mut model =
+        Sequential::<f64>::new().with(Linear::new(data.x.ncols(), 1, Init::TorchDefault, &mut seeded(seed))?);
+    let mut opt = spec.build::<f64>()?;
+    let set = RegressionData::<f64>::new(&data.x, &data.y);
+    let sets: Vec<(&str, RegressionData<f64>)> =
+        eval.iter().map(|(name, d)| (*name, RegressionData::<f64>::new(&d.x, &d.y))).collect();
+    let eval: Vec<(&str, &dyn Dataset<f64>)> = sets.iter().map(|(name, d)| (*name, d as &dyn Dataset<f64>)).collect();
+    let config = TrainConfig { epochs, batching, shuffle_seed: seed, divergence_bound: 1e12, ..TrainConfig::default() };
+    train(&mut model, opt.as_mut(), &set, &eval, &config)
+}

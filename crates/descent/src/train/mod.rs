@@ -1,0 +1,15 @@
+//! Training: the MNIST models, datasets the loop can batch, the loop itself
+//! (history as long-format rows, divergence detection, progress bars), and
+//! parallel grids of independent runs.
+
+mod dataset;
+mod grid;
+mod linear;
+mod models;
+mod trainer;
+
+pub use dataset::{Dataset, MnistData, RegressionData, Targets};
+pub use grid::run_parallel;
+pub use linear::{fit_linear, fit_linear_evaluating};
+pub use models::{InputLayout, MnistModel};
+pub use trainer::{evaluate, train, HistoryRow, RunHistory, RunStatus, TrainConfig};

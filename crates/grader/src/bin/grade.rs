@@ -1,0 +1,233 @@
+//! `cargo run --release --bin grade -- run ASSIGNMENT SUBMISSIONS --out DIR`
+//! grades a folder of submissions (`descent_grader::class`); `assign`
+//! builds the student kit and `check` is the student's own run of the
+//! visible tests (`descent_grader::kit`); `one`, `export` and `package`
+//! serve the grading platforms (`descent_grader::platform`); `regrade`
+//! stages and publishes new grades (`descent_grader::regrade`). A thin
+//! client: everything is the library's.
+
+use clap::{ArgGroup, Parser, Subcommand};
+use descent_grader::class::grade_all;
+use descent_grader::kit::{assign, check};
+use descent_grader::platform::{export, grade_single, gradescope, Platform};
+use descent_grader::regrade::{publish, stage, STAGED};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Grade coursework on optimizers against PyTorch's trajectories.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// `--gradescope` or `--prairielearn`.
+#[derive(clap::Args)]
+#[command(group(ArgGroup::new("platform").required(true).args(["gradescope", "prairielearn"])))]
+struct Which {
+    /// Gradescope's results.json.
+    #[arg(long)]
+    gradescope: bool,
+    /// PrairieLearn's results.json.
+    #[arg(long)]
+    prairielearn: bool,
+}
+
+impl Which {
+    fn platform(&self) -> Platform {
+        if self.gradescope {
+            Platform::Gradescope
+        } else {
+            Platform::PrairieLearn
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Grade every submission (NAME.rs, or NAME/solution.rs) in SUBMISSIONS.
+    Run {
+        /// The assignment folder (with assignment.json).
+        assignment: PathBuf,
+        /// The folder of submissions.
+        submissions: PathBuf,
+        /// Where the gradebook, the pages and the per-student files go.
+        #[arg(long, default_value = "grades")]
+        out: PathBuf,
+        /// Submissions graded at once.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+    },
+    /// Build the student kit of ASSIGNMENT into --out (visible tests only).
+    Assign {
+        /// The assignment folder.
+        assignment: PathBuf,
+        /// The kit's folder.
+        #[arg(long, default_value = "kit")]
+        out: PathBuf,
+    },
+    /// Run the visible tests of KIT on your solution, as the grader would.
+    Check {
+        /// The kit's folder.
+        #[arg(default_value = ".")]
+        kit: PathBuf,
+        /// Your solution (default: KIT/solution.rs, or KIT/solution.ipynb for a notebook exercise).
+        #[arg(long)]
+        solution: Option<PathBuf>,
+    },
+    /// Grade one submission and write one platform's results.json (what an
+    /// autograder runs).
+    One {
+        /// The assignment folder.
+        assignment: PathBuf,
+        /// The submission: a .rs file, or a folder with solution.rs (or one .rs file).
+        submission: PathBuf,
+        /// Write Gradescope's results.json to this path.
+        #[arg(long, value_name = "RESULTS_JSON", conflicts_with = "prairielearn")]
+        gradescope: Option<PathBuf>,
+        /// Write PrairieLearn's results.json to this path.
+        #[arg(long, value_name = "RESULTS_JSON")]
+        prairielearn: Option<PathBuf>,
+    },
+    /// Write a platform's results.json for every student of a graded folder.
+    Export {
+        /// The graded folder (the --out of `grade run`).
+        grades: PathBuf,
+        #[command(flatten)]
+        which: Which,
+        /// Where OUT/STUDENT/results.json go (default: GRADES/gradescope or GRADES/prairielearn).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Build Gradescope's autograder zip for ASSIGNMENT.
+    Package {
+        /// The assignment folder.
+        assignment: PathBuf,
+        /// Gradescope's format (the only one that takes a zip).
+        #[arg(long, required = true)]
+        gradescope: bool,
+        /// The zip to write.
+        #[arg(long, default_value = "autograder.zip")]
+        out: PathBuf,
+        /// descent's workspace folder (default: the one this binary was built from).
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))]
+        source: PathBuf,
+    },
+    /// Grade again into OUT/regrade/ and show old and new scores side by
+    /// side; publish nothing until `--confirm`.
+    Regrade {
+        /// The assignment folder (not with --confirm).
+        #[arg(required_unless_present = "confirm")]
+        assignment: Option<PathBuf>,
+        /// The folder of submissions (not with --confirm).
+        #[arg(required_unless_present = "confirm")]
+        submissions: Option<PathBuf>,
+        /// The graded folder whose grades are compared and replaced.
+        #[arg(long, default_value = "grades")]
+        out: PathBuf,
+        /// Submissions graded at once.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        /// Publish the staged grades in OUT/regrade/.
+        #[arg(long, conflicts_with_all = ["assignment", "submissions"])]
+        confirm: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let progress = std::io::stderr().is_terminal();
+    let result = match Args::parse().command {
+        Command::Run { assignment, submissions, out, jobs } => run(&assignment, &submissions, &out, jobs, progress),
+        Command::Assign { assignment, out } => assign(&assignment, &out).map(|()| {
+            println!("wrote the kit to {} (visible tests only)", out.display());
+        }),
+        Command::Check { kit, solution } => {
+            let notebook = kit.join("solution.ipynb");
+            let solution =
+                solution.unwrap_or_else(|| if notebook.is_file() { notebook } else { kit.join("solution.rs") });
+            check(&kit, &solution).map(|record| {
+                let g = &record.grade;
+                if !g.gradable || !g.message.is_empty() {
+                    println!("{}\n", g.message);
+                }
+                for t in &g.tests {
+                    println!("{:<24} {:>7.3} / {:<7.3} {}", t.name, t.score, t.max_score, t.output);
+                }
+                println!("total {:.3} / {:.3} on the visible tests", g.score(), g.max_score());
+            })
+        }
+        Command::One { assignment, submission, gradescope, prairielearn } => {
+            let (platform, path) = match (gradescope, prairielearn) {
+                (Some(p), _) => (Platform::Gradescope, p),
+                (None, Some(p)) => (Platform::PrairieLearn, p),
+                (None, None) => {
+                    eprintln!("error: give --gradescope RESULTS_JSON or --prairielearn RESULTS_JSON");
+                    return ExitCode::from(2);
+                }
+            };
+            grade_single(&assignment, &submission, platform, &path).map(|r| {
+                println!("{:.3} / {:.3}: wrote {}", r.grade.score(), r.grade.max_score(), path.display());
+            })
+        }
+        Command::Export { grades, which, out } => {
+            let platform = which.platform();
+            let out = out.unwrap_or_else(|| grades.join(platform.folder()));
+            export(&grades, platform, &out).map(|n| println!("wrote {n} results files under {}", out.display()))
+        }
+        Command::Package { assignment, gradescope: _, out, source } => gradescope::package(&assignment, &source, &out)
+            .map(|()| {
+                println!("wrote {} (upload it as the autograder of a Gradescope programming assignment)", out.display())
+            }),
+        Command::Regrade { confirm: true, out, .. } => publish(&out).map(|n| {
+            println!("published the regrade: {n} files replaced in {}", out.display());
+        }),
+        Command::Regrade { assignment, submissions, out, jobs, confirm: false } => {
+            let (assignment, submissions) = (assignment.expect("required"), submissions.expect("required"));
+            stage(&assignment, &submissions, &out, jobs, progress).map(|(_, changes)| {
+                let moved: Vec<_> = changes.iter().filter(|c| c.changed()).collect();
+                let cell = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+                println!("{:<24} {:<28} {:>8} {:>8}", "student", "test", "old", "new");
+                for c in &moved {
+                    println!("{:<24} {:<28} {:>8} {:>8}", c.student, c.test, cell(c.old), cell(c.new));
+                }
+                println!(
+                    "{} of {} scores change; nothing is published. The staged grades and changes.csv are in {}. \
+                     Publish them with: grade regrade --confirm --out {}",
+                    moved.len(),
+                    changes.len(),
+                    out.join(STAGED).display(),
+                    out.display()
+                );
+            })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(assignment: &Path, submissions: &Path, out: &Path, jobs: usize, progress: bool) -> descent::Result<()> {
+    grade_all(assignment, submissions, out, jobs, progress).map(|graded| {
+        println!("{:<24} {:>8} {:>8}  note", "student", "score", "max");
+        for r in &graded.records {
+            let g = &r.grade;
+            let note = if g.gradable { g.message.lines().next().unwrap_or("") } else { "does not compile" };
+            println!("{:<24} {:>8.3} {:>8.3}  {note}", g.student, g.score(), g.max_score());
+        }
+        if graded.reused > 0 {
+            println!("{} grades kept from an interrupted run of the same grading", graded.reused);
+        }
+        println!(
+            "wrote {}, the class page {} and per-student files for {} submissions",
+            out.join("gradebook.csv").display(),
+            out.join("index.html").display(),
+            graded.records.len()
+        );
+    })
+}

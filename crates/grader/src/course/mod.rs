@@ -1,0 +1,111 @@
+//! The assignments' own reference code, one file per assignment: the
+//! conventions and slips a student's optimizer is matched against when it
+//! does not match the reference, and an op's slips. Each slip is a complete
+//! optimizer (or op), run under the same teacher forcing, so "your updates
+//! match Adam without bias correction" is a statement about every step, not
+//! a guess. The grader's core ([`crate::diagnose`], [`crate::ops`]) finds
+//! them here by the case's optimizer class or op.
+//!
+//! | file | assignment |
+//! |---|---|
+//! | `adam.rs` | Adam, AdamW, AMSGrad ([`adam::AdamLike`] with a switch per slip) |
+//! | `momentum.rs` | SGD with momentum and Nesterov (descent's own `SgdConfig`) |
+//! | `log_softmax.rs` | log-softmax's forward and backward, and their slips |
+
+pub mod adam;
+pub mod log_softmax;
+pub mod momentum;
+
+use crate::{Hyper, StudentOptimizer};
+use descent::optim::{Optimizer, OptimizerSpec};
+use ndarray::{ArrayD, IxDyn};
+
+/// One of descent's optimizers as a student's: the flat vector as one tensor.
+pub struct Descent(Box<dyn Optimizer<f64>>);
+
+impl Descent {
+    /// The optimizer `spec` describes.
+    pub fn new(spec: OptimizerSpec) -> descent::Result<Descent> {
+        Ok(Descent(spec.build::<f64>()?))
+    }
+}
+
+impl StudentOptimizer for Descent {
+    fn step(&mut self, params: &mut [f64], grads: &[f64]) {
+        let mut p = ArrayD::from_shape_vec(IxDyn(&[params.len()]), params.to_vec()).expect("1-D");
+        let g = ArrayD::from_shape_vec(IxDyn(&[grads.len()]), grads.to_vec()).expect("1-D");
+        // A variant that refuses a step (a non-finite gradient) leaves the
+        // parameters as they were: it then simply does not match.
+        if self.0.step(&mut [&mut p], &[g]).is_ok() {
+            params.copy_from_slice(p.as_slice().expect("standard layout"));
+        }
+    }
+
+    fn state(&self) -> Vec<(String, Vec<f64>)> {
+        self.0
+            .state_names()
+            .into_iter()
+            .filter_map(|name| self.0.buffer(name).map(|b| (name.to_string(), b[0].iter().copied().collect())))
+            .collect()
+    }
+}
+
+/// Builds an optimizer for a case's hyperparameters.
+pub type Build = fn(&Hyper) -> Box<dyn StudentOptimizer>;
+
+/// A way to implement the assignment's optimizer: the reference's own
+/// convention or a known slip.
+pub struct Variant {
+    /// Short key (`no_bias_correction`), for the gradebook and the class page.
+    pub key: &'static str,
+    /// What the student's code does, in words ("Adam without bias correction").
+    pub description: &'static str,
+    /// Builds it for the case's hyperparameters.
+    pub build: Build,
+    /// Whether it differs from the reference under `h` (a weight-decay slip
+    /// needs `weight_decay > 0`).
+    pub applies: fn(&Hyper) -> bool,
+}
+
+pub(crate) fn always(_: &Hyper) -> bool {
+    true
+}
+
+/// A way to get an op wrong, computed here.
+pub struct OpSlip {
+    /// Key (`no_max_subtraction`).
+    pub key: &'static str,
+    /// In words.
+    pub description: &'static str,
+    /// Whether it is a slip of the forward (else of the backward).
+    pub forward: bool,
+    /// Its output: the forward's at `x`, or the backward's at `(x, dy)`.
+    pub compute: OpFn,
+}
+
+/// An op's output from `(x, shape, dy)` (`dy` unused by a forward).
+pub type OpFn = fn(&[f64], &[usize], &[f64]) -> Vec<f64>;
+
+/// The known slips of the op `op` (`log_softmax`); none for an op without
+/// a list.
+pub fn op_slips(op: &str) -> &'static [OpSlip] {
+    match op {
+        "log_softmax" => log_softmax::SLIPS,
+        _ => &[],
+    }
+}
+
+/// The reference implementation and the slips for a case of the torch
+/// optimizer `class` (`"Adam"`, `"AdamW"`, `"SGD"`).
+pub fn for_class(class: &str) -> Option<(Build, &'static [Variant])> {
+    match class {
+        "Adam" | "AdamW" => Some((adam::reference, adam::SLIPS)),
+        "SGD" => Some((momentum::reference, momentum::SLIPS)),
+        _ => None,
+    }
+}
+
+/// What the slip `key` is, in words (the first list that has it).
+pub fn description(key: &str) -> Option<&'static str> {
+    adam::SLIPS.iter().chain(momentum::SLIPS).find(|v| v.key == key).map(|v| v.description)
+}

@@ -1,0 +1,164 @@
+//! The student kit (`grade assign`) and the student's own check (`grade
+//! check`). A kit is itself an assignment folder holding only the visible
+//! tests and their reference data, the starter file (the reference solution
+//! with every `// BEGIN SOLUTION` ... `// END SOLUTION` region replaced by
+//! `todo!()`), the student API and a README. Hidden tests, their data and
+//! the solution never enter it.
+
+use crate::class::grade_one;
+use crate::compile::STUDENT_API;
+use crate::exercise::student_notebook;
+use crate::model::{Assignment, Kind, Loaded, Record, Submission, TestCase};
+use crate::score::{Rules, TestSpec, Visibility};
+use descent::files::write_atomically;
+use descent::{Error, Result};
+use std::path::Path;
+
+/// Marks the start of a region students write.
+pub const BEGIN: &str = "// BEGIN SOLUTION";
+/// Marks its end.
+pub const END: &str = "// END SOLUTION";
+
+/// `source` with each solution region replaced by `todo!("...")` at the
+/// region's indentation. An unclosed or nested region is an error.
+pub fn strip_solution(source: &str) -> Result<String> {
+    let mut out = String::new();
+    let mut open: Option<usize> = None;
+    for (i, line) in source.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed == BEGIN {
+            if open.is_some() {
+                return Err(Error::data("solution.rs", format!("line {}: a solution region inside another", i + 1)));
+            }
+            open = Some(i);
+            let indent = &line[..line.len() - line.trim_start().len()];
+            out.push_str(&format!("{indent}todo!(\"your code here\")\n"));
+        } else if trimmed == END {
+            if open.take().is_none() {
+                return Err(Error::data("solution.rs", format!("line {}: {END} without {BEGIN}", i + 1)));
+            }
+        } else if open.is_none() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    if let Some(start) = open {
+        return Err(Error::data("solution.rs", format!("line {}: {BEGIN} is never closed", start + 1)));
+    }
+    Ok(out)
+}
+
+/// Builds the kit of the assignment in `assignment` into `kit`.
+pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
+    let loaded = Loaded::read(assignment)?;
+    let visible: Vec<(usize, &TestSpec)> =
+        loaded.assignment.rules.tests.iter().enumerate().filter(|(_, t)| t.visibility == Visibility::Visible).collect();
+    // A visible test on a case that a hidden test also uses would put the
+    // hidden test's data in the kit.
+    for (spec, case) in loaded.assignment.rules.tests.iter().zip(&loaded.cases) {
+        if let Some((_, shown)) =
+            visible.iter().find(|(_, v)| v.case == spec.case && spec.visibility != Visibility::Visible)
+        {
+            return Err(Error::data(
+                assignment.join("assignment.json").display(),
+                format!(
+                    "visible test {:?} uses case {:?} of the {:?} test {:?}: the kit would hold that test's data",
+                    shown.name,
+                    case.name(),
+                    spec.visibility,
+                    spec.name
+                ),
+            ));
+        }
+    }
+    let mut cases: Vec<&TestCase> = Vec::new();
+    for &(i, _) in &visible {
+        if !cases.iter().any(|c| c.name() == loaded.cases[i].name()) {
+            cases.push(&loaded.cases[i]);
+        }
+    }
+    let optimizer_cases: Vec<&TestCase> =
+        cases.iter().copied().filter(|c| matches!(c, TestCase::Optimizer(_))).collect();
+    let op_cases: Vec<&TestCase> = cases.iter().copied().filter(|c| matches!(c, TestCase::Op(_))).collect();
+    let spec = Assignment {
+        reference: "visible/reference.json".into(),
+        rules: Rules { tests: visible.iter().map(|(_, t)| (*t).clone()).collect(), ..loaded.assignment.rules.clone() },
+        ..loaded.assignment.clone()
+    };
+    // The reference solution: a Rust file, or a notebook's solution cells.
+    let notebook = assignment.join("solution/solution.ipynb");
+    let (solution_path, starter_name) = if notebook.is_file() {
+        (notebook, "solution.ipynb")
+    } else {
+        (assignment.join("solution/solution.rs"), "solution.rs")
+    };
+    let solution = std::fs::read_to_string(&solution_path).map_err(|e| Error::io(solution_path.display(), e))?;
+    let starter =
+        if starter_name == "solution.ipynb" { student_notebook(&solution)? } else { strip_solution(&solution)? };
+    let what = match loaded.assignment.kind {
+        Kind::Optimizer => {
+            "Your optimizer implements `StudentOptimizer` (see `student_api.rs`): `step` updates a flat vector of \
+             parameters from its gradients, and `state` reports your buffers under PyTorch's names (`exp_avg`, \
+             `exp_avg_sq`, `max_exp_avg_sq`, `momentum_buffer`); `build(h)` returns it for the hyperparameters `h`."
+        }
+        Kind::Op => {
+            "Your op implements `StudentOp` (see `student_api.rs`): `forward` maps an array (row-major, with its \
+             shape) to the op's output, `backward` returns the gradient with respect to the input for an upstream \
+             gradient `dy`; `build_op()` returns it."
+        }
+    };
+    let file_note = if starter_name == "solution.ipynb" {
+        "Answer in the cells of `solution.ipynb` marked `todo!(\"your code here\")` or `// YOUR CODE HERE` (the \
+         evcxr Rust kernel runs it; the grader compiles only the cells tagged `solution`)."
+    } else {
+        "Write the regions marked `todo!(\"your code here\")` in `solution.rs`."
+    };
+    let hidden = loaded.assignment.rules.tests.len() - visible.len();
+    let readme = format!(
+        "# {title}\n\n{file_note} {what} Do not print to stdout.\n\nCheck your work:\n\n```sh\ncargo run \
+         --release --bin grade -- check KIT_FOLDER\n```\n\nIt runs the {n} visible tests exactly as the grader \
+         does, compares every value with PyTorch's, names the first difference and recognises a known mistake. \
+         The grader also runs {hidden} hidden tests.\n",
+        title = loaded.assignment.title,
+        n = visible.len(),
+    );
+    let write = |name: &str, bytes: &[u8]| write_atomically(&kit.join(name), bytes);
+    write("assignment.json", &serde_json::to_vec_pretty(&spec).expect("JSON"))?;
+    write(
+        "visible/reference.json",
+        &serde_json::to_vec(&serde_json::json!({ "cases": optimizer_cases, "op_cases": op_cases })).expect("JSON"),
+    )?;
+    write(starter_name, starter.as_bytes())?;
+    write("student_api.rs", STUDENT_API.as_bytes())?;
+    write("README.md", readme.as_bytes())
+}
+
+/// Grades `solution` against the kit (or assignment) in `kit`, as the
+/// grader would, in a temporary directory.
+pub fn check(kit: &Path, solution: &Path) -> Result<Record> {
+    let loaded = Loaded::read(kit)?;
+    let work = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
+    let submission = Submission { student: "you".into(), path: solution.to_path_buf() };
+    grade_one(&loaded, &submission, work.path(), &[kit.to_path_buf()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solution_regions_become_todo_at_their_indentation() {
+        let src = "fn f() {\n    let a = 1;\n    // BEGIN SOLUTION\n    secret();\n    // END SOLUTION\n}\n";
+        assert_eq!(strip_solution(src).unwrap(), "fn f() {\n    let a = 1;\n    todo!(\"your code here\")\n}\n");
+    }
+
+    #[test]
+    fn unbalanced_regions_are_errors_naming_the_line() {
+        let unclosed = strip_solution("a\n// BEGIN SOLUTION\nb\n").unwrap_err().to_string();
+        assert!(unclosed.contains("line 2") && unclosed.contains("never closed"), "{unclosed}");
+        let nested = strip_solution("// BEGIN SOLUTION\n// BEGIN SOLUTION\n").unwrap_err().to_string();
+        assert!(nested.contains("line 2"), "{nested}");
+        let stray = strip_solution("x\n// END SOLUTION\n").unwrap_err().to_string();
+        assert!(stray.contains("line 2"), "{stray}");
+    }
+}

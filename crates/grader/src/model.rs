@@ -1,0 +1,227 @@
+//! What grading works on: an assignment (its spec and reference cases,
+//! loaded and checked), a submission, and the record that reproduces a
+//! grade.
+//!
+//! An assignment is a folder with `assignment.json`:
+//!
+//! ```json
+//! { "name": "adam", "title": "Implement Adam and AMSGrad",
+//!   "reference": "hidden/reference.json", "timeout_seconds": 10,
+//!   "rules": { "tests": [ { "name": "adam_quadratic", "case": "adam_quadratic", "points": 10 } ],
+//!              "convention_credit": { "eps_inside_root": 0.8 } } }
+//! ```
+//!
+//! `reference` (relative to the folder) holds the cases, as written by
+//! `scripts/golden/grading.py`; it never leaves the grader.
+
+use crate::ops::OpCase;
+use crate::replay::Case;
+use crate::score::{Grade, Rules};
+use descent::{Error, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// What an assignment's students implement, which picks the runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A [`crate::StudentOptimizer`] (`pub fn build(h: &Hyper)`).
+    #[default]
+    Optimizer,
+    /// A [`crate::StudentOp`] (`pub fn build_op()`).
+    Op,
+}
+
+/// `assignment.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// Short name (`adam`).
+    pub name: String,
+    /// Title for students.
+    pub title: String,
+    /// The reference cases, relative to the assignment folder.
+    pub reference: PathBuf,
+    /// What students implement: an optimizer (default) or an op.
+    #[serde(default)]
+    pub kind: Kind,
+    /// Wall-clock limit of one test's run, seconds (a submission's runs
+    /// together get twice this).
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: f64,
+    /// Tests, points, visibility, convention credit.
+    pub rules: Rules,
+}
+
+fn default_timeout() -> f64 {
+    10.0
+}
+
+/// A test's reference data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TestCase {
+    /// An optimizer's trajectory.
+    Optimizer(Case),
+    /// An op's points.
+    Op(OpCase),
+}
+
+impl TestCase {
+    /// The case's name.
+    pub fn name(&self) -> &str {
+        match self {
+            TestCase::Optimizer(c) => &c.name,
+            TestCase::Op(c) => &c.name,
+        }
+    }
+}
+
+/// An assignment with its cases, loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The spec.
+    pub assignment: Assignment,
+    /// One case per test, in the tests' order.
+    pub cases: Vec<TestCase>,
+    /// SHA-256 of `assignment.json` and the reference file, so that a grade
+    /// names exactly what it was graded against.
+    pub hash: String,
+}
+
+#[derive(Deserialize)]
+struct ReferenceFile {
+    #[serde(default)]
+    cases: Vec<Case>,
+    #[serde(default)]
+    op_cases: Vec<OpCase>,
+}
+
+impl Loaded {
+    /// Reads `dir/assignment.json` and its reference cases; every test must
+    /// name a case that exists.
+    pub fn read(dir: &Path) -> Result<Loaded> {
+        let spec_path = dir.join("assignment.json");
+        let spec_bytes = std::fs::read(&spec_path).map_err(|e| Error::io(spec_path.display(), e))?;
+        let assignment: Assignment =
+            serde_json::from_slice(&spec_bytes).map_err(|e| Error::data(spec_path.display(), e.to_string()))?;
+        if !(assignment.timeout_seconds > 0.0 && assignment.timeout_seconds.is_finite()) {
+            return Err(Error::data(spec_path.display(), "timeout_seconds must be a positive number of seconds"));
+        }
+        let ref_path = dir.join(&assignment.reference);
+        let ref_bytes = std::fs::read(&ref_path).map_err(|e| Error::io(ref_path.display(), e))?;
+        let file: ReferenceFile =
+            serde_json::from_slice(&ref_bytes).map_err(|e| Error::data(ref_path.display(), e.to_string()))?;
+        let cases = assignment
+            .rules
+            .tests
+            .iter()
+            .map(|t| {
+                if t.check.is_op() != (assignment.kind == Kind::Op) {
+                    return Err(Error::data(
+                        spec_path.display(),
+                        format!(
+                            "test {:?} checks {:?}, which an assignment of kind {:?} cannot",
+                            t.name, t.check, assignment.kind
+                        ),
+                    ));
+                }
+                let found = if t.check.is_op() {
+                    file.op_cases.iter().find(|c| c.name == t.case).cloned().map(TestCase::Op)
+                } else {
+                    file.cases.iter().find(|c| c.name == t.case).cloned().map(TestCase::Optimizer)
+                };
+                found.ok_or_else(|| {
+                    Error::data(
+                        ref_path.display(),
+                        format!("test {:?} names case {:?}, which is not there", t.name, t.case),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut h = Sha256::new();
+        h.update(&spec_bytes);
+        h.update(&ref_bytes);
+        Ok(Loaded { assignment, cases, hash: hex::encode(h.finalize()) })
+    }
+}
+
+/// A submission: one `NAME.rs` file or `NAME.ipynb` notebook (its solution
+/// cells are the module), or a folder `NAME/` with `solution.rs` or
+/// `solution.ipynb`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    /// The student (file stem or folder name).
+    pub student: String,
+    /// The source file.
+    pub path: PathBuf,
+}
+
+/// The submissions in `dir`, sorted by student.
+pub fn submissions(dir: &Path) -> Result<Vec<Submission>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))? {
+        let path = entry.map_err(|e| Error::io(dir.display(), e))?.path();
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if path.is_dir() && path.join("solution.rs").is_file() {
+            found.push(Submission { student: stem, path: path.join("solution.rs") });
+        } else if path.is_dir() && path.join("solution.ipynb").is_file() {
+            found.push(Submission { student: stem, path: path.join("solution.ipynb") });
+        } else if path.extension().is_some_and(|e| e == "rs" || e == "ipynb") {
+            found.push(Submission { student: stem, path });
+        }
+    }
+    found.sort_by(|a, b| a.student.cmp(&b.student));
+    Ok(found)
+}
+
+/// Everything needed to reproduce a grade.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The grade.
+    pub grade: Grade,
+    /// descent's version.
+    pub grader: String,
+    /// `rustc --version` used to build the submission.
+    pub rustc: String,
+    /// SHA-256 of the assignment spec and its reference data.
+    pub assignment_hash: String,
+    /// SHA-256 of the submitted file.
+    pub submission_sha256: String,
+}
+
+impl Record {
+    /// `grade` of the submission whose SHA-256 is `sha`, graded now against
+    /// `loaded` by this grader and compiler.
+    pub(crate) fn new(grade: Grade, loaded: &Loaded, sha: String) -> Record {
+        Record {
+            grade,
+            grader: env!("CARGO_PKG_VERSION").into(),
+            rustc: rustc_version().into(),
+            assignment_hash: loaded.hash.clone(),
+            submission_sha256: sha,
+        }
+    }
+}
+
+/// `rustc --version` of the compiler that builds the submissions
+/// ([`crate::compile::rustc`]), asked once per process.
+pub(crate) fn rustc_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        std::process::Command::new(crate::compile::rustc())
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    })
+}
+
+/// The submission's bytes and their SHA-256.
+pub(crate) fn read_submission(submission: &Submission) -> Result<(Vec<u8>, String)> {
+    let source = std::fs::read(&submission.path).map_err(|e| Error::io(submission.path.display(), e))?;
+    let sha = hex::encode(Sha256::digest(&source));
+    Ok((source, sha))
+}

@@ -1,0 +1,363 @@
+//! From replays to grades: a test's points from its matching steps (and the
+//! credit a consistent convention earns), the properties, a submission's
+//! grade. The formats graders read are [`crate::platform`]'s.
+
+use crate::child::{Job, Mode};
+use crate::diagnose::{diagnose, Diagnosis};
+use crate::problems::Problem;
+use crate::replay::{compare, Case, Trajectory, TOL};
+use crate::Hyper;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Who sees a test's result (Gradescope's four levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Always.
+    #[default]
+    Visible,
+    /// Never (the score counts, the test is not shown).
+    Hidden,
+    /// After the due date.
+    AfterDueDate,
+    /// After the grades are published.
+    AfterPublished,
+}
+
+/// What a test checks on its case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// Teacher-forced replay against PyTorch, step by step (partial credit
+    /// per matching step).
+    #[default]
+    Replay,
+    /// With `lr = 0` no parameter changes at any step.
+    LrZero,
+    /// `maximize = true` on `g` gives what `maximize = false` gives on `−g`
+    /// (torch's definition), at every step.
+    Maximize,
+    /// Two runs on the same inputs agree to the last bit.
+    Deterministic,
+    /// Run freely on the problem with its own gradients, the loss after the
+    /// case's steps is at most `(1 + band)` times PyTorch's.
+    FreeRunning,
+    /// An op's forward against PyTorch's at each point (partial credit per
+    /// point).
+    OpForward,
+    /// An op's backward against PyTorch's gradient at each point.
+    OpBackward,
+    /// An op's backward against central differences of its own forward.
+    Gradcheck,
+}
+
+impl Check {
+    /// Whether it tests an op (else an optimizer).
+    pub fn is_op(self) -> bool {
+        matches!(self, Check::OpForward | Check::OpBackward | Check::Gradcheck)
+    }
+}
+
+/// One graded test of an assignment: a reference case and its points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSpec {
+    /// The test's name (the case's, unless given).
+    pub name: String,
+    /// The reference case it replays.
+    pub case: String,
+    /// Points.
+    pub points: f64,
+    /// Who sees it.
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Also compare the state buffers (default true).
+    #[serde(default = "yes")]
+    pub check_state: bool,
+    /// What is checked (default: the replay). A property test earns all
+    /// its points or none.
+    #[serde(default)]
+    pub check: Check,
+    /// A free-running test's band: the loss may exceed PyTorch's by this
+    /// share of it (default 0.05).
+    #[serde(default = "default_band")]
+    pub band: f64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_band() -> f64 {
+    0.05
+}
+
+impl TestSpec {
+    /// The jobs the child runs for this test on `case`; [`score`] takes
+    /// their trajectories in this order.
+    pub fn jobs<'a>(&self, case: &'a Case) -> Vec<Job<'a>> {
+        let with = |hyper: Hyper, negate: bool| Job { case, hyper, mode: Mode::Forced { negate } };
+        match self.check {
+            Check::Replay => vec![Job::forced(case)],
+            Check::LrZero => vec![with(Hyper { lr: 0.0, ..case.hyper }, false)],
+            Check::Maximize => vec![
+                with(Hyper { maximize: true, ..case.hyper }, false),
+                with(Hyper { maximize: false, ..case.hyper }, true),
+            ],
+            Check::Deterministic => vec![Job::forced(case), Job::forced(case)],
+            Check::FreeRunning => vec![Job { case, hyper: case.hyper, mode: Mode::Free }],
+            Check::OpForward | Check::OpBackward | Check::Gradcheck => Vec::new(),
+        }
+    }
+}
+
+/// The grading rules of an assignment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// The tests.
+    pub tests: Vec<TestSpec>,
+    /// The share of a test's points a consistent known convention earns
+    /// (by slip key, e.g. `{"eps_inside_root": 0.8}`); a slip not listed
+    /// earns what its matching steps earn.
+    #[serde(default)]
+    pub convention_credit: BTreeMap<String, f64>,
+}
+
+/// One test's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    /// Name.
+    pub name: String,
+    /// Points earned.
+    pub score: f64,
+    /// Points possible.
+    pub max_score: f64,
+    /// `passed` (full points) or `failed`.
+    pub status: String,
+    /// For the student: steps matched, the first divergence, the diagnosis.
+    pub output: String,
+    /// Who sees it.
+    pub visibility: Visibility,
+    /// The diagnosed slip, if any.
+    pub diagnosis: Option<Diagnosis>,
+    /// Seconds the student's code took on it (the child's clock; shown to
+    /// the teacher, never scored).
+    #[serde(default)]
+    pub seconds: f64,
+    /// A replay's distance from the reference at each step: the largest
+    /// `|student − reference| / max(1, |reference|)` over the parameters
+    /// (`None` where the student has no finite value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deviation: Vec<Option<f64>>,
+}
+
+impl TestResult {
+    /// The result of `spec` earning `score` (rounded to a thousandth of a
+    /// point, what a gradebook shows), passed when it earns every point.
+    pub fn new(spec: &TestSpec, score: f64, output: String, diagnosis: Option<Diagnosis>, seconds: f64) -> Self {
+        let score = (score * 1000.0).round() / 1000.0;
+        TestResult {
+            name: spec.name.clone(),
+            score,
+            max_score: spec.points,
+            status: if score >= spec.points { "passed" } else { "failed" }.into(),
+            output,
+            visibility: spec.visibility,
+            diagnosis,
+            seconds,
+            deviation: Vec::new(),
+        }
+    }
+}
+
+/// A submission's grade.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grade {
+    /// Student identifier.
+    pub student: String,
+    /// False when the submission could not be graded at all (it does not
+    /// compile): every test scores 0 and says why.
+    pub gradable: bool,
+    /// A message for the whole submission (the compiler's, a crash's).
+    pub message: String,
+    /// Per test, in the assignment's order.
+    pub tests: Vec<TestResult>,
+    /// Seconds the grading took.
+    pub execution_time: f64,
+}
+
+impl Grade {
+    /// Points earned.
+    pub fn score(&self) -> f64 {
+        self.tests.iter().map(|t| t.score).sum()
+    }
+
+    /// Points possible.
+    pub fn max_score(&self) -> f64 {
+        self.tests.iter().map(|t| t.max_score).sum()
+    }
+}
+
+/// Scores one test from the trajectories of its [`TestSpec::jobs`].
+pub fn score(spec: &TestSpec, case: &Case, runs: &[Trajectory], rules: &Rules) -> TestResult {
+    let none = Trajectory::default();
+    let run = |i: usize| runs.get(i).unwrap_or(&none);
+    let seconds = runs.iter().map(|t| t.seconds).sum();
+    let verdict = match spec.check {
+        Check::Replay => return TestResult { seconds, ..score_test(spec, case, run(0), rules) },
+        Check::LrZero => lr_zero(case, run(0)),
+        Check::Maximize => maximize(case, run(0), run(1)),
+        Check::Deterministic => deterministic(case, run(0), run(1)),
+        Check::FreeRunning => free_running(case, run(0), spec.band),
+        Check::OpForward | Check::OpBackward | Check::Gradcheck => {
+            Err("an op's test on an optimizer's case (a fault of the assignment)".to_string())
+        }
+    };
+    match verdict {
+        Ok(output) => TestResult::new(spec, spec.points, output, None, seconds),
+        Err(output) => TestResult::new(spec, 0.0, output, None, seconds),
+    }
+}
+
+/// Why a run is short, when it is.
+fn incomplete(case: &Case, t: &Trajectory) -> Option<String> {
+    (t.params.len() < case.steps()).then(|| {
+        format!(
+            "the run stopped after {} of {} steps ({})",
+            t.params.len(),
+            case.steps(),
+            t.stopped.as_deref().unwrap_or("no reason given")
+        )
+    })
+}
+
+fn lr_zero(case: &Case, t: &Trajectory) -> Result<String, String> {
+    let head = "with lr = 0";
+    if let Some(why) = incomplete(case, t) {
+        return Err(format!("{head}, {why}"));
+    }
+    for (step, out) in t.params.iter().enumerate() {
+        let input = case.input(step);
+        if let Some(i) = (0..input.len()).find(|&i| out.get(i).map(|v| v.to_bits()) != Some(input[i].to_bits())) {
+            let got = out.get(i).copied().unwrap_or(f64::NAN);
+            return Err(format!("{head}, step {} changed parameter {i} from {:e} to {got:e}", step + 1, input[i]));
+        }
+    }
+    Ok(format!("{head}, no parameter changed in {} steps", case.steps()))
+}
+
+fn maximize(case: &Case, up: &Trajectory, down: &Trajectory) -> Result<String, String> {
+    let head = "maximize = true on g against maximize = false on −g";
+    for (label, t) in [("maximize = true", up), ("maximize = false on −g", down)] {
+        if let Some(why) = incomplete(case, t) {
+            return Err(format!("{head}: {label}: {why}"));
+        }
+    }
+    let as_reference = Case { params: down.params.clone(), ..case.clone() };
+    let replay = compare(up, &as_reference, TOL, false);
+    match replay.first {
+        None => Ok(format!("{head}: the same parameters at all {} steps", case.steps())),
+        Some(d) => Err(format!(
+            "{head}: at step {} {} is {:e} with maximize and {:e} on −g",
+            d.step, d.what, d.student, d.reference
+        )),
+    }
+}
+
+fn deterministic(case: &Case, a: &Trajectory, b: &Trajectory) -> Result<String, String> {
+    let head = "two runs on the same inputs";
+    for t in [a, b] {
+        if let Some(why) = incomplete(case, t) {
+            return Err(format!("{head}: {why}"));
+        }
+    }
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for step in 0..case.steps() {
+        let same_state = a.state[step].len() == b.state[step].len()
+            && a.state[step].iter().zip(&b.state[step]).all(|((ka, va), (kb, vb))| ka == kb && bits(va) == bits(vb));
+        if bits(&a.params[step]) != bits(&b.params[step]) || !same_state {
+            return Err(format!("{head} differ at step {}", step + 1));
+        }
+    }
+    Ok(format!("{head} agree to the last bit at all {} steps", case.steps()))
+}
+
+fn free_running(case: &Case, t: &Trajectory, band: f64) -> Result<String, String> {
+    let head = format!("run freely for {} steps", case.steps());
+    if let Some(why) = incomplete(case, t) {
+        return Err(format!("{head}: {why}"));
+    }
+    let (Some(problem), Some(&reference)) = (Problem::from_name(&case.problem), case.losses.last()) else {
+        return Err(format!("{head}: the case has no problem to run on (a fault of the assignment)"));
+    };
+    let last = t.params.last().map_or(&case.params0, |p| p);
+    let (loss, _) = problem.loss_grad(last, &case.x, &case.y);
+    let limit = reference + band * reference.abs();
+    let text = format!("{head}, the loss is {loss:.6e}; PyTorch's is {reference:.6e}, the band ends at {limit:.6e}");
+    if loss.is_finite() && loss <= limit {
+        Ok(text)
+    } else {
+        Err(text)
+    }
+}
+
+/// Scores one test from the student's teacher-forced trajectory on its case.
+pub fn score_test(spec: &TestSpec, case: &Case, trajectory: &Trajectory, rules: &Rules) -> TestResult {
+    let replay = compare(trajectory, case, TOL, spec.check_state);
+    let diagnosis = if replay.matched < replay.steps { diagnose(trajectory, case) } else { None };
+    let mut score = spec.points * replay.fraction();
+    if let Some(credit) = diagnosis.as_ref().and_then(|d| rules.convention_credit.get(&d.key)) {
+        score = score.max(spec.points * credit.clamp(0.0, 1.0));
+    }
+    let mut output = format!("{} of {} steps match the reference", replay.matched, replay.steps);
+    if let Some(first) = &replay.first {
+        output.push_str(&format!("; first difference at {first}"));
+    }
+    if let Some(d) = &diagnosis {
+        output.push_str(&format!(". Diagnosis: {}", d.message));
+    }
+    TestResult {
+        deviation: deviation(trajectory, case),
+        ..TestResult::new(spec, score, output, diagnosis, trajectory.seconds)
+    }
+}
+
+/// Per step, the largest relative distance of the parameters from the
+/// reference's.
+fn deviation(trajectory: &Trajectory, case: &Case) -> Vec<Option<f64>> {
+    (0..case.steps())
+        .map(|t| {
+            let student = trajectory.params.get(t)?;
+            let reference = &case.params[t];
+            if student.len() != reference.len() {
+                return None;
+            }
+            let d = student.iter().zip(reference).map(|(s, r)| (s - r).abs() / r.abs().max(1.0)).fold(0.0, f64::max);
+            // `fold` with `max` drops NaN: a NaN anywhere is no value.
+            (d.is_finite() && student.iter().all(|s| s.is_finite())).then_some(d)
+        })
+        .collect()
+}
+
+/// A grade of 0 on every test, for a submission that could not run
+/// (`message` says why: the compiler's output, a crash).
+pub fn ungradable(student: &str, rules: &Rules, message: &str) -> Grade {
+    let tests = rules
+        .tests
+        .iter()
+        .map(|t| TestResult {
+            name: t.name.clone(),
+            score: 0.0,
+            max_score: t.points,
+            status: "failed".into(),
+            output: "not run: the submission could not be built".into(),
+            visibility: t.visibility,
+            diagnosis: None,
+            seconds: 0.0,
+            deviation: Vec::new(),
+        })
+        .collect();
+    Grade { student: student.into(), gradable: false, message: message.into(), tests, execution_time: 0.0 }
+}

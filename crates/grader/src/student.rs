@@ -1,0 +1,97 @@
+//! What a student implements: an optimizer over one flat vector of
+//! parameters, with its state buffers named as PyTorch names them
+//! ([`StudentOptimizer`]), or an op's forward and backward ([`StudentOp`]).
+//!
+//! ```
+//! use descent_grader::{Hyper, StudentOptimizer};
+//!
+//! /// Plain gradient descent: θ ← θ − η g.
+//! struct Gd {
+//!     lr: f64,
+//! }
+//!
+//! impl StudentOptimizer for Gd {
+//!     fn step(&mut self, params: &mut [f64], grads: &[f64]) {
+//!         for (p, g) in params.iter_mut().zip(grads) {
+//!             *p -= self.lr * g;
+//!         }
+//!     }
+//! }
+//!
+//! let mut gd = Gd { lr: Hyper::default().lr };
+//! let mut w = [1.0, -2.0];
+//! gd.step(&mut w, &[10.0, -10.0]);
+//! assert_eq!(w, [0.9, -1.9]);
+//! ```
+
+/// The hyperparameters an assignment gives a student's optimizer, named as
+/// in `torch.optim` (PyTorch's defaults for Adam, except `lr`).
+//
+// This file is also the student kit's `student_api.rs` and is compiled into
+// every submission's runner with `--cfg student_kit`, without dependencies:
+// keep it free of anything but `std` outside the `cfg_attr`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(not(student_kit), derive(serde::Serialize, serde::Deserialize), serde(default, deny_unknown_fields))]
+pub struct Hyper {
+    /// η: the learning rate.
+    pub lr: f64,
+    /// (β1, β2): Adam's decay rates.
+    pub betas: (f64, f64),
+    /// ε: Adam's stabiliser, added outside the square root.
+    pub eps: f64,
+    /// λ: weight decay (L2: added to the gradient; decoupled in AdamW).
+    pub weight_decay: f64,
+    /// μ: SGD's momentum.
+    pub momentum: f64,
+    /// Nesterov momentum (with `momentum`).
+    pub nesterov: bool,
+    /// AMSGrad's running maximum (Adam).
+    pub amsgrad: bool,
+    /// Decoupled weight decay (AdamW) instead of L2.
+    pub decoupled: bool,
+    /// Ascend instead of descend: step along `+g` (torch's `maximize`;
+    /// the same as descending on `−g`, weight decay included).
+    pub maximize: bool,
+}
+
+impl Default for Hyper {
+    fn default() -> Self {
+        Hyper {
+            lr: 0.01,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            momentum: 0.0,
+            nesterov: false,
+            amsgrad: false,
+            decoupled: false,
+            maximize: false,
+        }
+    }
+}
+
+/// A student's optimizer. The grader calls `step` once per update with
+/// every parameter flattened into one slice, and reads `state` after each
+/// step to compare the buffers with the reference's (`exp_avg`,
+/// `exp_avg_sq`, `max_exp_avg_sq`, `momentum_buffer`: PyTorch's names).
+pub trait StudentOptimizer {
+    /// Updates `params` in place from `grads` (same length).
+    fn step(&mut self, params: &mut [f64], grads: &[f64]);
+
+    /// The named state buffers after the last step (empty by default).
+    fn state(&self) -> Vec<(String, Vec<f64>)> {
+        Vec::new()
+    }
+}
+
+/// A student's differentiable op on one array, row-major with `shape`
+/// (`[rows, columns]` for a row-wise op such as log-softmax). A submission
+/// defines `pub fn build_op() -> Box<dyn StudentOp>`.
+pub trait StudentOp {
+    /// The output at `x`.
+    fn forward(&self, x: &[f64], shape: &[usize]) -> Vec<f64>;
+
+    /// The gradient with respect to `x` of `Σ dy · forward(x)`: the
+    /// vector-Jacobian product with the upstream gradient `dy`.
+    fn backward(&self, x: &[f64], shape: &[usize], dy: &[f64]) -> Vec<f64>;
+}

@@ -1,0 +1,1270 @@
+//! The grader's core against PyTorch's trajectories (`tests/golden/grading.json`,
+//! written by `scripts/golden/grading.py`) and a corpus of student
+//! optimizers: correct ones, each common slip, one that names its state
+//! wrong, one that panics, one that returns NaN. The students are written
+//! here independently of `descent_grader::course`.
+
+use descent_grader::{
+    compare, course::for_class, diagnose, run_forced, Case, Hyper, StudentOptimizer, Trajectory, TOL,
+};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// Reads and parses `tests/golden/<name>` (written by `scripts/golden/grading.py`).
+fn golden<D: for<'de> Deserialize<'de>>(name: &str) -> D {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[derive(Deserialize)]
+struct File {
+    cases: Vec<Case>,
+}
+
+fn cases() -> Vec<Case> {
+    golden::<File>("grading.json").cases
+}
+
+/// A student's Adam, written the way the course teaches it, with the
+/// slips a student makes as switches.
+#[derive(Default, Clone)]
+struct StudentAdam {
+    h: Option<Hyper>,
+    no_bias_correction: bool,
+    eps_inside: bool,
+    swap_betas: bool,
+    plus: bool,
+    t: i32,
+    m: Vec<f64>,
+    v: Vec<f64>,
+    vmax: Vec<f64>,
+    state_name: Option<&'static str>,
+    panic_at: Option<i32>,
+    nan: bool,
+}
+
+impl StudentOptimizer for StudentAdam {
+    fn step(&mut self, params: &mut [f64], grads: &[f64]) {
+        let h = self.h.expect("hyperparameters");
+        let (b1, b2) = if self.swap_betas { (h.betas.1, h.betas.0) } else { h.betas };
+        if self.m.is_empty() {
+            self.m = vec![0.0; params.len()];
+            self.v = vec![0.0; params.len()];
+            self.vmax = vec![0.0; params.len()];
+        }
+        self.t += 1;
+        if Some(self.t) == self.panic_at {
+            panic!("index out of bounds: the len is 2 but the index is 2");
+        }
+        for i in 0..params.len() {
+            let mut g = grads[i];
+            if h.decoupled {
+                params[i] -= h.lr * h.weight_decay * params[i];
+            } else {
+                g += h.weight_decay * params[i];
+            }
+            self.m[i] = b1 * self.m[i] + (1.0 - b1) * g;
+            self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g;
+            self.vmax[i] = self.vmax[i].max(self.v[i]);
+            let v = if h.amsgrad { self.vmax[i] } else { self.v[i] };
+            let (m_hat, v_hat) = if self.no_bias_correction {
+                (self.m[i], v)
+            } else {
+                (self.m[i] / (1.0 - b1.powi(self.t)), v / (1.0 - b2.powi(self.t)))
+            };
+            let denom = if self.eps_inside { (v_hat + h.eps).sqrt() } else { v_hat.sqrt() + h.eps };
+            let step = h.lr * m_hat / denom;
+            params[i] = if self.nan {
+                f64::NAN
+            } else if self.plus {
+                params[i] + step
+            } else {
+                params[i] - step
+            };
+        }
+    }
+
+    fn state(&self) -> Vec<(String, Vec<f64>)> {
+        let mut s = vec![
+            (self.state_name.unwrap_or("exp_avg").to_string(), self.m.clone()),
+            ("exp_avg_sq".to_string(), self.v.clone()),
+        ];
+        if self.h.is_some_and(|h| h.amsgrad) {
+            s.push(("max_exp_avg_sq".to_string(), self.vmax.clone()));
+        }
+        s
+    }
+}
+
+/// A student's SGD with momentum (torch's form) and Nesterov, with slips.
+#[derive(Default)]
+struct StudentMomentum {
+    h: Option<Hyper>,
+    ema: bool,
+    ignore_nesterov: bool,
+    b: Vec<f64>,
+}
+
+impl StudentOptimizer for StudentMomentum {
+    fn step(&mut self, params: &mut [f64], grads: &[f64]) {
+        let h = self.h.expect("hyperparameters");
+        let first = self.b.is_empty();
+        if first {
+            self.b = vec![0.0; params.len()];
+        }
+        for i in 0..params.len() {
+            let g = grads[i] + h.weight_decay * params[i];
+            self.b[i] = if self.ema {
+                h.momentum * self.b[i] + (1.0 - h.momentum) * g
+            } else if first {
+                g
+            } else {
+                h.momentum * self.b[i] + g
+            };
+            let d = if h.nesterov && !self.ignore_nesterov { g + h.momentum * self.b[i] } else { self.b[i] };
+            params[i] -= h.lr * d;
+        }
+    }
+
+    fn state(&self) -> Vec<(String, Vec<f64>)> {
+        vec![("momentum_buffer".to_string(), self.b.clone())]
+    }
+}
+
+fn adam(case: &Case, change: impl FnOnce(&mut StudentAdam)) -> Trajectory {
+    let mut s = StudentAdam { h: Some(case.hyper), ..StudentAdam::default() };
+    change(&mut s);
+    run_forced(&mut s, case)
+}
+
+fn adam_cases() -> Vec<Case> {
+    cases().into_iter().filter(|c| c.optimizer != "SGD").collect()
+}
+
+#[test]
+fn the_problems_losses_and_gradients_are_pytorchs_at_every_step() {
+    use descent_grader::problems::Problem;
+    for case in cases() {
+        let problem = Problem::from_name(&case.problem).unwrap();
+        assert_eq!(case.losses.len(), case.steps() + 1, "{}", case.name);
+        for t in 0..=case.steps() {
+            let at = if t == 0 { &case.params0 } else { &case.params[t - 1] };
+            let (loss, grad) = problem.loss_grad(at, &case.x, &case.y);
+            assert!((loss - case.losses[t]).abs() <= 1e-12 * case.losses[t].abs().max(1.0), "{} step {t}", case.name);
+            // The weight decay is the optimizer's, not the problem's.
+            if let Some(g) = case.grads.get(t) {
+                for (a, b) in grad.iter().zip(g) {
+                    assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{} step {t}: {a} vs {b}", case.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_reference_conventions_match_pytorch_at_every_step_with_their_state() {
+    for case in cases() {
+        let (reference, _) = for_class(&case.optimizer).expect("a known optimizer");
+        let replay = compare(&run_forced(reference(&case.hyper).as_mut(), &case), &case, TOL, true);
+        assert_eq!(replay.matched, case.steps(), "{}: {:?}", case.name, replay.first);
+    }
+}
+
+#[test]
+fn a_correct_student_scores_every_step_and_gets_no_diagnosis() {
+    for case in adam_cases() {
+        let t = adam(&case, |_| {});
+        let replay = compare(&t, &case, TOL, true);
+        assert_eq!((replay.matched, replay.first.clone()), (case.steps(), None), "{}", case.name);
+        assert_eq!(diagnose(&t, &case), None, "{}", case.name);
+    }
+    for case in cases().into_iter().filter(|c| c.optimizer == "SGD") {
+        let mut s = StudentMomentum { h: Some(case.hyper), ..StudentMomentum::default() };
+        let replay = compare(&run_forced(&mut s, &case), &case, TOL, true);
+        assert_eq!(replay.matched, case.steps(), "{}: {:?}", case.name, replay.first);
+    }
+}
+
+#[test]
+fn each_adam_slip_is_named_on_every_case_that_shows_it() {
+    type Slip = (&'static str, fn(&mut StudentAdam));
+    // Without bias correction on an AMSGrad case is Reddi's AMSGrad.
+    let adam_cases = || adam_cases().into_iter().filter(|c| !c.hyper.amsgrad).collect::<Vec<_>>();
+    let slips: [Slip; 4] = [
+        ("no_bias_correction", |s| s.no_bias_correction = true),
+        ("eps_inside_root", |s| s.eps_inside = true),
+        ("betas_swapped", |s| s.swap_betas = true),
+        ("ascends", |s| s.plus = true),
+    ];
+    for (key, slip) in slips {
+        let mut seen = 0;
+        for case in adam_cases() {
+            let t = adam(&case, slip);
+            if compare(&t, &case, TOL, false).matched == case.steps() {
+                // Indistinguishable here (ε inside the root when v̂ ≫ ε):
+                // not a mistake this case can see, and not diagnosed.
+                assert_eq!(diagnose(&t, &case), None, "{}: {key}", case.name);
+                continue;
+            }
+            seen += 1;
+            let d = diagnose(&t, &case).unwrap_or_else(|| panic!("{}: {key} not diagnosed", case.name));
+            assert_eq!(d.key, key, "{}: {}", case.name, d.message);
+        }
+        assert!(seen >= 1, "{key}: no case shows it");
+        if key != "eps_inside_root" {
+            assert_eq!(seen, adam_cases().len(), "{key} is visible on every case");
+        }
+    }
+    // The message, in full, for one case.
+    let case = adam_cases().into_iter().find(|c| c.name == "adam_rosenbrock").unwrap();
+    let d = diagnose(&adam(&case, |s| s.no_bias_correction = true), &case).unwrap();
+    assert_eq!(
+        d.message,
+        "your updates match Adam without bias correction (m and v are not divided by 1 − β^t) at every one of the 40 steps"
+    );
+}
+
+#[test]
+fn weight_decay_and_amsgrad_conventions_are_told_apart() {
+    let by_name = |n: &str| cases().into_iter().find(|c| c.name == n).unwrap();
+    // AdamW's case done with L2 decay, and Adam's with decoupled decay.
+    let adamw = by_name("adamw_least_squares");
+    let d = diagnose(&adam(&adamw, |s| s.h = Some(Hyper { decoupled: false, ..adamw.hyper })), &adamw).unwrap();
+    assert_eq!(d.key, "l2_instead_of_decoupled");
+    let l2 = by_name("adam_weight_decay");
+    let d = diagnose(&adam(&l2, |s| s.h = Some(Hyper { decoupled: true, ..l2.hyper })), &l2).unwrap();
+    assert_eq!(d.key, "decoupled_instead_of_l2");
+    // AMSGrad without its maximum, and in Reddi's flavour.
+    let ams = by_name("amsgrad_mlp");
+    let d = diagnose(&adam(&ams, |s| s.h = Some(Hyper { amsgrad: false, ..ams.hyper })), &ams).unwrap();
+    assert_eq!(d.key, "amsgrad_missing");
+    let d = diagnose(&adam(&ams, |s| s.no_bias_correction = true), &ams).unwrap();
+    assert_eq!(d.key, "amsgrad_reddi");
+}
+
+#[test]
+fn momentum_slips_are_named() {
+    let by_name = |n: &str| cases().into_iter().find(|c| c.name == n).unwrap();
+    let case = by_name("momentum_quadratic");
+    let mut ema = StudentMomentum { h: Some(case.hyper), ema: true, ..StudentMomentum::default() };
+    assert_eq!(diagnose(&run_forced(&mut ema, &case), &case).unwrap().key, "ema_momentum");
+    let case = by_name("nesterov_mlp");
+    let mut classical = StudentMomentum { h: Some(case.hyper), ignore_nesterov: true, ..StudentMomentum::default() };
+    assert_eq!(diagnose(&run_forced(&mut classical, &case), &case).unwrap().key, "nesterov_missing");
+}
+
+#[test]
+fn the_first_divergence_names_the_step_and_the_buffer() {
+    let case = adam_cases().into_iter().find(|c| c.name == "adam_quadratic").unwrap();
+    // Right updates, state under another name: every step loses its state check.
+    let replay = compare(&adam(&case, |s| s.state_name = Some("m")), &case, TOL, true);
+    assert_eq!(replay.matched, 0);
+    let first = replay.first.unwrap();
+    assert_eq!((first.step, first.what.as_str()), (1, "exp_avg (the state has no buffer of this name)"));
+    // Without bias correction, the first step's first coordinate is off.
+    let replay = compare(&adam(&case, |s| s.no_bias_correction = true), &case, TOL, true);
+    let first = replay.first.unwrap();
+    assert_eq!((first.step, first.what.as_str()), (1, "parameter 0"));
+    assert!(first.to_string().starts_with("step 1: parameter 0 is "), "{first}");
+}
+
+#[test]
+fn a_panic_costs_the_steps_from_there_and_nan_matches_nothing() {
+    let case = adam_cases().into_iter().find(|c| c.name == "adam_mlp").unwrap();
+    let t = adam(&case, |s| s.panic_at = Some(7));
+    assert_eq!(t.params.len(), 6);
+    let replay = compare(&t, &case, TOL, true);
+    assert_eq!(replay.matched, 6);
+    assert_eq!(
+        replay.first.unwrap().what,
+        "the run (panicked at step 7: index out of bounds: the len is 2 but the index is 2)"
+    );
+    assert_eq!(diagnose(&t, &case), None);
+    let t = adam(&case, |s| s.nan = true);
+    let replay = compare(&t, &case, TOL, true);
+    assert_eq!(replay.matched, 0);
+    assert_eq!(diagnose(&t, &case), None);
+}
+
+mod child {
+    //! The same checks through the real path: the student's file compiled
+    //! by rustc into a runner, run in a child process that returns numbers.
+    use super::*;
+    use descent_grader::child::{run, Job};
+    use descent_grader::compile::{compile, Built};
+    use descent_grader::model::Kind;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    /// A sample submission; `adam_correct` is the assignment's reference
+    /// solution.
+    fn submission(name: &str) -> String {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let path = if name == "adam_correct" {
+            root.join("assignments/adam/solution/solution.rs")
+        } else {
+            root.join("tests/submissions/adam").join(format!("{name}.rs"))
+        };
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn built(name: &str, dir: &tempfile::TempDir) -> PathBuf {
+        match compile(&submission(name), Kind::Optimizer, &dir.path().join(name), Duration::from_secs(120), &[])
+            .unwrap()
+        {
+            Built::Binary(bin) => bin,
+            Built::Rejected(e) => panic!("{name} did not build: {}", e.message),
+        }
+    }
+
+    #[test]
+    fn a_compiled_correct_adam_matches_pytorch_on_every_case_and_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = built("adam_correct", &dir);
+        let cases = adam_cases();
+        let jobs: Vec<Job> = cases.iter().map(Job::forced).collect();
+        let out = run(&bin, &jobs, Duration::from_secs(60)).unwrap();
+        assert_eq!(out.failure, None, "{}", out.stderr);
+        for (t, case) in out.trajectories.iter().zip(&cases) {
+            let replay = compare(t, case, TOL, true);
+            assert_eq!(replay.matched, case.steps(), "{}: {:?}", case.name, replay.first);
+        }
+    }
+
+    #[test]
+    fn slips_panics_compile_errors_and_hangs_cost_what_they_should() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = adam_cases().into_iter().find(|c| c.name == "adam_rosenbrock").unwrap();
+        let jobs = &[Job::forced(&case)][..];
+        // A slip: every step off, and named.
+        let out = run(&built("adam_no_bias_correction", &dir), jobs, Duration::from_secs(60)).unwrap();
+        assert_eq!(compare(&out.trajectories[0], &case, TOL, true).matched, 0);
+        assert_eq!(diagnose(&out.trajectories[0], &case).unwrap().key, "no_bias_correction");
+        // A panic at step 3: two steps count, the message says where.
+        let out = run(&built("adam_panics_at_step_3", &dir), jobs, Duration::from_secs(60)).unwrap();
+        let replay = compare(&out.trajectories[0], &case, TOL, true);
+        assert_eq!(replay.matched, 2);
+        let what = replay.first.unwrap().what;
+        assert!(what.starts_with("the run (panicked at step 3: index out of bounds"), "{what}");
+        // A compile error: rustc's message.
+        let rejected = compile(
+            &submission("does_not_compile"),
+            Kind::Optimizer,
+            &dir.path().join("bad"),
+            Duration::from_secs(120),
+            &[],
+        )
+        .unwrap();
+        let Built::Rejected(err) = rejected else { panic!("a type error compiled") };
+        assert!(err.message.contains("mismatched types"), "{}", err.message);
+        // A hang: killed at the timeout, nothing counts.
+        let started = std::time::Instant::now();
+        let out = run(&built("loops_forever", &dir), jobs, Duration::from_secs(2)).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(out.failure.as_deref(), Some("killed after 2 s wall time"));
+        let replay = compare(&out.trajectories[0], &case, TOL, true);
+        assert_eq!(replay.matched, 0);
+        assert_eq!(replay.first.unwrap().what, "the run (killed after 2 s wall time)");
+    }
+}
+
+mod scores {
+    //! Points, messages and the graders' formats.
+    use super::*;
+    use descent_grader::platform::{gradescope, prairielearn};
+    use descent_grader::{score_test, ungradable, Grade, Rules, TestSpec};
+    use std::collections::BTreeMap;
+
+    fn spec(case: &str, points: f64) -> TestSpec {
+        serde_json::from_value(serde_json::json!({"name": case, "case": case, "points": points})).unwrap()
+    }
+
+    fn case(name: &str) -> Case {
+        cases().into_iter().find(|c| c.name == name).unwrap()
+    }
+
+    #[test]
+    fn points_follow_the_matching_steps_and_the_teachers_convention_credit() {
+        let c = case("adam_mlp");
+        let rules = Rules { tests: vec![spec("adam_mlp", 10.0)], convention_credit: BTreeMap::new() };
+        let right = score_test(&rules.tests[0], &c, &adam(&c, |_| {}), &rules);
+        assert_eq!((right.score, right.status.as_str()), (10.0, "passed"));
+        assert_eq!(right.output, "40 of 40 steps match the reference");
+        // A panic at step 7: 6 of 40 steps.
+        let panicked = score_test(&rules.tests[0], &c, &adam(&c, |s| s.panic_at = Some(7)), &rules);
+        assert_eq!((panicked.score, panicked.status.as_str()), (1.5, "failed"));
+        // No bias correction: nothing, unless the teacher credits the convention.
+        let slip = adam(&c, |s| s.no_bias_correction = true);
+        let zero = score_test(&rules.tests[0], &c, &slip, &rules);
+        assert_eq!(zero.score, 0.0);
+        assert!(zero
+            .output
+            .starts_with("0 of 40 steps match the reference; first difference at step 1: parameter 0 is "));
+        assert!(zero.output.ends_with(
+            ". Diagnosis: your updates match Adam without bias correction (m and v are not divided by 1 − β^t) at every one of the 40 steps"
+        ));
+        let generous = Rules { convention_credit: BTreeMap::from([("no_bias_correction".into(), 0.5)]), ..rules };
+        assert_eq!(score_test(&generous.tests[0], &c, &slip, &generous).score, 5.0);
+    }
+
+    fn sample_grade() -> Grade {
+        let c = case("adam_mlp");
+        let mut hidden = spec("adam_mlp", 10.0);
+        hidden.name = "adam_mlp_hidden".into();
+        hidden.visibility = descent_grader::Visibility::Hidden;
+        let rules = Rules { tests: vec![spec("adam_mlp", 10.0), hidden], convention_credit: BTreeMap::new() };
+        let t = adam(&c, |s| s.panic_at = Some(21));
+        let tests = rules.tests.iter().map(|s| score_test(s, &c, &t, &rules)).collect();
+        Grade {
+            student: "ada, \"the\" student".into(),
+            gradable: true,
+            message: String::new(),
+            tests,
+            execution_time: 0.25,
+        }
+    }
+
+    #[test]
+    fn gradescope_results_have_the_documented_fields() {
+        let v = gradescope::results(&sample_grade());
+        let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&v), ["execution_time", "output", "score", "tests"]);
+        assert_eq!(v["score"], 10.0);
+        for t in v["tests"].as_array().unwrap() {
+            assert_eq!(keys(t), ["max_score", "name", "output", "score", "status", "visibility"]);
+            assert!(
+                ["hidden", "after_due_date", "after_published", "visible"].contains(&t["visibility"].as_str().unwrap())
+            );
+            assert!(["passed", "failed"].contains(&t["status"].as_str().unwrap()));
+        }
+        assert_eq!(v["tests"][1]["visibility"], "hidden");
+    }
+
+    #[test]
+    fn prairielearn_results_have_the_documented_fields() {
+        let v = prairielearn::results(&sample_grade());
+        assert_eq!(v["gradable"], true);
+        assert_eq!(v["score"], 0.5);
+        for t in v["tests"].as_array().unwrap() {
+            let keys: Vec<&String> = t.as_object().unwrap().keys().collect();
+            assert_eq!(keys, ["max_points", "message", "name", "output", "points"]);
+        }
+        let rules = Rules { tests: vec![spec("adam_mlp", 10.0)], convention_credit: BTreeMap::new() };
+        let v = prairielearn::results(&ungradable("bob", &rules, "error[E0308]: mismatched types"));
+        assert_eq!((v["gradable"].as_bool(), v["score"].as_f64()), (Some(false), Some(0.0)));
+        assert_eq!(v["message"], "error[E0308]: mismatched types");
+    }
+}
+
+mod batch {
+    //! `grade run` over the sample submissions: every student gets a
+    //! gradebook row per test and their files, whatever their code does.
+    use descent_grader::class::grade_all;
+    use descent_grader::model::Loaded;
+    use std::path::PathBuf;
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn the_reference_solutions_score_full_marks() {
+        for name in ["adam", "momentum"] {
+            let dir = tempfile::tempdir().unwrap();
+            let subs = dir.path().join("subs");
+            std::fs::create_dir_all(&subs).unwrap();
+            std::fs::copy(
+                root().join("assignments").join(name).join("solution/solution.rs"),
+                subs.join("reference.rs"),
+            )
+            .unwrap();
+            let records = grade_all(&root().join("assignments").join(name), &subs, &dir.path().join("out"), 1, false)
+                .unwrap()
+                .records;
+            let g = &records[0].grade;
+            assert_eq!(g.score(), g.max_score(), "{name}: {:#?}", g.tests);
+            assert_eq!(records[0].assignment_hash, Loaded::read(&root().join("assignments").join(name)).unwrap().hash);
+        }
+    }
+
+    /// The sample submissions of `tests/submissions/NAME/`, and the
+    /// assignment's reference solution as `NAME_correct`, in a fresh folder.
+    fn corpus(name: &str, dir: &std::path::Path) -> PathBuf {
+        let subs = dir.join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        for e in std::fs::read_dir(root().join("tests/submissions").join(name)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
+        }
+        let solution = root().join("assignments").join(name).join("solution/solution.rs");
+        std::fs::copy(solution, subs.join(format!("{name}_correct.rs"))).unwrap();
+        subs
+    }
+
+    /// The words a diagnosis on a 40-step case ends with.
+    fn diagnosed(what: &str) -> String {
+        format!("Diagnosis: your updates match {what} at every one of the 40 steps")
+    }
+
+    #[test]
+    fn the_adam_corpus_gets_its_exact_scores_and_diagnoses_and_everyone_is_graded() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let records =
+            grade_all(&root().join("assignments/adam"), &corpus("adam", dir.path()), &out, 2, false).unwrap().records;
+        let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        let test = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().clone();
+        assert_eq!(records.len(), 12);
+        // Scores: 80 points of replays (9 tests) and 20 of properties (4 × 5).
+        let expected = [
+            ("adam_correct", 100.0),
+            // Every replay but the AMSGrad ones (0 steps), all properties.
+            ("adam_amsgrad_max_of_corrected", 76.0),
+            // Every replay 0; lr = 0, maximize, determinism pass; it does
+            // not reach Rosenbrock's band (7.996 against 5.909 · 1.05).
+            ("adam_betas_swapped", 15.0),
+            // Same, but reaches the band: 5.8995.
+            ("adam_bias_correction_one_ahead", 20.0),
+            // ε inside: indistinguishable where v̂ ≫ ε (full points), the
+            // convention's 0.8 credit on the three MLP cases where it shows.
+            ("adam_eps_inside_root", 80.0 - 1.6 - 1.6 - 2.4 + 20.0),
+            // L2 where AdamW was asked: the first AdamW step matches (the
+            // decay acts from step 2), 1 of 40 of 8 points.
+            ("adam_l2_always", 72.0 + 0.2 + 20.0),
+            // Reddi's AMSGrad on the two AMSGrad tests, credited at 0.5;
+            // all four properties.
+            ("adam_no_bias_correction", 12.0 + 20.0),
+            // Panics at step 3 of every run: 2 of 40 steps of the 80
+            // replay points; every property run is cut short.
+            ("adam_panics_at_step_3", 4.0),
+            // NaN from step 1: only determinism holds (NaN is reproducible).
+            ("adam_returns_nan", 5.0),
+            ("adam_sign_error", 15.0),
+            ("does_not_compile", 0.0),
+            ("loops_forever", 0.0),
+        ];
+        for (student, score) in expected {
+            assert!((by(student).score() - score).abs() < 1e-9, "{student}: {} != {score}", by(student).score());
+            assert_eq!(by(student).max_score(), 100.0, "{student}");
+        }
+        // Each slip named, in words, on a test that shows it.
+        for (student, t, key, words) in [
+            (
+                "adam_no_bias_correction",
+                "adam_quadratic",
+                "no_bias_correction",
+                "Adam without bias correction (m and v are not divided by 1 − β^t)",
+            ),
+            (
+                "adam_no_bias_correction",
+                "amsgrad_rosenbrock",
+                "amsgrad_reddi",
+                "Reddi et al.'s AMSGrad (Algorithm 2: no bias correction)",
+            ),
+            (
+                "adam_bias_correction_one_ahead",
+                "adam_rosenbrock",
+                "bias_correction_one_ahead",
+                "the bias correction one step ahead (1 − β^(t+1) instead of 1 − β^t)",
+            ),
+            (
+                "adam_eps_inside_root",
+                "adam_large_eps",
+                "eps_inside_root",
+                "ε inside the square root (√(v̂ + ε) instead of √v̂ + ε)",
+            ),
+            ("adam_betas_swapped", "adam_mlp", "betas_swapped", "β1 and β2 swapped"),
+            (
+                "adam_sign_error",
+                "adam_least_squares",
+                "ascends",
+                "a sign error: the update climbs the gradient (θ + step)",
+            ),
+            (
+                "adam_l2_always",
+                "adamw_least_squares",
+                "l2_instead_of_decoupled",
+                "L2 weight decay (λθ added to the gradient) where AdamW's decoupled decay was asked",
+            ),
+            (
+                "adam_amsgrad_max_of_corrected",
+                "amsgrad_mlp",
+                "amsgrad_max_of_corrected",
+                "AMSGrad's maximum taken over the bias-corrected v̂ instead of the raw v (torch)",
+            ),
+        ] {
+            let r = test(student, t);
+            assert_eq!(r.diagnosis.as_ref().map(|d| d.key.as_str()), Some(key), "{student} {t}: {}", r.output);
+            assert!(r.output.ends_with(&diagnosed(words)), "{student} {t}: {}", r.output);
+        }
+        // ε inside the root cannot be told apart where v̂ ≫ ε: full points, no diagnosis.
+        let hidden = test("adam_eps_inside_root", "adam_quadratic");
+        assert_eq!((hidden.score, hidden.diagnosis), (8.0, None));
+        // The failures say what happened.
+        assert_eq!(
+            test("adam_returns_nan", "adam_quadratic").output,
+            "0 of 40 steps match the reference; first difference at step 1: parameter 0 is NaN, the reference's is \
+             -4.9500000005e0"
+        );
+        assert_eq!(
+            test("adam_returns_nan", "free_running_rosenbrock").output,
+            "run freely for 40 steps, the loss is NaN; PyTorch's is 5.909229e0, the band ends at 6.204690e0"
+        );
+        assert!(test("adam_panics_at_step_3", "adam_quadratic")
+            .output
+            .ends_with("step 3: the run (panicked at step 3: index out of bounds: the len is 0 but the index is 3)"));
+        assert_eq!(
+            test("adam_panics_at_step_3", "lr_zero_changes_nothing").output,
+            "with lr = 0, the run stopped after 2 of 40 steps (panicked at step 3: index out of bounds: the len is 0 \
+             but the index is 3)"
+        );
+        assert_eq!(test("adam_sign_error", "maximize_ascends").status, "passed");
+        let broken = by("does_not_compile");
+        assert!(!broken.gradable && broken.message.contains("mismatched types"), "{}", broken.message);
+        let stuck = by("loops_forever");
+        assert_eq!(stuck.message, "the run ended badly: killed after 10 s wall time in test adam_quadratic");
+        // The files: a gradebook row per student and test, and each platform's results.
+        let csv = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+        assert_eq!(csv.lines().count(), 1 + 12 * 13);
+        for r in &records {
+            let name = &r.grade.student;
+            for platform in ["gradescope", "prairielearn"] {
+                let path = out.join(platform).join(name).join("results.json");
+                let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                assert_eq!(v["tests"].as_array().unwrap().len(), 13, "{}", path.display());
+            }
+            let record: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(out.join("students").join(format!("{name}.json"))).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(record["submission_sha256"].as_str().unwrap().len(), 64);
+            // The feedback page: every shown test, no hidden one by name.
+            let page = std::fs::read_to_string(out.join("feedback").join(format!("{name}.html"))).unwrap();
+            for t in &r.grade.tests {
+                let hidden = t.visibility == descent_grader::Visibility::Hidden;
+                assert_eq!(page.contains(&format!("<td>{}", t.name)), !hidden, "{name}: {}", t.name);
+            }
+            assert!(page.contains("3 hidden tests"), "{name}");
+        }
+        // The class page: each mistake diagnosed, with how many students.
+        let class = std::fs::read_to_string(out.join("index.html")).unwrap();
+        for key in ["no_bias_correction", "eps_inside_root", "betas_swapped", "amsgrad_max_of_corrected", "ascends"] {
+            assert!(class.contains(&format!("<code>{key}</code></td><td class=\"num\">1</td>")), "{key}");
+        }
+        assert!(class.contains("12 submissions (1 did not build)"));
+        assert_eq!(class.matches("<rect class=\"bar\"").count(), 10);
+    }
+
+    #[test]
+    fn the_momentum_corpus_gets_its_exact_scores_and_diagnoses() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = grade_all(
+            &root().join("assignments/momentum"),
+            &corpus("momentum", dir.path()),
+            &dir.path().join("o"),
+            2,
+            false,
+        )
+        .unwrap()
+        .records;
+        let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        assert_eq!(by("momentum_correct").score(), 60.0);
+        // The three momentum replays are EMA throughout (named); the
+        // Nesterov ones match no known slip; lr = 0 and maximize pass;
+        // the quadratic is not reached (0.588 against 0.0298 · 1.05).
+        let ema = by("momentum_ema");
+        assert_eq!(ema.score(), 5.0);
+        assert!(ema.tests[0]
+            .output
+            .ends_with(&diagnosed("momentum as an exponential moving average (v ← μv + (1 − μ)g, θ ← θ − ηv)")));
+        assert_eq!(ema.tests[3].diagnosis, None);
+        // Classical momentum everywhere: the momentum tests pass, Nesterov's named.
+        let classical = by("momentum_nesterov_missing");
+        assert_eq!(classical.score(), 35.0);
+        assert!(classical.tests[3]
+            .output
+            .ends_with(&diagnosed("classical momentum: Nesterov's look-ahead correction is missing")));
+    }
+}
+
+mod kit {
+    //! The student kit: visible tests only, the solution removed.
+    use descent_grader::kit::{assign, check};
+    use descent_grader::model::Loaded;
+    use descent_grader::Visibility;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_kit_holds_no_hidden_test_or_data_and_the_solution_is_gone() {
+        let assignment = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assignments/adam");
+        let loaded = Loaded::read(&assignment).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kit = dir.path().join("kit");
+        assign(&assignment, &kit).unwrap();
+        // Nothing hidden, by name or by number, in any file of the kit.
+        let mut text = String::new();
+        for entry in descent::files::walk(&kit).unwrap() {
+            text.push_str(&std::fs::read_to_string(kit.join(entry)).unwrap());
+        }
+        for (spec, case) in loaded.assignment.rules.tests.iter().zip(&loaded.cases) {
+            let present = text.contains(&spec.name);
+            assert_eq!(present, spec.visibility == Visibility::Visible, "{}", spec.name);
+            if spec.visibility != Visibility::Visible {
+                let descent_grader::model::TestCase::Optimizer(case) = case else { panic!("an optimizer's case") };
+                let number = format!("{}", case.params[5][0]);
+                assert!(!text.contains(&number), "{}: its data is in the kit", spec.name);
+            }
+        }
+        assert!(!text.contains("b1.powi(self.t)"), "the solution is in the kit");
+        // The starter builds and fails every visible test at step 1; the
+        // reference solution passes them all.
+        let starter = check(&kit, &kit.join("solution.rs")).unwrap().grade;
+        assert!(starter.gradable && starter.score() == 0.0);
+        assert!(starter.tests[0].output.ends_with("(panicked at step 1: not yet implemented: your code here)"));
+        let solved = check(&kit, &assignment.join("solution/solution.rs")).unwrap().grade;
+        // The visible tests: four replays of 8 and one of 12, four properties of 5.
+        assert_eq!((solved.score(), solved.max_score()), (64.0, 64.0));
+    }
+
+    #[test]
+    fn a_visible_test_on_a_hidden_tests_case_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let assignment = dir.path().join("a");
+        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assignments/adam");
+        std::fs::create_dir_all(assignment.join("hidden")).unwrap();
+        std::fs::copy(source.join("hidden/reference.json"), assignment.join("hidden/reference.json")).unwrap();
+        let spec = std::fs::read_to_string(source.join("assignment.json")).unwrap().replace(
+            r#""case": "amsgrad_rosenbrock", "check": "deterministic""#,
+            r#""case": "amsgrad_mlp", "check": "deterministic""#,
+        );
+        std::fs::write(assignment.join("assignment.json"), spec).unwrap();
+        let err = assign(&assignment, &dir.path().join("kit")).unwrap_err().to_string();
+        assert!(
+            err.contains(r#"visible test "deterministic" uses case "amsgrad_mlp" of the Hidden test "amsgrad_mlp""#),
+            "{err}"
+        );
+        assert!(!dir.path().join("kit").exists());
+    }
+}
+
+mod platforms {
+    //! The platforms' files from a graded folder, one submission graded
+    //! for an autograder, Gradescope's zip run as Gradescope runs it, a
+    //! regrade staged and published, an interrupted run resumed.
+    use descent_grader::class::grade_all;
+    use descent_grader::platform::{export, grade_single, gradescope, Platform};
+    use descent_grader::regrade::{publish, stage};
+    use std::path::{Path, PathBuf};
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// A folder of submissions: the reference solution as `correct` and the
+    /// sample submissions `names`.
+    fn submissions(dir: &Path, names: &[&str]) -> PathBuf {
+        let subs = dir.join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        std::fs::copy(root().join("assignments/adam/solution/solution.rs"), subs.join("correct.rs")).unwrap();
+        for n in names {
+            std::fs::copy(root().join(format!("tests/submissions/adam/{n}.rs")), subs.join(format!("{n}.rs"))).unwrap();
+        }
+        subs
+    }
+
+    fn json(path: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            .unwrap()
+    }
+
+    #[test]
+    fn export_and_one_write_each_platforms_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = submissions(dir.path(), &["does_not_compile"]);
+        let out = dir.path().join("grades");
+        grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        let n = export(&out, Platform::PrairieLearn, &dir.path().join("pl")).unwrap();
+        assert_eq!(n, 2);
+        let pl = json(&dir.path().join("pl/does_not_compile/results.json"));
+        assert_eq!((pl["gradable"].as_bool(), pl["score"].as_f64()), (Some(false), Some(0.0)));
+        export(&out, Platform::Gradescope, &dir.path().join("gs")).unwrap();
+        assert_eq!(json(&dir.path().join("gs/correct/results.json"))["score"], 100.0);
+        // One submission, as an autograder grades it: a folder with solution.rs.
+        let one = dir.path().join("submission");
+        std::fs::create_dir_all(&one).unwrap();
+        std::fs::copy(subs.join("correct.rs"), one.join("solution.rs")).unwrap();
+        let results = dir.path().join("results/results.json");
+        let record = grade_single(&root().join("assignments/adam"), &one, Platform::Gradescope, &results).unwrap();
+        assert_eq!(record.grade.score(), 100.0);
+        assert_eq!(json(&results)["tests"].as_array().unwrap().len(), 13);
+        // A folder with two .rs files and no solution.rs is refused, clearly.
+        std::fs::rename(one.join("solution.rs"), one.join("a.rs")).unwrap();
+        std::fs::write(one.join("b.rs"), "").unwrap();
+        let err = grade_single(&root().join("assignments/adam"), &one, Platform::Gradescope, &results).unwrap_err();
+        assert!(err.to_string().contains("several .rs files and no solution.rs"), "{err}");
+    }
+
+    #[test]
+    fn the_gradescope_zip_holds_its_scripts_and_grades_as_gradescope_runs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip_path = dir.path().join("autograder.zip");
+        let workspace = root().join("../..");
+        gradescope::package(&root().join("assignments/adam"), &workspace, &zip_path).unwrap();
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+        let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+        for needed in [
+            "setup.sh",
+            "run_autograder",
+            "descent/Cargo.toml",
+            "descent/Cargo.lock",
+            "descent/crates/grader/Cargo.toml",
+            "descent/crates/grader/src/bin/grade.rs",
+            "descent/crates/grader/runner/main.rs",
+            "descent/crates/grader/templates/feedback.html.tera",
+            "descent/crates/descent/src/lib.rs",
+            "assignment/assignment.json",
+            "assignment/hidden/reference.json",
+        ] {
+            assert!(names.iter().any(|n| n == needed), "{needed} is not in the zip");
+        }
+        assert!(!names.iter().any(|n| n.starts_with("assignment/solution")), "the reference solution is in the zip");
+        assert!(!names.iter().any(|n| n.contains("target/")), "build output is in the zip");
+        assert!(
+            !names.iter().any(|n| n.starts_with("descent/crates/grader/assignments")),
+            "other assignments are in the zip"
+        );
+        assert!(
+            !names.iter().any(|n| n.starts_with("descent/crates/grader/tests")),
+            "the grader's tests are in the zip"
+        );
+        for script in ["setup.sh", "run_autograder"] {
+            assert_eq!(zip.by_name(script).unwrap().unix_mode().unwrap() & 0o777, 0o755, "{script}");
+        }
+        // Gradescope's layout: the zip in source/, the submission in
+        // submission/; the binary setup.sh would build is this one.
+        let ag = dir.path().join("autograder");
+        zip.extract(ag.join("source")).unwrap();
+        let bin = ag.join("source/descent/target/release");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_grade"), bin.join("grade")).unwrap();
+        std::fs::create_dir_all(ag.join("submission")).unwrap();
+        std::fs::copy(
+            root().join("tests/submissions/adam/adam_no_bias_correction.rs"),
+            ag.join("submission/solution.rs"),
+        )
+        .unwrap();
+        let status = std::process::Command::new("bash")
+            .arg(ag.join("source/run_autograder"))
+            .env("AUTOGRADER", &ag)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let results = json(&ag.join("results/results.json"));
+        assert_eq!(results["score"], 32.0);
+        // The same inputs give the same zip, byte for byte.
+        let again = dir.path().join("again.zip");
+        gradescope::package(&root().join("assignments/adam"), &workspace, &again).unwrap();
+        assert_eq!(std::fs::read(&zip_path).unwrap(), std::fs::read(&again).unwrap());
+    }
+
+    #[test]
+    fn a_regrade_is_shown_side_by_side_and_published_only_when_confirmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = submissions(dir.path(), &["adam_no_bias_correction"]);
+        let out = dir.path().join("grades");
+        grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        let published = std::fs::read(out.join("gradebook.csv")).unwrap();
+        // The teacher moves points and withdraws the credit for Reddi's AMSGrad.
+        let changed = dir.path().join("adam");
+        std::fs::create_dir_all(changed.join("hidden")).unwrap();
+        std::fs::copy(root().join("assignments/adam/hidden/reference.json"), changed.join("hidden/reference.json"))
+            .unwrap();
+        let spec = std::fs::read_to_string(root().join("assignments/adam/assignment.json"))
+            .unwrap()
+            .replace(r#""case": "adam_quadratic", "points": 8"#, r#""case": "adam_quadratic", "points": 10"#)
+            .replace(r#""amsgrad_reddi": 0.5"#, r#""amsgrad_reddi": 0.0"#);
+        std::fs::write(changed.join("assignment.json"), spec).unwrap();
+        let (_, changes) = stage(&changed, &subs, &out, 2, false).unwrap();
+        let moved: Vec<_> = changes
+            .iter()
+            .filter(|c| c.changed())
+            .map(|c| (c.student.as_str(), c.test.as_str(), c.old, c.new))
+            .collect();
+        assert_eq!(
+            moved,
+            [
+                ("adam_no_bias_correction", "amsgrad_mlp", Some(6.0), Some(0.0)),
+                ("adam_no_bias_correction", "amsgrad_rosenbrock", Some(6.0), Some(0.0)),
+                ("correct", "adam_quadratic", Some(8.0), Some(10.0)),
+            ]
+        );
+        assert_eq!(changes.len(), 2 * 13);
+        let csv = std::fs::read_to_string(out.join("regrade/changes.csv")).unwrap();
+        assert!(csv.contains("correct,adam_quadratic,8.000,10.000,2.000\n"), "{csv}");
+        // Nothing published yet.
+        assert_eq!(std::fs::read(out.join("gradebook.csv")).unwrap(), published);
+        assert_eq!(json(&out.join("gradescope/correct/results.json"))["score"], 100.0);
+        // Confirmed: the new grades everywhere, the staging gone.
+        publish(&out).unwrap();
+        assert_ne!(std::fs::read(out.join("gradebook.csv")).unwrap(), published);
+        assert_eq!(json(&out.join("gradescope/correct/results.json"))["score"], 102.0);
+        assert_eq!(json(&out.join("students/adam_no_bias_correction.json"))["grade"]["tests"][7]["score"], 0.0);
+        assert!(!out.join("regrade").exists());
+        assert!(publish(&out).unwrap_err().to_string().contains("no complete staged regrade"));
+    }
+
+    #[test]
+    fn an_interrupted_run_resumes_without_regrading_the_finished_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = submissions(dir.path(), &["adam_sign_error", "adam_betas_swapped"]);
+        let out = dir.path().join("grades");
+        let first = grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        assert_eq!(first.reused, 0);
+        let gradebook = std::fs::read(out.join("gradebook.csv")).unwrap();
+        // Killed after two students were finished: the third's record and
+        // the gradebook were never written.
+        std::fs::remove_file(out.join("students/correct.json")).unwrap();
+        std::fs::remove_file(out.join("gradebook.csv")).unwrap();
+        let resumed = grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        assert_eq!(resumed.reused, 2);
+        assert_eq!(std::fs::read(out.join("gradebook.csv")).unwrap(), gradebook);
+        // A submission that changed since is graded again.
+        std::fs::copy(subs.join("correct.rs"), subs.join("adam_sign_error.rs")).unwrap();
+        let again = grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
+        assert_eq!(again.reused, 2);
+        assert_eq!(again.records.iter().find(|r| r.grade.student == "adam_sign_error").unwrap().grade.score(), 100.0);
+    }
+}
+
+mod ops {
+    //! The log-softmax notebook exercise: the op's references against
+    //! PyTorch, the corpus (a notebook and Rust files) with exact scores and
+    //! diagnoses, and the student's kit of a notebook.
+    use super::golden;
+    use descent_grader::class::grade_all;
+    use descent_grader::course::log_softmax::{log_softmax, log_softmax_backward, SLIPS};
+    use descent_grader::kit::{assign, check};
+    use descent_grader::model::Loaded;
+    use descent_grader::ops::OpCase;
+    use serde::Deserialize;
+    use std::path::PathBuf;
+
+    #[derive(Deserialize)]
+    struct File {
+        op_cases: Vec<OpCase>,
+    }
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn the_graders_log_softmax_is_pytorchs_and_every_slip_differs_from_it() {
+        let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1.0));
+        for case in golden::<File>("grading.json").op_cases {
+            for p in &case.points {
+                assert!(close(&log_softmax(&p.x, &case.shape), &p.y), "{}", case.name);
+                assert!(close(&log_softmax_backward(&p.x, &case.shape, &p.dy), &p.dx), "{}", case.name);
+                for slip in SLIPS.iter().filter(|s| !s.forward) {
+                    assert!(!close(&(slip.compute)(&p.x, &case.shape, &p.dy), &p.dx), "{}: {}", case.name, slip.key);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_log_softmax_corpus_gets_its_exact_scores_and_diagnoses() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = dir.path().join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        for e in std::fs::read_dir(root().join("tests/submissions/log_softmax")).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
+        }
+        let reference = root().join("assignments/log_softmax/solution/solution.ipynb");
+        std::fs::copy(reference, subs.join("log_softmax_correct.ipynb")).unwrap();
+        let graded =
+            grade_all(&root().join("assignments/log_softmax"), &subs, &dir.path().join("out"), 2, false).unwrap();
+        let by = |s: &str| &graded.records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        let test = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().clone();
+        // 25 forward, 20 backward, 15 gradient check.
+        for (student, score) in [
+            ("log_softmax_correct", 60.0),
+            // Large logits: the forward and the gradient check there fail.
+            ("log_softmax_naive", 40.0),
+            // The forward only.
+            ("log_softmax_diagonal", 25.0),
+            ("log_softmax_missing_sum", 25.0),
+            ("log_softmax_backward_panics", 25.0),
+            ("log_softmax_untagged", 0.0),
+        ] {
+            assert_eq!(by(student).score(), score, "{student}");
+        }
+        let naive = test("log_softmax_naive", "forward_large_logits");
+        assert_eq!(naive.diagnosis.unwrap().key, "no_max_subtraction");
+        assert!(naive
+            .output
+            .starts_with("forward: 0 of 3 points match PyTorch; first difference at point 1: element 2 is -inf"));
+        for (student, key) in
+            [("log_softmax_diagonal", "diagonal_jacobian"), ("log_softmax_missing_sum", "missing_sum_of_dy")]
+        {
+            let t = test(student, "backward_small");
+            assert_eq!(t.diagnosis.as_ref().map(|d| d.key.as_str()), Some(key), "{student}: {}", t.output);
+        }
+        assert!(test("log_softmax_missing_sum", "backward_small").output.ends_with(
+            "Diagnosis: your backward matches dx = dy − softmax(x), without multiplying the softmax by the row's Σ dy \
+             at every one of the 3 points"
+        ));
+        // The gradient check names its worst element: point, index, both values.
+        let gc = test("log_softmax_diagonal", "gradcheck_single_row").output;
+        assert!(
+            gc.starts_with(
+                "gradient check (h = 1e-6, |analytic − numeric| ≤ 1e-5 + 1e-3·|numeric|): 0 of 2 points pass; worst \
+                 element: point 1, index 0: analytic -2.040921630853773e-1, numeric 1.05186230"
+            ),
+            "{gc}"
+        );
+        assert!(test("log_softmax_correct", "gradcheck_large_logits").output.contains("3 of 3 points pass"));
+        assert_eq!(
+            test("log_softmax_backward_panics", "backward_small").output,
+            "backward: 0 of 3 points match PyTorch; first difference at point 1: panicked in backward: not \
+             implemented: the backward"
+        );
+        let untagged = by("log_softmax_untagged");
+        assert_eq!(
+            (untagged.gradable, untagged.message.as_str()),
+            (false, "the notebook has nothing to grade: notebook: no solution cell (a code cell tagged `solution`)")
+        );
+    }
+
+    #[test]
+    fn the_notebook_kit_has_the_starter_cells_and_no_hidden_data() {
+        let assignment = root().join("assignments/log_softmax");
+        let loaded = Loaded::read(&assignment).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kit = dir.path().join("kit");
+        assign(&assignment, &kit).unwrap();
+        let starter = std::fs::read_to_string(kit.join("solution.ipynb")).unwrap();
+        assert!(!starter.contains("log_sum") && !starter.contains("yi.exp() * total"), "the solution is in the kit");
+        let cells: serde_json::Value = serde_json::from_str(&starter).unwrap();
+        for cell in cells["cells"].as_array().unwrap().iter().filter(|c| c["cell_type"] == "code") {
+            assert_eq!(cell["outputs"], serde_json::json!([]), "an output of the reference is in the kit");
+        }
+        let reference = std::fs::read_to_string(kit.join("visible/reference.json")).unwrap();
+        for (spec, case) in loaded.assignment.rules.tests.iter().zip(&loaded.cases) {
+            let shown = spec.visibility == descent_grader::Visibility::Visible;
+            assert_eq!(reference.contains(&format!("\"{}\"", case.name())), shown, "{}", spec.name);
+        }
+        // The starter builds and panics in every call; the reference scores
+        // every visible point.
+        let start = check(&kit, &kit.join("solution.ipynb")).unwrap().grade;
+        assert!(start.gradable && start.score() == 0.0, "{:#?}", start.tests);
+        assert!(start.tests[0].output.ends_with("panicked in forward: not yet implemented: your code here"));
+        let solved = check(&kit, &assignment.join("solution/solution.ipynb")).unwrap().grade;
+        assert_eq!((solved.score(), solved.max_score()), (45.0, 45.0));
+    }
+}
+
+#[test]
+fn the_notebook_exercises_api_cell_is_the_graders_student_api() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let nb: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("assignments/log_softmax/solution/solution.ipynb")).unwrap(),
+    )
+    .unwrap();
+    let api = std::fs::read_to_string(root.join("src/student.rs")).unwrap();
+    let cell = nb["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| match &c["source"] {
+            serde_json::Value::Array(lines) => lines.iter().filter_map(|l| l.as_str()).collect::<String>(),
+            other => other.as_str().unwrap_or("").to_string(),
+        })
+        .find(|s| s.contains("pub trait StudentOp"))
+        .expect("a cell defines StudentOp");
+    assert!(api.contains(cell.trim()), "the notebook's StudentOp differs from src/grading/student.rs:\n{cell}");
+}
+
+mod attacks {
+    //! The attack corpus (`tests/submissions/attacks/`): hostile
+    //! submissions graded in one batch with two bystanders, a correct one
+    //! and a slip. Each attack costs exactly its own grade, says what
+    //! happened, and leaves the grader, the other students, the output and
+    //! the assignment as they were. As root (CI's case) the full cell is
+    //! built; not as root the test is skipped (the cell is then the
+    //! platform's duty, see README).
+    use descent_grader::class::{grade_all, Graded};
+    use std::path::{Path, PathBuf};
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            let target = to.join(p.file_name().unwrap());
+            if p.is_dir() {
+                copy_dir(&p, &target);
+            } else {
+                std::fs::copy(&p, &target).unwrap();
+            }
+        }
+    }
+
+    /// Grades the corpus; returns the grades, the folder, and whether the
+    /// TCP listener was reached.
+    fn grade_corpus() -> (Graded, tempfile::TempDir, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let assignment = dir.path().join("adam");
+        copy_dir(&root().join("assignments/adam"), &assignment);
+        let spec = std::fs::read_to_string(assignment.join("assignment.json"))
+            .unwrap()
+            .replace("\"timeout_seconds\": 10", "\"timeout_seconds\": 2");
+        std::fs::write(assignment.join("assignment.json"), &spec).unwrap();
+        let out = dir.path().join("out");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let subs = dir.path().join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        for e in std::fs::read_dir(root().join("tests/submissions/attacks")).unwrap() {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p)
+                .unwrap()
+                .replace("{PORT}", &port.to_string())
+                .replace("{HIDDEN}", &assignment.join("hidden/reference.json").display().to_string())
+                .replace("{OUT}", &out.display().to_string())
+                .replace("{ASSIGNMENT}", &assignment.display().to_string());
+            std::fs::write(subs.join(p.file_name().unwrap()), text).unwrap();
+        }
+        std::fs::copy(root().join("assignments/adam/solution/solution.rs"), subs.join("correct.rs")).unwrap();
+        std::fs::copy(root().join("tests/submissions/adam/adam_no_bias_correction.rs"), subs.join("slip.rs")).unwrap();
+        let graded = grade_all(&assignment, &subs, &out, 2, false).unwrap();
+        let reached = listener.accept().is_ok();
+        // The assignment is as it was.
+        assert_eq!(std::fs::read_to_string(assignment.join("assignment.json")).unwrap(), spec);
+        (graded, dir, reached)
+    }
+
+    #[test]
+    fn every_attack_costs_only_its_own_grade_and_says_what_happened() {
+        if !descent_grader::sandbox::is_root() {
+            eprintln!(
+                "skipped: the attack corpus needs the grader to run as root (the cell's namespaces, chroot and uid)"
+            );
+            return;
+        }
+        let (graded, dir, reached) = grade_corpus();
+        let by = |s: &str| &graded.records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        let killed = |test: &str, how: &str| format!("the run ended badly: {how} in test {test}");
+        // Each attack: its score, its message, the first test's output.
+        let refused = |what: &str| {
+            format!(
+                "the submission does not compile:\nthe submission is refused before compiling: {what}. A submission \
+                 is one module of plain Rust; remove it and submit again."
+            )
+        };
+        let ended =
+            |why: &str| format!("0 of 40 steps match the reference; first difference at step 1: the run ({why})");
+        let cases: Vec<(&str, f64, String, String)> = vec![
+            ("loops_forever", 0.0, killed("adam_quadratic", "killed after 2 s wall time"), ended("killed after 2 s wall time")),
+            ("sleeps_forever", 0.0, killed("adam_quadratic", "killed after 2 s wall time"), ended("killed after 2 s wall time")),
+            // Stopped by the limit on processes, then looping on its
+            // refused spawns until the wall clock; its processes all killed.
+            ("fork_bomb", 0.0, killed("adam_quadratic", "killed after 2 s wall time"), ended("killed after 2 s wall time")),
+            (
+                "allocates_10_gb",
+                0.0,
+                killed("adam_quadratic", "killed by signal 6 (SIGABRT: aborted, e.g. an allocation failed)"),
+                ended("killed by signal 6 (SIGABRT: aborted, e.g. an allocation failed)"),
+            ),
+            (
+                "aborts",
+                0.0,
+                killed("adam_quadratic", "killed by signal 6 (SIGABRT: aborted, e.g. an allocation failed)"),
+                ended("killed by signal 6 (SIGABRT: aborted, e.g. an allocation failed)"),
+            ),
+            (
+                "segfaults",
+                0.0,
+                killed("adam_quadratic", "killed by signal 11 (SIGSEGV: an invalid memory access)"),
+                ended("killed by signal 11 (SIGSEGV: an invalid memory access)"),
+            ),
+            (
+                "thread_bomb",
+                0.0,
+                String::new(),
+                ended(
+                    "panicked in build: failed to spawn thread: Os { code: 11, kind: WouldBlock, message: \"Resource \
+                     temporarily unavailable\" }",
+                ),
+            ),
+            ("prints_1_gb", 0.0, killed("adam_quadratic", "output cut at 64 MiB"), ended("output cut at 64 MiB")),
+            ("exits_early", 0.0, String::new(), ended("the runner's output ended early")),
+            (
+                "panics",
+                4.0,
+                String::new(),
+                "2 of 40 steps match the reference; first difference at step 3: the run (panicked at step 3: index out \
+                 of bounds: the len is 0 but the index is 3)"
+                    .into(),
+            ),
+            // Their attack failed inside the cell, and their Adam is right.
+            ("connects_tcp", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("reads_passwd", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("reads_hidden_at_run_time", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("writes_outside", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("outliving_child", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            ("changes_directory", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+            // Refused before the compiler sees them.
+            (
+                "reads_hidden_at_compile_time",
+                0.0,
+                refused("it uses `include_str`, which reads a file at compile time"),
+                "not run: the submission could not be built".into(),
+            ),
+            ("crate_attribute", 0.0, refused("it has a crate attribute `#![...]`"), "not run: the submission could not be built".into()),
+            ("extern_crate", 0.0, refused("it has `extern crate`"), "not run: the submission could not be built".into()),
+            ("module_in_another_file", 0.0, refused("it has a `#[path]` attribute"), "not run: the submission could not be built".into()),
+            // The bystanders: exactly their grades of a batch of their own.
+            ("correct", 100.0, String::new(), "40 of 40 steps match the reference".into()),
+        ];
+        for (student, score, message, first) in &cases {
+            let g = by(student);
+            assert_eq!((g.score(), &g.message, &g.tests[0].output), (*score, message, first), "{student}");
+        }
+        assert_eq!(graded.records.len(), cases.len() + 1);
+        assert_eq!(by("slip").score(), 32.0);
+        assert!(!reached, "a submission reached the grader's TCP listener");
+        // The output is the grader's: every student has their files, the
+        // gradebook is the real one.
+        let out = dir.path().join("out");
+        let csv = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+        assert_eq!(csv.lines().count(), 1 + graded.records.len() * 13);
+        assert!(!csv.contains("me,all"), "a submission wrote the gradebook");
+        for r in &graded.records {
+            let name = &r.grade.student;
+            assert!(out.join("feedback").join(format!("{name}.html")).is_file(), "{name}");
+            let record = std::fs::read_to_string(out.join("students").join(format!("{name}.json"))).unwrap();
+            assert!(record.contains("\"submission_sha256\""), "{name}: {record}");
+        }
+        // Nothing of theirs is left running: no runner whose parent is not
+        // this test process (other tests' runs are its children).
+        let me = std::process::id().to_string();
+        let runners = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                std::fs::read_link(e.path().join("exe")).is_ok_and(|x| x.to_string_lossy().ends_with("/runner"))
+            })
+            .filter(|e| {
+                let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+                status.lines().find_map(|l| l.strip_prefix("PPid:")).map(str::trim) != Some(me.as_str())
+            })
+            .count();
+        assert_eq!(runners, 0, "a submission's process outlived its run");
+    }
+}

@@ -1,0 +1,228 @@
+//! A claim of a seed or paper, declared once beside the experiment that
+//! decides it ([`ClaimSpec`]: its id, source, statement and criterion,
+//! written before any run), and what a run says about it ([`Claim`]: the
+//! number, the verdict, the protocol).
+//!
+//! An experiment lists its specs in [`Experiment::claims`](super::Experiment);
+//! its run turns each into a claim with [`ClaimSpec::tested`] (decided under
+//! the protocol, with an interval), [`ClaimSpec::decided`] (one number
+//! against a criterion), [`ClaimSpec::demonstration`] (a criterion that
+//! could not come out otherwise) or [`ClaimSpec::full_only`]. The registry
+//! of everything the seeds claim ([`super::seed_claims`]) is built from
+//! the same specs, so a statement cannot differ between the two.
+
+use super::protocol::{Estimate, Protocol};
+use serde::{Deserialize, Serialize};
+
+/// A claim as declared, before any run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimSpec {
+    /// Stable identifier, `<experiment>.<short name>`.
+    pub id: &'static str,
+    /// The document it comes from: a seed file (`000`, `002`, `003`,
+    /// `004`), a paper (`wilson`, `reddi`), or `descent` for this project's
+    /// own notes.
+    pub document: &'static str,
+    /// Where in it: "seed 003, figure 1(b)", "Reddi et al. 2018, Theorem 1".
+    pub source: &'static str,
+    /// The claim, in the source's words where possible.
+    pub statement: &'static str,
+    /// How the run decides it, fixed before the run.
+    pub criterion: &'static str,
+    /// Evidence, or a demonstration that could not come out otherwise.
+    pub kind: Kind,
+}
+
+/// What a run under the protocol found about a claim.
+#[derive(Debug, Clone)]
+pub struct Tested<'a> {
+    /// The estimate that decides it (its mean is the claim's value).
+    pub estimate: &'a Estimate,
+    /// The verdict the criterion gives that estimate (or several).
+    pub verdict: Verdict,
+    /// The numbers behind the verdict, in a sentence.
+    pub detail: String,
+    /// Seeds, tuning and rule.
+    pub protocol: Protocol,
+}
+
+/// One number against a criterion.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The number the criterion looks at.
+    pub value: f64,
+    /// Whether it meets the criterion.
+    pub ok: bool,
+    /// The numbers behind the verdict, in a sentence.
+    pub detail: String,
+}
+
+impl ClaimSpec {
+    /// An evidence claim, before its run.
+    pub const fn evidence(
+        id: &'static str,
+        document: &'static str,
+        source: &'static str,
+        statement: &'static str,
+        criterion: &'static str,
+    ) -> ClaimSpec {
+        ClaimSpec { id, document, source, statement, criterion, kind: Kind::Evidence }
+    }
+
+    /// The same claim, labelled a demonstration: its criterion could not
+    /// come out otherwise.
+    pub const fn demonstrates(self) -> ClaimSpec {
+        ClaimSpec { kind: Kind::Demonstration, ..self }
+    }
+
+    fn claim(&self, value: Option<f64>, verdict: Verdict, detail: String, protocol: Option<Protocol>) -> Claim {
+        Claim {
+            id: self.id.into(),
+            source: self.source.into(),
+            statement: self.statement.into(),
+            criterion: self.criterion.into(),
+            value,
+            verdict,
+            detail,
+            kind: self.kind,
+            protocol,
+        }
+    }
+
+    /// Decided under the protocol: the value is the estimate's mean, and
+    /// the protocol carries seeds, grids, rule and interval.
+    pub fn tested(&self, t: Tested) -> Claim {
+        let value = t.estimate.mean.is_finite().then_some(t.estimate.mean);
+        self.claim(value, t.verdict, t.detail, Some(t.protocol.decided(t.estimate)))
+    }
+
+    /// Decided by one number: supported when it meets the criterion.
+    pub fn decided(&self, d: Decided) -> Claim {
+        self.claim(d.value.is_finite().then_some(d.value), Verdict::of(d.ok), d.detail, None)
+    }
+
+    /// A claim whose criterion could not come out otherwise (an identity, a
+    /// property of the construction): shown, labelled, not evidence.
+    pub fn demonstration(&self, d: Decided) -> Claim {
+        Claim { kind: Kind::Demonstration, ..self.decided(d) }
+    }
+
+    /// A claim this profile cannot decide, and why.
+    pub fn full_only(&self, why: &str) -> Claim {
+        self.claim(None, Verdict::FullProfileOnly, why.into(), None)
+    }
+}
+
+/// What a run says about a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The run's numbers meet the criterion.
+    Supported,
+    /// They do not.
+    NotSupported,
+    /// This profile cannot decide it; run `--profile full`.
+    FullProfileOnly,
+    /// The data cannot decide it: the interval straddles the threshold.
+    Inconclusive,
+}
+
+/// Whether a claim's outcome is evidence about the optimizers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The criterion could have come out either way.
+    #[default]
+    Evidence,
+    /// The criterion could not come out otherwise (an identity, a property
+    /// the construction guarantees): a demonstration, not counted.
+    Demonstration,
+}
+
+impl Verdict {
+    /// How the report and the notebooks say it.
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Supported => "supported",
+            Verdict::NotSupported => "not supported",
+            Verdict::FullProfileOnly => "full profile only",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+
+    /// Supported if `ok`, else not supported.
+    pub fn of(ok: bool) -> Verdict {
+        if ok {
+            Verdict::Supported
+        } else {
+            Verdict::NotSupported
+        }
+    }
+}
+
+/// A claim of a seed or paper and what our run says about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Stable identifier, `<experiment>.<short name>`.
+    pub id: String,
+    /// Where it comes from: "seed 003", "Reddi et al. 2018, section 3"...
+    pub source: String,
+    /// The claim, in the source's words where possible.
+    pub statement: String,
+    /// How the run decides it, written before the run.
+    pub criterion: String,
+    /// The number the criterion looks at; `None` when there is none (not
+    /// run, or not finite: a run that never reached a target).
+    pub value: Option<f64>,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// The numbers behind the verdict, in a sentence.
+    pub detail: String,
+    /// Evidence or demonstration.
+    #[serde(default)]
+    pub kind: Kind,
+    /// Seeds, tuning, rule and interval, for claims decided under
+    /// [`protocol`].
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
+}
+
+impl Claim {
+    /// The verdict as shown: "demonstration: supported" for a
+    /// demonstration.
+    pub fn label(&self) -> String {
+        match self.kind {
+            Kind::Evidence => self.verdict.text().into(),
+            Kind::Demonstration => format!("demonstration ({})", self.verdict.text()),
+        }
+    }
+
+    /// The protocol in a sentence, for claims that have one.
+    pub fn protocol_text(&self) -> Option<String> {
+        let p = self.protocol.as_ref()?;
+        let lrs: Vec<String> = p.selected.iter().map(|(m, lr)| format!("{m} {lr:.3e}")).collect();
+        let interval = p.interval.map_or("unbounded".into(), |[lo, hi]| format!("[{lo:.4e}, {hi:.4e}]"));
+        Some(format!(
+            "{}; lr used: {}; estimate {} with 95% interval {interval}",
+            p.describe(),
+            lrs.join(", "),
+            p.estimate.map_or("none".into(), |e| format!("{e:.4e}"))
+        ))
+    }
+}
+
+impl Verdict {
+    /// All parts supported: supported; any part not supported: not
+    /// supported; otherwise inconclusive.
+    pub fn all(parts: &[Verdict]) -> Verdict {
+        if parts.contains(&Verdict::NotSupported) {
+            Verdict::NotSupported
+        } else if parts.iter().all(|v| *v == Verdict::Supported) {
+            Verdict::Supported
+        } else if parts.contains(&Verdict::FullProfileOnly) {
+            Verdict::FullProfileOnly
+        } else {
+            Verdict::Inconclusive
+        }
+    }
+}
