@@ -6,7 +6,7 @@
 
 use crate::problems::Problem;
 use crate::replay::{Case, Trajectory};
-use crate::sandbox::{fresh_uid, is_root, kill_all, Cell, Limits};
+use crate::sandbox::{fresh_uid, isolation, kill_all, Cell, Isolation, Limits};
 use crate::wire::{self, put_f64s, put_u32, Frames};
 use crate::Hyper;
 use descent::{Error, Result};
@@ -216,6 +216,7 @@ fn trajectories(out: &[u8], jobs: &[Job]) -> Vec<Trajectory> {
 }
 
 /// The usual name of a signal that ends a run.
+#[cfg(unix)]
 fn signal_name(signal: i32) -> &'static str {
     match signal {
         libc::SIGABRT => "SIGABRT: aborted, e.g. an allocation failed",
@@ -227,6 +228,20 @@ fn signal_name(signal: i32) -> &'static str {
         libc::SIGXCPU => "SIGXCPU: the CPU time limit",
         libc::SIGXFSZ => "SIGXFSZ: the file size limit",
         _ => "a signal",
+    }
+}
+
+/// How a run that did not succeed ended: its exit status or its signal.
+fn ended(s: std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    let signal = std::os::unix::process::ExitStatusExt::signal(&s);
+    #[cfg(not(unix))]
+    let signal: Option<i32> = None;
+    match (s.code(), signal) {
+        (Some(code), _) => format!("exit status {code}"),
+        #[cfg(unix)]
+        (None, Some(signal)) => format!("killed by signal {signal} ({})", signal_name(signal)),
+        _ => "killed".to_string(),
     }
 }
 
@@ -243,8 +258,10 @@ fn converse(binary: &Path, input: Vec<u8>, timeout: Duration) -> Result<(Option<
     // moment by a child forked at the same time by another thread, would
     // make this exec fail with "text file busy".
     std::fs::hard_link(binary, &runner).or_else(|_| std::fs::copy(binary, &runner).map(|_| ())).map_err(io)?;
-    let root = is_root();
+    // Chrooted under a uid of its own where the cell has namespaces.
+    let root = isolation() == Isolation::Namespaces;
     let uid = root.then(fresh_uid);
+    #[cfg(unix)]
     if let Some(uid) = uid {
         std::os::unix::fs::chown(dir.path(), Some(uid), Some(uid)).map_err(io)?;
     }
@@ -267,11 +284,7 @@ fn converse(binary: &Path, input: Vec<u8>, timeout: Duration) -> Result<(Option<
     let _ = writer.join();
     let failure = match status {
         None => Some(format!("killed after {} s wall time", timeout.as_secs_f64())),
-        Some(s) if !s.success() => Some(match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
-            (Some(code), _) => format!("exit status {code}"),
-            (None, Some(signal)) => format!("killed by signal {signal} ({})", signal_name(signal)),
-            (None, None) => "killed".to_string(),
-        }),
+        Some(s) if !s.success() => Some(ended(s)),
         Some(_) if out.len() as u64 >= MAX_OUTPUT => Some("output cut at 64 MiB".into()),
         Some(_) => None,
     };

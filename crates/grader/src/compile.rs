@@ -7,7 +7,7 @@
 
 use crate::gate::refused;
 use crate::model::Kind;
-use crate::sandbox::{is_root, Cell, Limits};
+use crate::sandbox::{isolation, Cell, Isolation, Limits};
 use descent::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -77,7 +77,7 @@ pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration, hide:
         .apply(&mut cmd)
         .map_err(|e| Error::io("rustc", e))?;
     // Statically linked when it will run chrooted, with no library around.
-    if is_root() {
+    if isolation() == Isolation::Namespaces {
         cmd.args(["-C", "target-feature=+crt-static"]);
     }
     let mut child = cmd

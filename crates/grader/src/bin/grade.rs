@@ -11,6 +11,7 @@ use descent_grader::class::grade_all;
 use descent_grader::kit::{assign, check};
 use descent_grader::platform::{export, grade_single, gradescope, Platform};
 use descent_grader::regrade::{publish, stage, STAGED};
+use descent_grader::sandbox::{isolation, Isolation};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,6 +22,11 @@ use std::process::ExitCode;
 struct Args {
     #[command(subcommand)]
     command: Command,
+    /// Grade untrusted submissions even where this machine's cell is weak
+    /// (no namespaces: not Linux, or not root); `grade` says which cell it
+    /// has and refuses without this flag.
+    #[arg(long, global = true)]
+    allow_weak_isolation: bool,
 }
 
 /// `--gradescope` or `--prairielearn`.
@@ -136,9 +142,31 @@ enum Command {
     },
 }
 
+/// Whether untrusted code may be graded here: always in a cell with
+/// namespaces; in a weaker one only when the teacher said so. Says which
+/// cell is in force, on the terminal.
+fn may_grade(allow_weak: bool) -> bool {
+    let isolation = isolation();
+    eprintln!("isolation: {}", isolation.describe());
+    if isolation < Isolation::Namespaces && !allow_weak {
+        eprintln!(
+            "error: this cell does not confine untrusted code; grade as root on Linux (the platforms' containers \
+             are), or pass --allow-weak-isolation to grade anyway"
+        );
+        return false;
+    }
+    true
+}
+
 fn main() -> ExitCode {
     let progress = std::io::stderr().is_terminal();
-    let result = match Args::parse().command {
+    let args = Args::parse();
+    let grades_untrusted =
+        matches!(args.command, Command::Run { .. } | Command::One { .. } | Command::Regrade { confirm: false, .. });
+    if grades_untrusted && !may_grade(args.allow_weak_isolation) {
+        return ExitCode::from(2);
+    }
+    let result = match args.command {
         Command::Run { assignment, submissions, out, jobs } => run(&assignment, &submissions, &out, jobs, progress),
         Command::Assign { assignment, out } => assign(&assignment, &out).map(|()| {
             println!("wrote the kit to {} (visible tests only)", out.display());
