@@ -113,48 +113,73 @@ pub fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column> {
 /// The distinct values of the string column `name`, in order of first
 /// appearance (the optimizers, settings or metrics of a long frame).
 pub fn labels(df: &DataFrame, name: &str) -> Result<Vec<String>> {
-    let values = column(df, name)?.str().map_err(column_error)?;
-    let mut out: Vec<String> = Vec::new();
-    for v in values.iter().flatten() {
-        if !out.iter().any(|o| o == v) {
-            out.push(v.to_string());
-        }
+    partition(df, &[name])?.iter().map(|part| first_str(part, name)).collect()
+}
+
+/// The rows of `df` whose string column `name` satisfies `keep` (a polars
+/// mask and filter).
+pub fn rows_where(df: &DataFrame, name: &str, keep: impl Fn(&str) -> bool) -> Result<DataFrame> {
+    let mask: BooleanChunked =
+        column(df, name)?.str().map_err(column_error)?.iter().map(|v| v.is_some_and(&keep)).collect();
+    df.filter(&mask).map_err(column_error)
+}
+
+/// `df` split by the values of the columns `by`, one frame per distinct
+/// combination, in order of first appearance (polars' stable group-by on
+/// the columns themselves, so no name is looked up in a hashed schema).
+pub fn partition(df: &DataFrame, by: &[&str]) -> Result<Vec<DataFrame>> {
+    if df.height() == 0 {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let keys = by.iter().map(|name| column(df, name).cloned()).collect::<Result<Vec<Column>>>()?;
+    let groups = df.group_by_with_series(keys, false, true).map_err(column_error)?;
+    Ok(groups
+        .get_groups()
+        .iter()
+        .map(|g| match g {
+            GroupsIndicator::Idx((_, rows)) => {
+                let rows: Vec<IdxSize> = rows.iter().copied().collect();
+                df.take(&IdxCa::from_vec("rows".into(), rows))
+            }
+            GroupsIndicator::Slice([first, len]) => Ok(df.slice(first as i64, len as usize)),
+        })
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(column_error)?)
+}
+
+/// The first row's value of the string column `name` (a partition's key).
+pub fn first_str(df: &DataFrame, name: &str) -> Result<String> {
+    Ok(column(df, name)?.str().map_err(column_error)?.get(0).unwrap_or("").to_string())
+}
+
+/// The first row's value of the float column `name`.
+pub fn first_f64(df: &DataFrame, name: &str) -> Result<f64> {
+    Ok(column(df, name)?.f64().map_err(column_error)?.get(0).unwrap_or(f64::NAN))
+}
+
+/// `(step_or_epoch, value)` of every row, in order (NaN for a missing one).
+pub fn points(df: &DataFrame) -> Result<Vec<(f64, f64)>> {
+    let step = column(df, "step_or_epoch")?.f64().map_err(column_error)?;
+    let value = column(df, "value")?.f64().map_err(column_error)?;
+    Ok(step.iter().zip(value.iter()).map(|(s, v)| (s.unwrap_or(f64::NAN), v.unwrap_or(f64::NAN))).collect())
 }
 
 /// The `(step, value)` series of `metric` in `df` for rows whose
 /// `optimizer` and `setting` match (for charts and checks).
 pub fn series(df: &DataFrame, optimizer: &str, setting: &str, metric: &str) -> Result<Vec<(f64, f64)>> {
-    select(df, optimizer, setting, metric, None)
+    let rows = rows_where(df, "optimizer", |o| o == optimizer)?;
+    let rows = rows_where(&rows, "setting", |s| s == setting)?;
+    points(&rows_where(&rows, "metric", |m| m == metric)?)
 }
 
 /// Like [`series`], for the rows of one learning rate (grids).
 pub fn frame_rows(df: &DataFrame, optimizer: &str, setting: &str, metric: &str, lr: f64) -> Result<Vec<(f64, f64)>> {
-    select(df, optimizer, setting, metric, Some(lr))
+    let lrs = column(df, "lr")?.f64().map_err(column_error)?;
+    let mask: BooleanChunked = lrs.iter().map(|v| v == Some(lr)).collect();
+    series(&df.filter(&mask).map_err(column_error)?, optimizer, setting, metric)
 }
 
 /// A column of the wrong type, as descent's error.
 pub(super) fn column_error(e: PolarsError) -> Error {
     Error::invalid("frame", "columns", e.to_string())
-}
-
-fn select(df: &DataFrame, optimizer: &str, setting: &str, metric: &str, lr: Option<f64>) -> Result<Vec<(f64, f64)>> {
-    let lrs = column(df, "lr")?.f64().map_err(column_error)?;
-    let opt = column(df, "optimizer")?.str().map_err(column_error)?;
-    let set = column(df, "setting")?.str().map_err(column_error)?;
-    let met = column(df, "metric")?.str().map_err(column_error)?;
-    let step = column(df, "step_or_epoch")?.f64().map_err(column_error)?;
-    let value = column(df, "value")?.f64().map_err(column_error)?;
-    let mut out = Vec::new();
-    for i in 0..df.height() {
-        if (lr.is_none() || lrs.get(i) == lr)
-            && opt.get(i) == Some(optimizer)
-            && set.get(i) == Some(setting)
-            && met.get(i) == Some(metric)
-        {
-            out.push((step.get(i).unwrap_or(f64::NAN), value.get(i).unwrap_or(f64::NAN)));
-        }
-    }
-    Ok(out)
 }

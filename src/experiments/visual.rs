@@ -10,7 +10,7 @@
 //! optimizer, setting or learning rate. The report and the notebooks draw
 //! the same specs, so they show the same figures.
 
-use super::frame::{column, column_error};
+use super::frame::{first_f64, first_str, partition, points, rows_where};
 use super::Outcome;
 use crate::math::mathml;
 use descent::{Error, Result};
@@ -40,10 +40,6 @@ impl Rows {
     /// Rows of one optimizer and settings starting with `prefix`.
     pub const fn of(optimizer: &'static str, prefix: &'static str) -> Rows {
         Rows { optimizer: Some(optimizer), setting: Some(prefix) }
-    }
-
-    fn keeps(&self, optimizer: &str, setting: &str) -> bool {
-        self.optimizer.is_none_or(|o| o == optimizer) && self.setting.is_none_or(|p| setting.starts_with(p))
     }
 }
 
@@ -245,103 +241,50 @@ pub struct Visuals {
     pub empty: Vec<String>,
 }
 
-/// The columns of a long frame, read once per frame however many charts
-/// and tables draw from it.
-pub struct Columns {
-    optimizer: Vec<String>,
-    lr: Vec<f64>,
-    setting: Vec<String>,
-    metric: Vec<String>,
-    step: Vec<f64>,
-    value: Vec<f64>,
-}
-
-impl Columns {
-    /// Reads the columns of `df`.
-    pub fn of(df: &DataFrame) -> Result<Columns> {
-        let strings = |name: &str| -> Result<Vec<String>> {
-            let c = column(df, name)?.str().map_err(column_error)?;
-            Ok(c.iter().map(|v| v.unwrap_or("").to_string()).collect())
-        };
-        let floats = |name: &str| -> Result<Vec<f64>> {
-            let c = column(df, name)?.f64().map_err(column_error)?;
-            Ok(c.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
-        };
-        Ok(Columns {
-            optimizer: strings("optimizer")?,
-            lr: floats("lr")?,
-            setting: strings("setting")?,
-            metric: strings("metric")?,
-            step: floats("step_or_epoch")?,
-            value: floats("value")?,
-        })
-    }
-
-    fn rows<'a>(&'a self, rows: &'a Rows) -> impl Iterator<Item = usize> + 'a {
-        (0..self.value.len()).filter(move |&i| rows.keeps(&self.optimizer[i], &self.setting[i]))
-    }
-}
-
-/// Distinct values in order of first appearance.
-fn distinct<T: PartialEq + Clone>(values: impl Iterator<Item = T>) -> Vec<T> {
-    let mut out: Vec<T> = Vec::new();
-    for v in values {
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    out
-}
-
 /// A learning rate as a label (`0.01`, `1e-4`).
 fn lr_label(lr: f64) -> String {
     format!("{lr}")
 }
 
-/// The columns of the outcome's frame `name`, read once for all the specs
-/// that draw from it (`read` holds those already read).
-fn columns_of<'a>(
-    read: &'a mut Vec<(&'static str, Columns)>,
-    outcome: &Outcome,
-    name: &'static str,
-    experiment: &str,
-) -> Result<&'a Columns> {
-    if let Some(i) = read.iter().position(|(n, _)| *n == name) {
-        return Ok(&read[i].1);
+/// The rows of `df` that `rows` keeps.
+fn kept(df: &DataFrame, rows: &Rows) -> Result<DataFrame> {
+    let df = match rows.optimizer {
+        Some(o) => rows_where(df, "optimizer", |v| v == o)?,
+        None => df.clone(),
+    };
+    match rows.setting {
+        Some(prefix) => rows_where(&df, "setting", |v| v.starts_with(prefix)),
+        None => Ok(df),
     }
-    let df = outcome.frames.iter().find(|(n, _)| n == name).map(|(_, df)| df).ok_or_else(|| {
+}
+
+/// The outcome's frame `name`, or an error naming those the run returned.
+fn frame<'a>(outcome: &'a Outcome, name: &str, experiment: &str) -> Result<&'a DataFrame> {
+    outcome.frames.iter().find(|(n, _)| n == name).map(|(_, df)| df).ok_or_else(|| {
         let have: Vec<&str> = outcome.frames.iter().map(|(n, _)| n.as_str()).collect();
         Error::invalid(
             "visuals",
             "frame",
             format!("{experiment}: a chart or table reads frame {name:?}, the run returned {have:?}"),
         )
-    })?;
-    read.push((name, Columns::of(df)?));
-    Ok(&read[read.len() - 1].1)
+    })
 }
 
-/// The charts of one spec (one per facet value) from its frame's columns;
-/// empty when none of its rows is in the frame.
-pub fn draw_chart(spec: &ChartSpec, cols: &Columns) -> Vec<ChartView> {
-    let rows: Vec<usize> = cols.rows(&spec.rows).collect();
-    // Facet values: each with the rows that belong to it.
-    let facets: Vec<(String, Vec<usize>)> = match spec.facet {
+/// The charts of one spec (one per facet value) from its frame; empty when
+/// none of its rows is in the frame.
+pub fn draw_chart(spec: &ChartSpec, df: &DataFrame) -> Result<Vec<ChartView>> {
+    let rows = kept(df, &spec.rows)?;
+    // Facet values, in order of first appearance, each with its rows.
+    let facets: Vec<(String, DataFrame)> = match spec.facet {
         Facet::Single => vec![(String::new(), rows)],
-        Facet::Setting => distinct(rows.iter().map(|&i| cols.setting[i].clone()))
+        Facet::Setting => partition(&rows, &["setting"])?
             .into_iter()
-            .map(|s| {
-                let r = rows.iter().copied().filter(|&i| cols.setting[i] == s).collect();
-                (s, r)
-            })
-            .collect(),
-        Facet::Lr => distinct(rows.iter().map(|&i| cols.lr[i].to_bits()))
+            .map(|d| Ok((first_str(&d, "setting")?, d)))
+            .collect::<Result<_>>()?,
+        Facet::Lr => partition(&rows, &["lr"])?
             .into_iter()
-            .map(|bits| {
-                let r = rows.iter().copied().filter(|&i| cols.lr[i].to_bits() == bits).collect();
-                (lr_label(f64::from_bits(bits)), r)
-            })
-            .collect(),
+            .map(|d| Ok((lr_label(first_f64(&d, "lr")?), d)))
+            .collect::<Result<_>>()?,
     };
     let mut charts = Vec::new();
     for (facet, rows) in facets {
@@ -349,13 +292,12 @@ pub fn draw_chart(spec: &ChartSpec, cols: &Columns) -> Vec<ChartView> {
         let mut axes = Axes::new(fill(spec.title), spec.x, spec.y);
         axes.log_x = spec.log_x;
         axes.log_y = spec.log_y;
-        let groups = distinct(rows.iter().map(|&i| (cols.optimizer[i].as_str(), cols.setting[i].as_str())));
-        let points = |opt: &str, set: &str, metric: &str| -> Vec<(f64, f64)> {
-            rows.iter()
-                .filter(|&&i| cols.optimizer[i] == opt && cols.setting[i] == set && cols.metric[i] == metric)
-                .map(|&i| (cols.step[i], cols.value[i]))
-                .collect()
-        };
+        // One group per (optimizer, setting), in order of first appearance.
+        let mut groups = Vec::new();
+        for group in partition(&rows, &["optimizer", "setting"])? {
+            groups.push((first_str(&group, "optimizer")?, first_str(&group, "setting")?, group));
+        }
+        let metric_points = |group: &DataFrame, metric: &str| points(&rows_where(group, "metric", |m| m == metric)?);
         let name = |opt: &str, set: &str, metric: &str| -> String {
             match spec.series {
                 SeriesBy::Optimizer => opt.to_string(),
@@ -366,17 +308,17 @@ pub fn draw_chart(spec: &ChartSpec, cols: &Columns) -> Vec<ChartView> {
         let svg = match spec.kind {
             ChartKind::Lines { metrics, faint } => {
                 let mut lines = Vec::new();
-                for &(opt, set) in &groups {
+                for (opt, set, group) in &groups {
                     for metric in metrics {
                         let label = name(opt, set, metric);
                         if let Some(raw) = faint {
-                            let mut under = Line::new(label.clone(), label.clone(), points(opt, set, raw));
+                            let mut under = Line::new(label.clone(), label.clone(), metric_points(group, raw)?);
                             under.faint = true;
                             if !under.points.is_empty() {
                                 lines.push(under);
                             }
                         }
-                        let pts = points(opt, set, metric);
+                        let pts = metric_points(group, metric)?;
                         if !pts.is_empty() {
                             lines.push(Line::new(label.clone(), label, pts));
                         }
@@ -387,8 +329,8 @@ pub fn draw_chart(spec: &ChartSpec, cols: &Columns) -> Vec<ChartView> {
             ChartKind::Paths { x, y, field } => {
                 let Some(field) = field(&facet) else { continue };
                 let mut lines = Vec::new();
-                for &(opt, set) in &groups {
-                    let (xs, ys) = (points(opt, set, x), points(opt, set, y));
+                for (opt, set, group) in &groups {
+                    let (xs, ys) = (metric_points(group, x)?, metric_points(group, y)?);
                     if xs.is_empty() {
                         continue;
                     }
@@ -406,38 +348,15 @@ pub fn draw_chart(spec: &ChartSpec, cols: &Columns) -> Vec<ChartView> {
             charts.push(ChartView { caption: fill(spec.caption), svg });
         }
     }
-    charts
+    Ok(charts)
 }
 
-/// The table of one spec from its frame's columns; `None` when none of its
-/// rows is in the frame.
-pub fn draw_table(spec: &TableSpec, cols: &Columns) -> Option<TableView> {
-    let rows: Vec<usize> = cols.rows(&spec.rows).collect();
-    let key_of = |i: usize| -> Vec<String> {
-        spec.keys
-            .iter()
-            .map(|k| match k {
-                Key::Lr => lr_label(cols.lr[i]),
-                Key::Optimizer => cols.optimizer[i].clone(),
-                Key::Setting => cols.setting[i].clone(),
-            })
-            .collect()
-    };
-    let row_keys: Vec<Vec<String>> = rows.iter().map(|&i| key_of(i)).collect();
-    let keys = distinct(row_keys.iter().cloned());
-    if keys.is_empty() {
-        return None;
-    }
-    let mut table_rows = Vec::new();
-    for key in keys {
-        let mut row = key.clone();
-        for (_, metric) in spec.columns {
-            let last = (0..rows.len()).rev().find(|&r| cols.metric[rows[r]] == *metric && row_keys[r] == key);
-            row.push(last.map_or("–".into(), |r| format!("{:.4}", cols.value[rows[r]])));
-        }
-        table_rows.push(row);
-    }
-    let mut header: Vec<String> = spec
+/// The table of one spec from its frame; `None` when none of its rows is
+/// in the frame. Each key combination's cell for a metric is the value of
+/// its last row with that metric.
+pub fn draw_table(spec: &TableSpec, df: &DataFrame) -> Result<Option<TableView>> {
+    let rows = kept(df, &spec.rows)?;
+    let columns: Vec<&str> = spec
         .keys
         .iter()
         .map(|k| match k {
@@ -445,10 +364,29 @@ pub fn draw_table(spec: &TableSpec, cols: &Columns) -> Option<TableView> {
             Key::Optimizer => "optimizer",
             Key::Setting => "setting",
         })
-        .map(String::from)
         .collect();
+    let mut table_rows = Vec::new();
+    for group in partition(&rows, &columns)? {
+        let mut row = Vec::new();
+        for key in spec.keys {
+            row.push(match key {
+                Key::Lr => lr_label(first_f64(&group, "lr")?),
+                Key::Optimizer => first_str(&group, "optimizer")?,
+                Key::Setting => first_str(&group, "setting")?,
+            });
+        }
+        for (_, metric) in spec.columns {
+            let last = points(&rows_where(&group, "metric", |m| m == *metric)?)?.last().map(|p| p.1);
+            row.push(last.map_or("–".into(), |v| format!("{v:.4}")));
+        }
+        table_rows.push(row);
+    }
+    if table_rows.is_empty() {
+        return Ok(None);
+    }
+    let mut header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
     header.extend(spec.columns.iter().map(|(h, _)| h.to_string()));
-    Some(TableView { caption: spec.caption.into(), header, rows: table_rows })
+    Ok(Some(TableView { caption: spec.caption.into(), header, rows: table_rows }))
 }
 
 /// Everything a section shows, from its specs and the run's outcome: the
@@ -459,16 +397,15 @@ pub fn visuals(experiment: &super::Experiment, outcome: &Outcome) -> Result<Visu
         let (label, mathml) = mathml(key)?;
         v.math.push(MathView { label, mathml });
     }
-    let mut read = Vec::new();
     for spec in experiment.charts {
-        let charts = draw_chart(spec, columns_of(&mut read, outcome, spec.frame, experiment.name)?);
+        let charts = draw_chart(spec, frame(outcome, spec.frame, experiment.name)?)?;
         if charts.is_empty() {
             v.empty.push(spec.title.replace("{facet}", "").trim().to_string());
         }
         v.charts.extend(charts);
     }
     for spec in experiment.tables {
-        match draw_table(spec, columns_of(&mut read, outcome, spec.frame, experiment.name)?) {
+        match draw_table(spec, frame(outcome, spec.frame, experiment.name)?)? {
             Some(t) => v.tables.push(t),
             None => v.empty.push(spec.caption.to_string()),
         }
