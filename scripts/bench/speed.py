@@ -3,7 +3,7 @@ session: the table in README's speed section.
 
 Measures PyTorch's 2048x2048 f32 product rate (the roofline: the highest of
 the rates PyTorch's script measures during the session), then runs
-`--rounds` rounds, each one descent bench (`cargo bench --bench train_epoch`)
+`--rounds` rounds, each one descent bench (`cargo bench -p descent --bench train_epoch`)
 and one PyTorch script (`train_epoch.py`) of `--epochs` epochs per model,
 alternating which side goes first. Prints, per model, every epoch, best and
 median of each side, the ratios (descent / PyTorch) and each side's fraction
@@ -57,9 +57,9 @@ def main():
     peak_out = run([args.python, os.path.join(HERE, "train_epoch.py"), "--threads", str(args.threads), "--peak-only"])
     peak = peak_of(peak_out)
     torch_version = re.search(r"^torch (\S+),", peak_out, re.M).group(1)
-    subprocess.run(["cargo", "bench", "--bench", "train_epoch", "--no-run"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "bench", "-p", "descent", "--bench", "train_epoch", "--no-run"], cwd=ROOT, check=True)
     ours = [
-        "cargo", "bench", "--bench", "train_epoch", "--",
+        "cargo", "bench", "-p", "descent", "--bench", "train_epoch", "--",
         "--threads", str(args.threads), "--epochs", str(args.epochs), "--peak", f"{peak:.1f}",
     ]
     theirs = [

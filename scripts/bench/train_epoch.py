@@ -1,5 +1,5 @@
 """Seconds per training epoch of descent's MNIST models, in PyTorch, for the
-speed comparison in README (`cargo bench --bench train_epoch` is descent's side;
+speed comparison in README (`cargo bench -p descent --bench train_epoch` is descent's side;
 `scripts/bench/speed.py` runs both in alternating rounds).
 
 Identical models (MLP 784-256-256-10, batch 128; seed 003's CNN, batch 512),

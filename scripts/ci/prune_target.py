@@ -27,12 +27,25 @@ KEEP_SECONDS = 3600
 
 
 def own_targets():
-    """Names of descent's crates as cargo writes them (`-` becomes `_`)."""
-    names = {"descent", "libdescent"}
-    for folder in ("src/bin", "tests", "benches", "examples"):
-        path = os.path.join(ROOT, folder)
-        if os.path.isdir(path):
-            names.update(f[:-3].replace("-", "_") for f in os.listdir(path) if f.endswith(".rs"))
+    """Names of the workspace's crates and targets as cargo writes them (`-`
+    becomes `_`): each crate's library, binaries, tests, benchmarks and
+    examples."""
+    names = set()
+    crates = [ROOT] + [os.path.join(ROOT, "crates", c) for c in sorted(os.listdir(os.path.join(ROOT, "crates")))]
+    for crate in crates:
+        manifest = os.path.join(crate, "Cargo.toml")
+        if not os.path.isfile(manifest):
+            continue
+        with open(manifest) as f:
+            for line in f:
+                if line.startswith("name = "):
+                    name = line.split('"')[1].replace("-", "_")
+                    names.update({name, "lib" + name})
+                    break
+        for folder in ("src/bin", "tests", "benches", "examples"):
+            path = os.path.join(crate, folder)
+            if os.path.isdir(path):
+                names.update(f[:-3].replace("-", "_") for f in os.listdir(path) if f.endswith(".rs"))
     return names
 
 

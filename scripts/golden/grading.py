@@ -1,6 +1,6 @@
 """Reference trajectories for descent's grader, produced by torch.optim.
 
-Writes tests/golden/grading.json: for each case, the problem, the torch
+Writes crates/grader/tests/golden/grading.json: for each case, the problem, the torch
 optimizer and its hyperparameters (named as descent::grading::Hyper), the
 parameters before the first step, and at each step the gradient torch
 computed at the current parameters, the parameters after the step and the
@@ -16,7 +16,7 @@ compares its final loss with torch's.
 It also writes op cases (`op_cases`: torch.log_softmax's output and its
 gradient for an upstream dy, at seeded inputs, some with logits in the
 hundreds) and each assignment's hidden reference data,
-assignments/NAME/hidden/reference.json (the cases of its optimizers or op).
+crates/grader/assignments/NAME/hidden/reference.json (the cases of its optimizers or op).
 
 Run:  pip install torch numpy && python3 scripts/golden/grading.py
 CI does not run this script; its output is committed.
@@ -34,7 +34,7 @@ from optim import quadratic, rosenbrock
 torch.set_default_dtype(torch.float64)
 STEPS = 40
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-OUT = os.path.join(ROOT, "tests", "golden", "grading.json")
+OUT = os.path.join(ROOT, "crates", "grader", "tests", "golden", "grading.json")
 # Each assignment's hidden reference data: the cases of its optimizers, or
 # of its op.
 ASSIGNMENTS = {
@@ -183,7 +183,7 @@ def main():
         json.dump({"meta": meta, "cases": cases, "op_cases": op_cases}, fh)
     print(f"wrote {len(cases)} cases and {len(op_cases)} op cases to {os.path.normpath(OUT)}")
     for name, kinds in ASSIGNMENTS.items():
-        path = os.path.join(ROOT, "assignments", name, "hidden", "reference.json")
+        path = os.path.join(ROOT, "crates", "grader", "assignments", name, "hidden", "reference.json")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         mine = [c for c in cases if c["optimizer"] in kinds]
         ops = [c for c in op_cases if c["op"] in kinds]

@@ -1,9 +1,9 @@
 """Golden values for descent's autodiff ops, produced by PyTorch.
 
-Writes tests/golden/ops.json: for each case, the inputs, the upstream
+Writes crates/descent/tests/golden/ops.json: for each case, the inputs, the upstream
 gradient `r` (the backward pass starts from L = sum(y * r)), the forward
 output and the gradient of L with respect to every input, in float32 and
-float64. The Rust tests (tests/golden_ops.rs) replay every case and compare.
+float64. The Rust tests (crates/descent/tests/golden_ops.rs) replay every case and compare.
 
 Run:  pip install torch numpy && python scripts/golden/ops.py
 CI does not run this script; its output is committed.
@@ -16,7 +16,7 @@ import platform
 import torch
 import torch.nn.functional as F
 
-OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "ops.json"
+OUT = pathlib.Path(__file__).resolve().parents[2] / "crates" / "descent" / "tests" / "golden" / "ops.json"
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 

@@ -1,7 +1,8 @@
 """Golden trajectories of torch.optim and torch.optim.lr_scheduler for descent's tests.
 
 Run with `pip install torch numpy` then `python3 scripts/golden/optim.py`; it
-writes `tests/golden/optim.json`, which `tests/golden_optim.rs` replays in f64.
+writes `crates/descent/tests/golden/optim.json`, which `crates/descent/tests/golden_optim.rs` replays
+in f64.
 CI does not run this script; its output is committed.
 
 Every case records, for each step, the gradient torch computed (so the Rust
@@ -20,7 +21,7 @@ import torch
 
 torch.set_default_dtype(torch.float64)
 STEPS = 120
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "golden", "optim.json")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "descent", "tests", "golden", "optim.json")
 
 
 def quadratic(params):

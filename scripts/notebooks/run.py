@@ -3,7 +3,7 @@
 
 For every notebook (by default all of notebooks/*.ipynb, in reading order,
 then the notebook exercises' reference solutions,
-assignments/*/solution/*.ipynb):
+crates/grader/assignments/*/solution/*.ipynb):
 
 - every code cell runs (nbclient, the `rust` kernel, a per-cell timeout);
   an error output, or anything a cell writes to stderr (evcxr reports a
@@ -15,11 +15,13 @@ assignments/*/solution/*.ipynb):
 With --write the executed notebooks are saved in place (with their outputs),
 which is how the committed notebooks are regenerated after a change.
 
-With --warm nothing is checked: a one-cell session runs `:dep descent`, so
-that descent and its dependencies are compiled in the shared build directory
-(and registry crates in evcxr's cache) before a reader opens a notebook;
-a kernel started as README says (same EVCXR_CONFIG_DIR and EVCXR_TMPDIR)
-then finds them built. scripts/notebooks/setup calls it.
+With --warm nothing is checked: two sessions run the `:dep` cells of the
+notebooks, the core and its charts (`descent`, `descent-plot`: notebooks 1
+to 5), then the lab (`descent-lab`: notebooks 6 to 9), so that they and
+their dependencies are compiled in the shared build directory (and registry
+crates in evcxr's cache) before a reader opens a notebook; a kernel started
+as README says (same EVCXR_CONFIG_DIR and EVCXR_TMPDIR) then finds them
+built. scripts/notebooks/setup calls it; `--warm core` warms only the first.
 
 The kernel's caches, so that a second run on the same machine is fast:
 EVCXR_CONFIG_DIR points at notebooks/evcxr (its init.evcxr turns on evcxr's
@@ -108,13 +110,19 @@ def run(path, timeout, write):
     return problems, elapsed
 
 
-def warm(timeout):
-    """Runs `:dep descent` once in a fresh kernel; returns seconds taken."""
+# The `:dep` cells of the notebooks: the core and its charts (notebooks 1-5),
+# and the lab besides (6-9), without its download feature.
+CORE_DEPS = [
+    ':dep descent = { path = "../crates/descent" }',
+    ':dep descent-plot = { path = "../crates/plot" }',
+]
+LAB_DEPS = CORE_DEPS + [':dep descent-lab = { path = "..", default-features = false }']
+
+
+def warm(deps, check, timeout):
+    """Runs `deps` once in a fresh kernel, then `check`; returns seconds taken."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell(f':dep descent = {{ path = "{ROOT}" }}'),
-        nbformat.v4.new_code_cell("descent::optim::OPTIMIZER_NAMES.len()"),
-    ]
+    nb.cells = [nbformat.v4.new_code_cell("\n".join(deps)), nbformat.v4.new_code_cell(check)]
     client = NotebookClient(nb, kernel_name="rust", timeout=timeout, resources={"metadata": {"path": str(NOTEBOOKS)}})
     started = time.monotonic()
     client.execute()
@@ -127,14 +135,14 @@ def warm(timeout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/*.ipynb and assignments/*/solution/*.ipynb)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/*.ipynb and crates/grader/assignments/*/solution/*.ipynb)")
     parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell (default 1200: the first cell compiles descent)")
     parser.add_argument("--write", action="store_true", help="save the executed notebooks in place")
-    parser.add_argument("--warm", action="store_true", help="only fill evcxr's compilation cache (set-up)")
+    parser.add_argument("--warm", nargs="?", const="all", choices=["all", "core"], help="only fill evcxr's compilation cache (set-up): the core's notebooks, or all")
     args = parser.parse_args()
 
     paths = [p.resolve() for p in args.notebooks] or (
-        sorted(NOTEBOOKS.glob("[0-9]*.ipynb")) + sorted((ROOT / "assignments").glob("*/solution/*.ipynb"))
+        sorted(NOTEBOOKS.glob("[0-9]*.ipynb")) + sorted((ROOT / "crates" / "grader" / "assignments").glob("*/solution/*.ipynb"))
     )
     if not paths:
         sys.exit(f"no notebooks found in {NOTEBOOKS}")
@@ -154,7 +162,11 @@ def main():
     os.environ["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [libstd, os.environ.get("LD_LIBRARY_PATH")]))
 
     if args.warm:
-        print(f"warmed evcxr's compilation cache in {warm(args.timeout):.0f} s", flush=True)
+        seconds = warm(CORE_DEPS, "descent::optim::OPTIMIZER_NAMES.len()", args.timeout)
+        print(f"warmed evcxr's compilation cache for the core's notebooks in {seconds:.0f} s", flush=True)
+        if args.warm == "all":
+            seconds = warm(LAB_DEPS, "descent_lab::experiments::EXPERIMENTS.len()", args.timeout)
+            print(f"warmed evcxr's compilation cache for the lab's notebooks in {seconds:.0f} s", flush=True)
         return
 
     failed = 0
