@@ -42,12 +42,13 @@ impl TableView {
     /// let t = TableView::of_columns("steps", &[("x", vec![1.0, 2.0]), ("f(x)", vec![0.5, 0.25])]);
     /// assert_eq!(t.rows, [["1", "0.5"], ["2", "0.25"]]);
     /// ```
-    pub fn of_columns(caption: &str, columns: &[(&str, Vec<f64>)]) -> TableView {
+    pub fn of_columns<S: AsRef<str>>(caption: &str, columns: &[(S, Vec<f64>)]) -> TableView {
         let height = columns.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
         let rows = (0..height)
             .map(|i| columns.iter().map(|(_, v)| v.get(i).map_or(String::new(), |x| format!("{x}"))).collect())
             .collect();
-        TableView { caption: caption.into(), header: columns.iter().map(|(h, _)| h.to_string()).collect(), rows }
+        let header = columns.iter().map(|(h, _)| h.as_ref().to_string()).collect();
+        TableView { caption: caption.into(), header, rows }
     }
 
     /// The table in a notebook.

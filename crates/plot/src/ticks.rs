@@ -67,19 +67,29 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     ticks
 }
 
-/// The label of a tick at `v` (on a log axis, `v` is `log10` of the value).
+/// The label of a tick at `v` (on a log axis, `v` is `log10` of the value,
+/// which is never zero, however small: `1e-15`, not `0`).
 pub fn label(v: f64, log: bool) -> String {
-    let value = if log { 10f64.powf(v) } else { v };
-    number(value)
+    if log {
+        magnitude(10f64.powf(v))
+    } else {
+        number(v)
+    }
 }
 
 /// A number as a tick label: plain when it has at most four digits before
 /// and two after the point (`0.01`, `2.5`, `1200`), otherwise `1e4`,
-/// `2e-5`, `1.5e6`; zero is `0` even when it arrives as `-2e-16`.
+/// `2e-5`, `1.5e6`; zero is `0` even when it arrives as `-2e-16` (the
+/// rounding of a linear axis's steps).
 pub fn number(v: f64) -> String {
     if v.abs() < 1e-12 {
         return "0".into();
     }
+    magnitude(v)
+}
+
+/// A non-zero number as [`number`] writes it.
+fn magnitude(v: f64) -> String {
     let a = v.abs();
     if (1e-2..1e4).contains(&a) {
         let s = format!("{v:.4}");
@@ -113,6 +123,9 @@ mod tests {
         assert_eq!(labels(&log_ticks(0.0, 2.0), true), ["1", "2", "5", "10", "20", "50", "100"]);
         // Many decades: every second one.
         assert_eq!(labels(&log_ticks(-12.0, -2.5), true), ["1e-12", "1e-10", "1e-8", "1e-6", "1e-4"]);
+        // Far below 1e-12 a decade is still a decade, not zero.
+        assert_eq!(label(-15.0, true), "1e-15");
+        assert_eq!(label(-20.0, true), "1e-20");
         // Within one decade: 1 to 9.
         assert_eq!(labels(&log_ticks(2f64.log10(), 6f64.log10()), true), ["2", "3", "4", "5", "6"]);
         // None of the old labels like 6309.57 or 316.23.
