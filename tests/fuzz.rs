@@ -8,7 +8,7 @@
 //! property (`PROPTEST_CASES`, default 256); a longer campaign is the same
 //! command with, say, `PROPTEST_CASES=100000`.
 
-#[path = "../crates/descent/tests/common/fuzz.rs"]
+#[path = "../crates/descent/tests/common/mutate.rs"]
 mod mutate;
 
 use descent_lab::report::{cli, Section, Summary};

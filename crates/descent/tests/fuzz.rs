@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::fuzz::{json_value, replace_node};
+use common::mutate::{json_value, replace_node};
 use descent::data::mnist::{gunzip, parse_images, parse_labels, MAX_DECOMPRESSED};
 use descent::optim::{by_name, OPTIMIZER_NAMES};
 use ndarray::ArrayD;

@@ -1,11 +1,11 @@
 //! What several experiments run, shared instead of imported from a sibling
 //! experiment: MNIST runs and their tuning on the validation split
-//! ([`mnist`]), and the generated regression problem with its held-out
-//! split ([`regression`]). Fitting a linear model is the core's
+//! ([`mnist_run`]), and the generated regression problem with its held-out
+//! split ([`generated`]). Fitting a linear model is the core's
 //! ([`descent::train::fit_linear`]).
 
-pub mod mnist;
-pub mod regression;
+pub mod generated;
+pub mod mnist_run;
 
-pub use mnist::{final_train_loss, push_history, tune_on_validation, MnistRun, TRAIN_PART, VALIDATION};
-pub use regression::{generated, split};
+pub use generated::{generated, split};
+pub use mnist_run::{final_train_loss, push_history, tune_on_validation, MnistRun, TRAIN_PART, VALIDATION};

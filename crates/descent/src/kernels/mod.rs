@@ -14,12 +14,12 @@
 //! - `avx512.rs`: the `f32` product without packing, the transpose, the
 //!   slice casts.
 //! - `conv/`: a convolution's geometry and its direct AVX-512 kernels.
-//! - `pool.rs`: 2x2/stride-2 max pooling on AVX-512.
+//! - `pool_2x2.rs`: 2x2/stride-2 max pooling on AVX-512.
 //! - `workspace.rs`: the per-thread pool of scratch buffers.
 
 pub(crate) mod avx512;
 pub mod conv;
 pub mod cpu;
 pub(crate) mod gemm;
-pub(crate) mod pool;
+pub(crate) mod pool_2x2;
 pub(crate) mod workspace;

@@ -3,13 +3,13 @@
 //! parallel grids of independent runs.
 
 mod dataset;
+mod fit_linear;
 mod grid;
-mod linear;
 mod models;
 mod trainer;
 
 pub use dataset::{Dataset, MnistData, RegressionData, Targets};
+pub use fit_linear::{fit_linear, fit_linear_evaluating};
 pub use grid::run_parallel;
-pub use linear::{fit_linear, fit_linear_evaluating};
 pub use models::{InputLayout, MnistModel};
 pub use trainer::{evaluate, train, HistoryRow, RunHistory, RunStatus, TrainConfig};

@@ -2,7 +2,7 @@
 //! the PyTorch scripts in `scripts/golden/`, and comparing arrays.
 #![allow(dead_code)]
 
-pub mod fuzz;
+pub mod mutate;
 
 use descent::Element;
 use ndarray::{ArrayD, IxDyn};

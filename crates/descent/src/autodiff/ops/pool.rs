@@ -2,7 +2,7 @@
 
 use crate::autodiff::{Backward, Var};
 use crate::kernels::avx512;
-use crate::kernels::pool::pool_row_2x2_avx512;
+use crate::kernels::pool_2x2::pool_row_2x2_avx512;
 use crate::kernels::workspace::{self, Buffer};
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, IxDyn};
