@@ -1,4 +1,4 @@
-//! `cargo run --release --bin report`: runs every experiment of the seeds
+//! `cargo run --bin report`: runs every experiment of the seeds
 //! and writes the HTML write-up with its data into `reports/`. The options
 //! are `descent_lab::report::cli`'s; everything else is the library's.
 

@@ -139,7 +139,7 @@ impl<'a> Context<'a> {
         self.mnist.map_err(|e| Error::NotFound {
             what: "MNIST".into(),
             looked: vec![e.to_string()],
-            fix: "run `cargo run --release --bin fetch-data`, or set MNIST_DIR (README, section MNIST)".into(),
+            fix: "run `cargo run --bin fetch-data`, or set MNIST_DIR (README, \"Set up\")".into(),
         })
     }
 }

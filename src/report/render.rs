@@ -36,7 +36,7 @@ impl ReportOptions {
     /// The `report` command line that reproduces these options.
     pub fn command(&self) -> String {
         let mut c = format!(
-            "cargo run --release --bin report -- --profile {} --seed {} --out {}",
+            "cargo run --bin report -- --profile {} --seed {} --out {}",
             self.profile,
             self.seed,
             self.out.display()

@@ -115,8 +115,10 @@ pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
     };
     let hidden = loaded.assignment.rules.tests.len() - visible.len();
     let readme = format!(
-        "# {title}\n\n{file_note} {what} Do not print to stdout.\n\nCheck your work:\n\n```sh\ncargo run \
-         --release --bin grade -- check KIT_FOLDER\n```\n\nIt runs the {n} visible tests exactly as the grader \
+        "# {title}\n\n{file_note} {what} Do not print to stdout.\n\nCheck your work, from descent's folder (the \
+         first run compiles descent's core and grader, never the lab):\n\n```sh\ncargo run -p descent-grader --bin grade \
+         -- check KIT_FOLDER\n```\n\nIt \
+         runs the {n} visible tests exactly as the grader \
          does, compares every value with PyTorch's, names the first difference and recognises a known mistake. \
          The grader also runs {hidden} hidden tests.\n",
         title = loaded.assignment.title,

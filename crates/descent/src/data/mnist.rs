@@ -59,7 +59,7 @@ const LABELS_MAGIC: u32 = 2049;
 
 /// How to get MNIST, for error messages.
 pub const HOW_TO_GET_MNIST: &str = "fix: set MNIST_DIR to a directory with the four IDX files (gzipped or raw), \
-     or download them into data/mnist/ with `cargo run --release --bin fetch-data`";
+     or download them into data/mnist/ with `cargo run --bin fetch-data`";
 
 /// Images and labels of one split.
 #[derive(Debug, Clone)]
