@@ -133,7 +133,7 @@ pub fn partition(df: &DataFrame, by: &[&str]) -> Result<Vec<DataFrame>> {
     }
     let keys = by.iter().map(|name| column(df, name).cloned()).collect::<Result<Vec<Column>>>()?;
     let groups = df.group_by_with_series(keys, false, true).map_err(column_error)?;
-    Ok(groups
+    groups
         .get_groups()
         .iter()
         .map(|g| match g {
@@ -144,7 +144,7 @@ pub fn partition(df: &DataFrame, by: &[&str]) -> Result<Vec<DataFrame>> {
             GroupsIndicator::Slice([first, len]) => Ok(df.slice(first as i64, len as usize)),
         })
         .collect::<PolarsResult<Vec<_>>>()
-        .map_err(column_error)?)
+        .map_err(column_error)
 }
 
 /// The first row's value of the string column `name` (a partition's key).
