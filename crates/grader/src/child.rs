@@ -6,14 +6,14 @@
 
 use crate::problems::Problem;
 use crate::replay::{Case, Trajectory};
-use crate::sandbox::{fresh_uid, isolation, kill_all, Cell, Isolation, Limits};
+use crate::sandbox::{isolation, kill_all, Cell, Limits, View};
 use crate::wire::{self, put_f64s, put_u32, Frames};
 use crate::Hyper;
 use descent::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Most output kept from a child (64 MiB): a flood beyond it is cut and the
@@ -248,39 +248,18 @@ fn ended(s: std::process::ExitStatus) -> String {
 /// Runs `binary` on `input` with a wall-clock `timeout`: how it ended
 /// (`None` when normally), its stdout (capped) and the start of its stderr.
 fn converse(binary: &Path, input: Vec<u8>, timeout: Duration) -> Result<(Option<String>, Vec<u8>, String)> {
-    // Its own directory, holding only a copy of the runner: the child's `/`
-    // when the grader is root, its working directory otherwise.
     let io = |e: std::io::Error| Error::io(binary.display(), e);
-    let parent = binary.parent().unwrap_or(Path::new("."));
-    let dir = tempfile::Builder::new().prefix("run-").tempdir_in(parent).map_err(io)?;
-    let runner = dir.path().join("runner");
-    // A hard link, not a copy: a copy's write descriptor, inherited for a
-    // moment by a child forked at the same time by another thread, would
-    // make this exec fail with "text file busy".
-    std::fs::hard_link(binary, &runner).or_else(|_| std::fs::copy(binary, &runner).map(|_| ())).map_err(io)?;
-    // Chrooted under a uid of its own where the cell has namespaces.
-    let root = isolation() == Isolation::Namespaces;
-    let uid = root.then(fresh_uid);
-    #[cfg(unix)]
-    if let Some(uid) = uid {
-        std::os::unix::fs::chown(dir.path(), Some(uid), Some(uid)).map_err(io)?;
-    }
-    let cell = Cell { limits: Limits::RUN, hide: Vec::new(), chroot: root.then(|| dir.path().to_path_buf()), uid };
-    let mut cmd = Command::new(if root { Path::new("/runner") } else { runner.as_path() });
-    cell.apply(&mut cmd).map_err(io)?;
-    let mut child = cmd
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(io)?;
+    // A cell of its own for each run: nothing of an earlier run (files,
+    // IPC, processes) is left for the next, hidden or visible.
+    let cell = Cell::new(Limits::RUN, View::Runner { binary: binary.to_path_buf() }, isolation()).map_err(io)?;
+    let mut cmd = cell.command().map_err(io)?;
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(io)?;
     let mut stdin = child.stdin.take().expect("piped");
     // Written from a thread: a child that never reads must not block us.
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
-    let (status, out, err) = wait_capped(&mut child, timeout, MAX_OUTPUT, uid)?;
+    let (status, out, err) = wait_capped(&mut child, timeout, MAX_OUTPUT, cell.stray_uid())?;
     let _ = writer.join();
     let failure = match status {
         None => Some(format!("killed after {} s wall time", timeout.as_secs_f64())),

@@ -6,7 +6,8 @@
 use crate::child::{run, run_ops, OpOutput};
 use crate::compile::{compile, Built, CompileError};
 use crate::exercise::solution_module;
-use crate::model::{read_submission, rustc_version, submissions, Kind, Loaded, Record, Submission, TestCase};
+use crate::intake::{submissions, take, Submission};
+use crate::model::{rustc_version, Kind, Loaded, Record, TestCase};
 use crate::ops::{op_jobs, score_op, OpCase};
 use crate::pages::{class_html, feedback_html};
 use crate::platform::{gradebook_csv, Platform};
@@ -20,17 +21,18 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The record already in `out` for this submission, if it was graded with
-/// the same assignment, submission, grader and compiler (what resuming an
+/// the same assignment, submission, grader, compiler and cell (what resuming an
 /// interrupted run reuses). The record is written after the student's other
 /// files, so its presence means they are all there.
 fn finished(out: &Path, loaded: &Loaded, submission: &Submission) -> Option<Record> {
     let path = out.join("students").join(format!("{}.json", submission.student));
     let record: Record = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    let (_, sha) = read_submission(submission).ok()?;
+    let sha = take(submission).ok()?.sha256;
     (record.assignment_hash == loaded.hash
         && record.submission_sha256 == sha
         && record.grader == env!("CARGO_PKG_VERSION")
         && record.rustc == rustc_version()
+        && record.isolation == Some(crate::sandbox::isolation())
         && record.grade.student == submission.student)
         .then_some(record)
 }
@@ -119,13 +121,19 @@ fn op_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Vec<TestR
     Ok((tests, budget.failure))
 }
 
-/// Grades one submission in `work` (a fresh directory); `hide` are the
-/// folders its compiler must not see (the assignment's, the other
-/// submissions', the output).
-pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path, hide: &[PathBuf]) -> Result<Record> {
+/// Grades one submission in `work` (a fresh directory).
+pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Result<Record> {
     let start = Instant::now();
-    let (source, sha) = read_submission(submission)?;
+    let taken = take(submission)?;
     let rules = &loaded.assignment.rules;
+    let source = match taken.source {
+        Ok(source) => source,
+        Err(why) => {
+            let grade = ungradable(&submission.student, rules, &format!("the submission is refused: {why}"));
+            return Ok(Record::new(grade, loaded, taken.sha256));
+        }
+    };
+    let sha = taken.sha256;
     let text = String::from_utf8_lossy(&source);
     // A notebook's solution cells are the module.
     let module = if submission.path.extension().is_some_and(|e| e == "ipynb") {
@@ -135,7 +143,7 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path, hide: &[
     };
     let kind = loaded.assignment.kind;
     let built = match &module {
-        Ok(module) => compile(module, kind, work, Duration::from_secs(120), hide)?,
+        Ok(module) => compile(module, kind, work, Duration::from_secs(120))?,
         Err(why) => Built::Rejected(CompileError { message: why.clone() }),
     };
     let grade = match built {
@@ -196,16 +204,15 @@ pub fn grade_all(assignment: &Path, submissions_dir: &Path, out: &Path, jobs: us
                     bar.inc(1);
                     return Ok((record, true));
                 }
-                let hide = [assignment.to_path_buf(), submissions_dir.to_path_buf(), out.to_path_buf()];
                 // The grader failing on one submission (a full disk, rustc
                 // missing) costs that submission a grade that says so, not
                 // the batch; its record is not kept, so a rerun grades it.
-                let (record, keep) = match grade_one(&loaded, s, &work.path().join(format!("{i}")), &hide) {
+                let (record, keep) = match grade_one(&loaded, s, &work.path().join(format!("{i}"))) {
                     Ok(record) => (record, true),
                     Err(e) => {
                         let why = format!("the grader could not grade this submission: {e}");
                         let grade = ungradable(&s.student, &loaded.assignment.rules, &why);
-                        let (_, sha) = read_submission(s).unwrap_or_default();
+                        let sha = take(s).map(|t| t.sha256).unwrap_or_default();
                         (Record::new(grade, &loaded, sha), false)
                     }
                 };

@@ -7,7 +7,7 @@
 
 use crate::gate::refused;
 use crate::model::Kind;
-use crate::sandbox::{isolation, Cell, Isolation, Limits};
+use crate::sandbox::{isolation, Cell, Isolation, Limits, View};
 use descent::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -40,15 +40,37 @@ pub enum Built {
     Rejected(CompileError),
 }
 
+/// Whether the source gate ([`crate::gate`]) is asked before compiling.
+/// Grading always keeps it; tests switch it off to prove the cell holds
+/// without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// The gate refuses what it recognises before rustc runs.
+    On,
+    /// rustc runs on whatever was submitted; only the cell stands.
+    Off,
+}
+
 /// Compiles `solution` (the student's source) in `work` (a fresh directory
-/// the caller owns) into a runner. An error means rustc could not be run
-/// at all, not that the submission is wrong.
-pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration, hide: &[PathBuf]) -> Result<Built> {
-    if let Some(why) = refused(solution) {
-        return Ok(Built::Rejected(CompileError { message: why }));
+/// the caller owns) into a runner, in a compiler's cell
+/// ([`crate::sandbox`]), after the source gate. An error means rustc could
+/// not be run at all, not that the submission is wrong.
+pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration) -> Result<Built> {
+    compile_gated(solution, kind, work, timeout, Gate::On)
+}
+
+/// [`compile`], with the gate on or off.
+pub fn compile_gated(solution: &str, kind: Kind, work: &Path, timeout: Duration, gate: Gate) -> Result<Built> {
+    if gate == Gate::On {
+        if let Some(why) = refused(solution) {
+            return Ok(Built::Rejected(CompileError { message: why }));
+        }
     }
-    let io = |e: std::io::Error| Error::io(work.display(), e);
-    std::fs::create_dir_all(work).map_err(io)?;
+    // The compiler's own folder, holding copies of the kit and of the
+    // submission and nothing else: the cell's /work.
+    let src = work.join("src");
+    let io = |e: std::io::Error| Error::io(src.display(), e);
+    std::fs::create_dir_all(&src).map_err(io)?;
     let main = match kind {
         Kind::Optimizer => KIT_MAIN,
         Kind::Op => OP_MAIN,
@@ -60,41 +82,29 @@ pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration, hide:
         ("wire.rs", WIRE),
         ("solution.rs", solution),
     ] {
-        std::fs::write(work.join(name), text).map_err(io)?;
+        std::fs::write(src.join(name), text).map_err(io)?;
     }
-    let binary = work.join("runner");
-    let mut cmd = Command::new(rustc());
-    // The assignment, the submissions and the output are hidden from the
-    // compiler too (root only; the source gate above holds everywhere).
-    // Never a folder that holds the work or the toolchain.
-    let keep = |p: &PathBuf| {
-        let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        let work = std::fs::canonicalize(work).unwrap_or_else(|_| work.to_path_buf());
-        !work.starts_with(&p) && !rustc().starts_with(&p)
-    };
-    let hide: Vec<PathBuf> = hide.iter().filter(|p| keep(p)).cloned().collect();
-    Cell { limits: Limits::COMPILE, hide, chroot: None, uid: None }
-        .apply(&mut cmd)
-        .map_err(|e| Error::io("rustc", e))?;
-    // Statically linked when it will run chrooted, with no library around.
-    if isolation() == Isolation::Namespaces {
+    let isolation = isolation();
+    let cell = Cell::new(Limits::COMPILE, View::compiler(&src), isolation).map_err(io)?;
+    let mut cmd = cell.command().map_err(io)?;
+    // Statically linked where it will run with no library in its view.
+    if isolation >= Isolation::SeparateUid {
         cmd.args(["-C", "target-feature=+crt-static"]);
     }
+    // Paths relative to the cell's working folder: the same inside every cell.
     let mut child = cmd
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .arg("--sysroot")
+        .arg(sysroot())
         .args(["--edition", "2021", "--crate-name", "runner", "--cfg", "student_kit", "-C", "opt-level=2"])
-        .args(["-C", "debuginfo=0", "-o"])
-        .arg(&binary)
-        .arg(work.join("main.rs"))
-        .current_dir(work)
+        .args(["-C", "debuginfo=0", "-o", "runner", "main.rs"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io("rustc", e))?;
-    let (status, _, stderr) = crate::child::wait_capped(&mut child, timeout, 1 << 16, None)?;
+    let (status, _, stderr) = crate::child::wait_capped(&mut child, timeout, 1 << 16, cell.stray_uid())?;
     Ok(match status {
-        Some(s) if s.success() => Built::Binary(binary),
+        Some(s) if s.success() => Built::Binary(src.join("runner")),
         Some(_) => Built::Rejected(CompileError { message: String::from_utf8_lossy(&stderr).into_owned() }),
         None => {
             Built::Rejected(CompileError { message: format!("rustc did not finish within {} s", timeout.as_secs()) })
@@ -102,18 +112,25 @@ pub fn compile(solution: &str, kind: Kind, work: &Path, timeout: Duration, hide:
     })
 }
 
-/// The real `rustc` (not rustup's proxy, which needs `HOME` and the
-/// environment the cell clears): the toolchain's own binary, asked once.
-pub(crate) fn rustc() -> &'static Path {
-    static RUSTC: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    RUSTC.get_or_init(|| {
+/// The toolchain's folder (`rustc --print sysroot`), asked once.
+pub(crate) fn sysroot() -> &'static Path {
+    static SYSROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SYSROOT.get_or_init(|| {
         Command::new("rustc")
             .args(["--print", "sysroot"])
             .output()
             .ok()
             .filter(|o| o.status.success())
-            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("bin/rustc"))
-            .filter(|p| p.is_file())
-            .unwrap_or_else(|| PathBuf::from("rustc"))
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+            .unwrap_or_default()
+    })
+}
+
+/// The real `rustc` (not rustup's proxy, which needs `HOME` and the
+/// environment the cell clears): the toolchain's own binary.
+pub(crate) fn rustc() -> &'static Path {
+    static RUSTC: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    RUSTC.get_or_init(|| {
+        Some(sysroot().join("bin/rustc")).filter(|p| p.is_file()).unwrap_or_else(|| PathBuf::from("rustc"))
     })
 }

@@ -8,7 +8,8 @@
 use crate::class::grade_one;
 use crate::compile::STUDENT_API;
 use crate::exercise::student_notebook;
-use crate::model::{Assignment, Kind, Loaded, Record, Submission, TestCase};
+use crate::intake::Submission;
+use crate::model::{Assignment, Kind, Loaded, Record, TestCase};
 use crate::score::{Rules, TestSpec, Visibility};
 use descent::files::write_atomically;
 use descent::{Error, Result};
@@ -140,8 +141,8 @@ pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
 pub fn check(kit: &Path, solution: &Path) -> Result<Record> {
     let loaded = Loaded::read(kit)?;
     let work = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
-    let submission = Submission { student: "you".into(), path: solution.to_path_buf() };
-    grade_one(&loaded, &submission, work.path(), &[kit.to_path_buf()])
+    let submission = Submission { student: "you".into(), path: solution.to_path_buf(), folder: None };
+    grade_one(&loaded, &submission, work.path())
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub mod course;
 pub mod diagnose;
 pub mod exercise;
 pub mod gate;
+pub mod intake;
 pub mod kit;
 pub mod model;
 pub mod ops;

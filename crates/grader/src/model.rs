@@ -16,6 +16,7 @@
 
 use crate::ops::OpCase;
 use crate::replay::Case;
+use crate::sandbox::{isolation, Isolation};
 use crate::score::{Grade, Rules};
 use descent::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -147,35 +148,6 @@ impl Loaded {
     }
 }
 
-/// A submission: one `NAME.rs` file or `NAME.ipynb` notebook (its solution
-/// cells are the module), or a folder `NAME/` with `solution.rs` or
-/// `solution.ipynb`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Submission {
-    /// The student (file stem or folder name).
-    pub student: String,
-    /// The source file.
-    pub path: PathBuf,
-}
-
-/// The submissions in `dir`, sorted by student.
-pub fn submissions(dir: &Path) -> Result<Vec<Submission>> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))? {
-        let path = entry.map_err(|e| Error::io(dir.display(), e))?.path();
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        if path.is_dir() && path.join("solution.rs").is_file() {
-            found.push(Submission { student: stem, path: path.join("solution.rs") });
-        } else if path.is_dir() && path.join("solution.ipynb").is_file() {
-            found.push(Submission { student: stem, path: path.join("solution.ipynb") });
-        } else if path.extension().is_some_and(|e| e == "rs" || e == "ipynb") {
-            found.push(Submission { student: stem, path });
-        }
-    }
-    found.sort_by(|a, b| a.student.cmp(&b.student));
-    Ok(found)
-}
-
 /// Everything needed to reproduce a grade.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -189,6 +161,10 @@ pub struct Record {
     pub assignment_hash: String,
     /// SHA-256 of the submitted file.
     pub submission_sha256: String,
+    /// The cell it was compiled and run in (absent in records written
+    /// before it was recorded).
+    #[serde(default)]
+    pub isolation: Option<Isolation>,
 }
 
 impl Record {
@@ -201,6 +177,7 @@ impl Record {
             rustc: rustc_version().into(),
             assignment_hash: loaded.hash.clone(),
             submission_sha256: sha,
+            isolation: Some(isolation()),
         }
     }
 }
@@ -217,11 +194,4 @@ pub(crate) fn rustc_version() -> &'static str {
             .filter(|o| o.status.success())
             .map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     })
-}
-
-/// The submission's bytes and their SHA-256.
-pub(crate) fn read_submission(submission: &Submission) -> Result<(Vec<u8>, String)> {
-    let source = std::fs::read(&submission.path).map_err(|e| Error::io(submission.path.display(), e))?;
-    let sha = hex::encode(Sha256::digest(&source));
-    Ok((source, sha))
 }

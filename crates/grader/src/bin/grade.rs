@@ -11,7 +11,7 @@ use descent_grader::class::grade_all;
 use descent_grader::kit::{assign, check};
 use descent_grader::platform::{export, grade_single, gradescope, Platform};
 use descent_grader::regrade::{publish, stage, STAGED};
-use descent_grader::sandbox::{isolation, Isolation};
+use descent_grader::sandbox::{probe, Isolation};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,8 +23,8 @@ struct Args {
     #[command(subcommand)]
     command: Command,
     /// Grade untrusted submissions even where this machine's cell is weak
-    /// (no namespaces: not Linux, or not root); `grade` says which cell it
-    /// has and refuses without this flag.
+    /// (limits only: no user namespaces and not root, or not Linux); `grade`
+    /// says which cell it has and refuses without this flag.
     #[arg(long, global = true)]
     allow_weak_isolation: bool,
 }
@@ -142,18 +142,24 @@ enum Command {
     },
 }
 
-/// Whether untrusted code may be graded here: always in a cell with
-/// namespaces; in a weaker one only when the teacher said so. Says which
-/// cell is in force, on the terminal.
+/// Whether untrusted code may be graded here: in a cell with namespaces or
+/// a uid of its own; in a weaker one only when the teacher said so. Says
+/// which cell is in force, and why no stronger one, on the terminal.
 fn may_grade(allow_weak: bool) -> bool {
-    let isolation = isolation();
-    eprintln!("isolation: {}", isolation.describe());
-    if isolation < Isolation::Namespaces && !allow_weak {
+    let probe = probe();
+    eprintln!("isolation: {} ({})", probe.isolation.name(), probe.isolation.describe());
+    for note in &probe.notes {
+        eprintln!("  {note}");
+    }
+    if probe.isolation < Isolation::SeparateUid && !allow_weak {
         eprintln!(
-            "error: this cell does not confine untrusted code; grade as root on Linux (the platforms' containers \
-             are), or pass --allow-weak-isolation to grade anyway"
+            "error: this cell does not confine untrusted code; grade on Linux where user namespaces are allowed, \
+             or as root (the platforms' containers are), or pass --allow-weak-isolation to grade anyway"
         );
         return false;
+    }
+    if probe.isolation < Isolation::Namespaces {
+        eprintln!("warning: no namespaces here: see docs/grading.md, \"Isolation\"");
     }
     true
 }

@@ -13,7 +13,8 @@ pub mod gradescope;
 pub mod prairielearn;
 
 use crate::class::grade_one;
-use crate::model::{Loaded, Record, Submission};
+use crate::intake::Submission;
+use crate::model::{Loaded, Record};
 use crate::score::Grade;
 use descent::files::{csv_field, write_atomically};
 use descent::{Error, Result};
@@ -75,22 +76,25 @@ pub fn export(grades: &Path, platform: Platform, out: &Path) -> Result<usize> {
     Ok(all.len())
 }
 
-/// The submitted source in `path`: the file itself, or in a folder its
-/// `solution.rs`, else its only `.rs` file.
-pub fn submitted_file(path: &Path) -> Result<PathBuf> {
-    if path.is_file() {
-        return Ok(path.to_path_buf());
+/// The submission at `path`: the file itself, or a folder with its
+/// `solution.rs` (or `solution.ipynb`), else its only `.rs` file. Nothing is
+/// followed: a link is taken as itself, and refused when read.
+pub fn submitted(path: &Path) -> Result<Submission> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| Error::io(path.display(), e))?;
+    if !meta.is_dir() {
+        return Ok(Submission::at(path, "submission"));
     }
-    if path.join("solution.rs").is_file() {
-        return Ok(path.join("solution.rs"));
+    let named = ["solution.rs", "solution.ipynb"].iter().any(|n| std::fs::symlink_metadata(path.join(n)).is_ok());
+    if named {
+        return Ok(Submission::at(path, "submission"));
     }
     let rs: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(|e| Error::io(path.display(), e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "rs"))
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
         .collect();
     match rs.as_slice() {
-        [one] => Ok(one.clone()),
+        [one] => Ok(Submission { student: "submission".into(), path: one.clone(), folder: Some(path.to_path_buf()) }),
         [] => Err(Error::data(path.display(), "no .rs file was submitted (expected solution.rs)")),
         _ => Err(Error::data(path.display(), "several .rs files and no solution.rs: submit one file, solution.rs")),
     }
@@ -100,10 +104,9 @@ pub fn submitted_file(path: &Path) -> Result<PathBuf> {
 /// writes `platform`'s results to `results`; returns the record.
 pub fn grade_single(assignment: &Path, submission: &Path, platform: Platform, results: &Path) -> Result<Record> {
     let loaded = Loaded::read(assignment)?;
-    let path = submitted_file(submission)?;
+    let submission = submitted(submission)?;
     let work = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
-    let hide = [assignment.to_path_buf(), submission.to_path_buf()];
-    let record = grade_one(&loaded, &Submission { student: "submission".into(), path }, work.path(), &hide)?;
+    let record = grade_one(&loaded, &submission, work.path())?;
     write_atomically(results, &serde_json::to_vec_pretty(&platform.results(&record)).expect("JSON"))?;
     Ok(record)
 }

@@ -1,30 +1,26 @@
-//! The cell a submission's compiler and runner are started in.
+//! The cell a submission's compiler and each of its test runs are started
+//! in, the strongest this machine allows ([`probe`] finds it once, before
+//! grading, by starting `rustc --version` in each, strongest first):
 //!
-//! Always: a new process group (the whole group is killed at the time
-//! limit), a cleared environment with single-threaded runtimes
-//! (`RAYON_NUM_THREADS=1`), `setrlimit` on CPU time, address space, file
-//! size and open files, and the child's own working directory.
+//! - [`Isolation::Namespaces`] (Linux, as root or not, wherever user
+//!   namespaces are allowed): see `linux.rs`. The compiler sees the
+//!   toolchain and system libraries read-only and its own folder (the kit
+//!   and the submission, copied there); a run sees the statically linked
+//!   runner and an empty tmpfs. The assignment, the hidden data, the output
+//!   and the other students are not in either view at all. Fresh IPC, no
+//!   network, its own PID namespace, an unprivileged uid.
+//! - [`Isolation::SeparateUid`] (root where namespaces are refused): a uid
+//!   of its own, a run chrooted into a folder holding only the runner.
+//! - [`Isolation::LimitsOnly`] (other Unix, or not root without user
+//!   namespaces) and [`Isolation::TimeoutOnly`] (Windows).
 //!
-//! When the grader runs as root, also: new network and mount namespaces (no
-//! network at all, not even 127.0.0.1; the paths in [`Cell::hide`] covered
-//! by an empty, unreadable tmpfs), and for a run, `chroot` into the run's
-//! directory (which holds only the statically linked runner) and an
-//! unprivileged uid of its own, under which the limit on processes holds.
-//! The compiler runs as root, because the Rust toolchain lives under root's
-//! home, but in the namespaces, with the assignment, the submissions and
-//! the output hidden: `include_str!` of the hidden data finds nothing.
-//!
-//! Not root: the namespaces, the chroot and the other uid are the
-//! platform's duty (Gradescope's and PrairieLearn's containers); see README.
-
-//!
-//! Where namespaces are out of reach (another Unix, Windows, or Linux
-//! without root), the cell is weaker, and [`isolation`] says which:
-//! [`Isolation::LimitsOnly`] on a Unix (limits, process group, cleared
-//! environment), [`Isolation::TimeoutOnly`] on Windows (the wall-clock limit
-//! and a cleared environment). `grade run`, `one` and `regrade` refuse to
-//! grade untrusted code in those unless the teacher passes
-//! `--allow-weak-isolation`.
+//! Always: a new process group (killed whole at the time limit), a cleared
+//! environment with single-threaded runtimes (`RAYON_NUM_THREADS=1`),
+//! `setrlimit` on CPU time, address space, file size, open files and core
+//! dumps (Unix), and no descriptor of the grader's above 2. `grade run`,
+//! `one` and `regrade` refuse to grade untrusted code below
+//! [`Isolation::SeparateUid`] unless the teacher passes
+//! `--allow-weak-isolation`; every record says which cell it was graded in.
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -32,28 +28,55 @@ mod linux;
 mod unix;
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// How strongly this machine's cells confine a submission.
+/// How strongly this machine's cells confine a submission, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Isolation {
     /// Only the wall-clock limit and a cleared environment (Windows).
     TimeoutOnly,
-    /// Resource limits, a process group and a cleared environment, under the
-    /// grader's own user (a Unix without root, or not Linux).
+    /// Resource limits, a process group, no inherited descriptor and a
+    /// cleared environment, under the grader's own user.
     LimitsOnly,
-    /// Linux as root: the limits, plus network and mount namespaces, the
-    /// grader's files hidden, a chroot and a uid of its own.
+    /// As root without namespaces: the limits, a uid of its own for each
+    /// compiler and run, and a run chrooted into a folder holding only the
+    /// runner; the compiler sees what every user of the machine may read.
+    SeparateUid,
+    /// User, mount, PID, IPC, UTS, network and cgroup namespaces, a root of
+    /// its own with nothing of the machine but the toolchain (compiler) or
+    /// the runner (a run), an unprivileged uid, and the limits.
     Namespaces,
 }
 
 impl Isolation {
-    /// What it means, for the teacher.
+    /// Every level, weakest first.
+    pub const ALL: [Isolation; 4] =
+        [Isolation::TimeoutOnly, Isolation::LimitsOnly, Isolation::SeparateUid, Isolation::Namespaces];
+
+    /// Its name in records and in `DESCENT_GRADE_ISOLATION`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isolation::TimeoutOnly => "timeout_only",
+            Isolation::LimitsOnly => "limits_only",
+            Isolation::SeparateUid => "separate_uid",
+            Isolation::Namespaces => "namespaces",
+        }
+    }
+
+    /// What it means, for the teacher and the student.
     pub fn describe(self) -> &'static str {
         match self {
-            Isolation::Namespaces => "namespaces, chroot and a uid of its own, with resource limits (Linux, root)",
+            Isolation::Namespaces => {
+                "namespaces: the compiler and every test run in a root of their own (the toolchain, or the runner \
+                 alone), with no network, their own processes, IPC and temporary files, an unprivileged uid and \
+                 resource limits"
+            }
+            Isolation::SeparateUid => {
+                "a uid of its own and resource limits, each run chrooted (no namespaces here): the compiler can read \
+                 what every user of this machine can read, and a run can use the network"
+            }
             Isolation::LimitsOnly => {
                 "resource limits and a process group only, under your own user: a submission can read what you \
                  can read and use the network"
@@ -65,14 +88,83 @@ impl Isolation {
     }
 }
 
-/// The isolation this machine's cells give.
+/// What the machine allowed, found once: the isolation in force and why
+/// each stronger one is not.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The strongest cell that works here (at most what
+    /// `DESCENT_GRADE_ISOLATION` allows).
+    pub isolation: Isolation,
+    /// Why each stronger cell is not in force.
+    pub notes: Vec<String>,
+}
+
+/// The environment variable that weakens the cell (for tests, and for a
+/// teacher who wants to see what a weaker cell does): one of the names of
+/// [`Isolation::name`]; it can never strengthen it.
+pub const WEAKEN_VAR: &str = "DESCENT_GRADE_ISOLATION";
+
+/// The isolation this machine's cells give (probed once, by compiling
+/// nothing: `rustc --version` in each cell, strongest first).
 pub fn isolation() -> Isolation {
-    if cfg!(target_os = "linux") && is_root() {
-        Isolation::Namespaces
-    } else if cfg!(unix) {
-        Isolation::LimitsOnly
-    } else {
-        Isolation::TimeoutOnly
+    probe().isolation
+}
+
+/// The probe behind [`isolation`], with its notes.
+pub fn probe() -> &'static Probe {
+    static PROBE: std::sync::OnceLock<Probe> = std::sync::OnceLock::new();
+    PROBE.get_or_init(|| {
+        let mut notes = Vec::new();
+        let cap = match std::env::var(WEAKEN_VAR) {
+            Err(_) => Isolation::Namespaces,
+            Ok(v) => match Isolation::ALL.into_iter().find(|i| i.name() == v) {
+                Some(i) => {
+                    notes.push(format!("{WEAKEN_VAR}={v} allows no stronger cell"));
+                    i
+                }
+                None => {
+                    notes.push(format!(
+                        "{WEAKEN_VAR}={v:?} is not one of namespaces, separate_uid, limits_only, timeout_only: \
+                         taken as limits_only"
+                    ));
+                    Isolation::LimitsOnly
+                }
+            },
+        };
+        let weakest = if cfg!(unix) { Isolation::LimitsOnly } else { Isolation::TimeoutOnly };
+        for level in [Isolation::Namespaces, Isolation::SeparateUid] {
+            if level > cap {
+                continue;
+            }
+            match try_cell(level) {
+                Ok(()) => return Probe { isolation: level, notes },
+                Err(why) => notes.push(format!("no {}: {why}", level.name())),
+            }
+        }
+        Probe { isolation: weakest.min(cap), notes }
+    })
+}
+
+/// Whether a compiler's cell of `level` runs `rustc --version` here.
+fn try_cell(level: Isolation) -> Result<(), String> {
+    if level == Isolation::Namespaces && !cfg!(target_os = "linux") {
+        return Err("not Linux".into());
+    }
+    if level == Isolation::SeparateUid && !(cfg!(unix) && is_root()) {
+        return Err("the grader is not root".into());
+    }
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).map_err(|e| e.to_string())?;
+    let cell = Cell::new(Limits::COMPILE, View::compiler(&work), level).map_err(|e| e.to_string())?;
+    let stderr = dir.path().join("stderr");
+    let file = std::fs::File::create(&stderr).map_err(|e| e.to_string())?;
+    let out = cell.command().map_err(|e| e.to_string())?.arg("--version").stderr(file).output();
+    let said = std::fs::read_to_string(&stderr).unwrap_or_default();
+    match out {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(format!("rustc --version failed in it ({}): {}", o.status, said.trim())),
+        Err(e) => Err(format!("{e} ({})", said.trim())),
     }
 }
 
@@ -101,7 +193,7 @@ impl Limits {
         Limits { cpu_seconds: 120, memory_bytes: 4 << 30, processes: 512, file_bytes: 256 << 20, open_files: 256 };
 }
 
-/// Whether the grader runs as root (and so can build the full cell).
+/// Whether the grader runs as root.
 pub fn is_root() -> bool {
     #[cfg(unix)]
     // SAFETY: geteuid has no preconditions.
@@ -119,34 +211,124 @@ pub fn fresh_uid() -> u32 {
     200_000 + (std::process::id() % 4000) * 1000 + n
 }
 
-/// How one child is confined.
+/// What a cell holds.
 #[derive(Debug, Clone)]
-pub struct Cell {
-    /// Its limits.
-    pub limits: Limits,
-    /// Paths covered by an empty tmpfs in its mount namespace (root only).
-    pub hide: Vec<PathBuf>,
-    /// The directory it is chrooted into (root only): the child's `/`.
-    pub chroot: Option<PathBuf>,
-    /// The uid (and gid) it runs under (root only).
-    pub uid: Option<u32>,
+pub enum View {
+    /// `rustc` on a submission: the toolchain and the system's libraries,
+    /// read-only, and `work` (the kit and the submission, copied there),
+    /// writable, as `/work`.
+    Compiler {
+        /// The compiler's working folder.
+        work: PathBuf,
+        /// The toolchain (`rustc --print sysroot`).
+        sysroot: PathBuf,
+    },
+    /// A run of a compiled runner: the runner alone, read-only, and an
+    /// empty tmpfs.
+    Runner {
+        /// The statically linked runner.
+        binary: PathBuf,
+    },
 }
 
-impl Cell {
-    /// Confines `cmd` (its environment is cleared; set what it needs after).
-    pub fn apply(&self, cmd: &mut Command) -> io::Result<()> {
-        cmd.env_clear().env("RAYON_NUM_THREADS", "1");
-        #[cfg(target_os = "linux")]
-        return linux::apply(self, cmd);
-        #[cfg(all(unix, not(target_os = "linux")))]
-        return unix::apply(self.limits, cmd);
-        #[cfg(not(unix))]
-        Ok(())
+impl View {
+    /// The compiler's view over `work`.
+    pub fn compiler(work: &Path) -> View {
+        View::Compiler { work: work.to_path_buf(), sysroot: crate::compile::sysroot().to_path_buf() }
     }
 }
 
-/// Kills the process group `pgid` and, when `uid` is a child's own, every
-/// process left under it (one that left the group with `setsid`).
+/// One child's cell, ready to start a command in.
+#[derive(Debug)]
+pub struct Cell {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    limits: Limits,
+    view: View,
+    isolation: Isolation,
+    /// A uid of its own, when the grader is root.
+    uid: Option<u32>,
+    /// The cell's own folder: a namespace cell's mount point, a weaker
+    /// run's working folder (and chroot), holding a link to the runner.
+    scratch: tempfile::TempDir,
+}
+
+impl Cell {
+    /// A cell of `isolation` (at most what [`isolation`] found) for `view`.
+    pub fn new(limits: Limits, view: View, isolation: Isolation) -> io::Result<Cell> {
+        let near = match &view {
+            View::Compiler { work, .. } => work.parent().map(Path::to_path_buf),
+            View::Runner { binary } => binary.parent().map(Path::to_path_buf),
+        }
+        .unwrap_or_else(std::env::temp_dir);
+        let scratch = tempfile::Builder::new().prefix("cell-").tempdir_in(near)?;
+        let uid = (isolation >= Isolation::SeparateUid && is_root()).then(fresh_uid);
+        if let (View::Runner { binary }, true) = (&view, isolation < Isolation::Namespaces) {
+            // A hard link, not a copy: a copy's write descriptor, inherited
+            // for a moment by a child forked at the same time by another
+            // thread, would make the exec fail with "text file busy".
+            let runner = scratch.path().join("runner");
+            std::fs::hard_link(binary, &runner).or_else(|_| std::fs::copy(binary, &runner).map(|_| ()))?;
+        }
+        #[cfg(unix)]
+        if let Some(uid) = uid {
+            let owned = match &view {
+                View::Compiler { work, .. } => work.as_path(),
+                View::Runner { .. } => scratch.path(),
+            };
+            std::os::unix::fs::chown(owned, Some(uid), Some(uid))?;
+        }
+        Ok(Cell { limits, view, isolation, uid, scratch })
+    }
+
+    /// The command that starts the cell's program (`rustc`, or the runner),
+    /// confined, with a cleared environment; add its arguments and stdio.
+    pub fn command(&self) -> io::Result<Command> {
+        let inside_root = self.isolation >= Isolation::SeparateUid;
+        let mut cmd = match &self.view {
+            View::Compiler { work, .. } => {
+                let mut cmd = Command::new(crate::compile::rustc());
+                cmd.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin");
+                if self.isolation < Isolation::Namespaces {
+                    cmd.current_dir(work);
+                }
+                cmd
+            }
+            View::Runner { .. } if inside_root => {
+                let mut cmd = Command::new("/runner");
+                cmd.env_clear();
+                cmd
+            }
+            View::Runner { .. } => {
+                let mut cmd = Command::new(self.scratch.path().join("runner"));
+                cmd.env_clear().current_dir(self.scratch.path());
+                cmd
+            }
+        };
+        cmd.env("RAYON_NUM_THREADS", "1");
+        match self.isolation {
+            #[cfg(target_os = "linux")]
+            Isolation::Namespaces => {
+                linux::apply(linux::Plan::new(&self.view, self.scratch.path(), self.uid, self.limits)?, &mut cmd)
+            }
+            #[cfg(unix)]
+            Isolation::SeparateUid | Isolation::LimitsOnly => {
+                let chroot = matches!(self.view, View::Runner { .. }).then(|| self.scratch.path());
+                unix::apply(self.limits, self.uid, chroot.filter(|_| self.uid.is_some()), &mut cmd)?
+            }
+            _ => {}
+        }
+        Ok(cmd)
+    }
+
+    /// The uid whose every process is killed when the child ends (a
+    /// separate-uid cell's; a namespace cell dies with its PID 1).
+    pub fn stray_uid(&self) -> Option<u32> {
+        self.uid.filter(|_| self.isolation == Isolation::SeparateUid)
+    }
+}
+
+/// Kills the process group `pgid` and, when `uid` is given, every process
+/// left under it (one that left the group with `setsid`).
 pub fn kill_all(pgid: u32, uid: Option<u32>) {
     #[cfg(target_os = "linux")]
     linux::kill_all(pgid, uid);

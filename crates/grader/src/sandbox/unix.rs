@@ -1,11 +1,13 @@
-//! What every Unix cell does: resource limits set in the child before it
-//! runs the submission, a process group of its own, and killing it.
+//! What every Unix cell does (resource limits set in the child before it
+//! runs the submission, a process group of its own, no inherited
+//! descriptor, and killing it), and the cell of a separate uid.
 
 use super::Limits;
+use std::ffi::CString;
 use std::io;
-#[cfg(not(target_os = "linux"))]
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
-#[cfg(not(target_os = "linux"))]
+use std::path::Path;
 use std::process::Command;
 
 /// `Ok` for a libc call that returned 0, else the OS error.
@@ -39,17 +41,53 @@ pub(super) fn set_limits(limits: Limits) -> io::Result<()> {
     set_limit(libc::RLIMIT_NOFILE, limits.open_files)
 }
 
-/// The limits-only cell of a Unix other than Linux: a process group of
-/// its own and the limits.
-#[cfg(not(target_os = "linux"))]
-pub(super) fn apply(limits: Limits, cmd: &mut Command) -> io::Result<()> {
+/// The weaker cells: a process group of its own, the limits, descriptors
+/// above 2 closed at exec, and, when `uid` is given (the grader is root),
+/// a chroot into `chroot` (a run's directory, holding only the runner) and
+/// that uid, under which the limit on processes holds.
+pub(super) fn apply(limits: Limits, uid: Option<u32>, chroot: Option<&Path>, cmd: &mut Command) -> io::Result<()> {
     cmd.process_group(0);
+    let chroot = chroot.map(|p| CString::new(p.as_os_str().as_bytes())).transpose().map_err(io::Error::other)?;
     // SAFETY: the closure runs in the forked child before exec and only
-    // calls setrlimit, which is async-signal-safe.
+    // calls async-signal-safe system calls on data prepared above.
     unsafe {
-        cmd.pre_exec(move || set_limits(limits));
+        cmd.pre_exec(move || {
+            set_limits(limits)?;
+            set_limit(libc::RLIMIT_CORE, 0)?;
+            if let Some(uid) = uid {
+                if let Some(dir) = &chroot {
+                    check(libc::chroot(dir.as_ptr()))?;
+                    check(libc::chdir(c"/".as_ptr()))?;
+                }
+                set_limit(libc::RLIMIT_NPROC, limits.processes)?;
+                check(libc::setgroups(0, std::ptr::null()))?;
+                check(libc::setgid(uid))?;
+                check(libc::setuid(uid))?;
+            }
+            #[cfg(target_os = "linux")]
+            check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
+            close_from_3();
+            Ok(())
+        });
     }
     Ok(())
+}
+
+/// Marks every descriptor above 2 close-on-exec (async-signal-safe; the
+/// exec-error pipe of `std::process` stays usable until the exec).
+fn close_from_3() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: close_range has no memory preconditions.
+    unsafe {
+        libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 4u32);
+    }
+    #[cfg(not(target_os = "linux"))]
+    for fd in 3..1024 {
+        // SAFETY: fcntl on any number is harmless; a closed one fails.
+        unsafe {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
 }
 
 /// Kills the process group `pgid`.
