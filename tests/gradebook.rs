@@ -26,6 +26,7 @@ fn sample_grade() -> Grade {
         message: String::new(),
         tests: vec![result("adam_mlp", 5.0), result("adam_mlp_hidden", 5.0)],
         execution_time: 0.25,
+        visibility: Visibility::Visible,
     }
 }
 

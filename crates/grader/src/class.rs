@@ -12,7 +12,7 @@ use crate::ops::{op_jobs, score_op, OpCase};
 use crate::pages::{class_html, feedback_html};
 use crate::platform::{gradebook_csv, Platform};
 use crate::replay::{Case, Trajectory};
-use crate::score::{score, ungradable, Grade, TestResult};
+use crate::score::{score, ungradable, Grade, TestResult, TestSpec, Visibility};
 use descent::files::write_atomically;
 use descent::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -51,7 +51,7 @@ fn optimizer_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Ve
         let runs = match budget.next() {
             Some(limit) => {
                 let child = run(bin, &jobs, limit)?;
-                budget.spent(&spec.name, child.failure);
+                budget.spent(spec, child.failure);
                 child.trajectories
             }
             None => {
@@ -85,9 +85,16 @@ impl Budget {
         (left > Duration::from_millis(10)).then(|| left.min(self.limit))
     }
 
-    fn spent(&mut self, test: &str, failure: Option<String>) {
+    /// Notes how `spec`'s run ended: the first failure is kept, naming
+    /// the test only when students see it.
+    fn spent(&mut self, spec: &TestSpec, failure: Option<String>) {
         if let Some(f) = failure {
-            self.failure.get_or_insert_with(|| format!("{f} in test {test}"));
+            let test = if spec.visibility == Visibility::Visible {
+                format!("in test {}", spec.name)
+            } else {
+                "in a hidden test".to_string()
+            };
+            self.failure.get_or_insert_with(|| format!("{f} {test}"));
         }
     }
 
@@ -108,7 +115,7 @@ fn op_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Vec<TestR
         let outputs = match budget.next() {
             Some(limit) => {
                 let (outputs, failure) = run_ops(bin, &jobs, limit)?;
-                budget.spent(&spec.name, failure);
+                budget.spent(spec, failure);
                 outputs
             }
             None => {
@@ -160,10 +167,17 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
                 Kind::Op => op_tests(loaded, &bin, timeout)?,
             };
             let message = failure.map_or_else(String::new, |f| format!("the run ended badly: {f}"));
-            Grade { student: submission.student.clone(), gradable: true, message, tests, execution_time: 0.0 }
+            Grade {
+                student: submission.student.clone(),
+                gradable: true,
+                message,
+                tests,
+                execution_time: 0.0,
+                visibility: rules.visibility,
+            }
         }
     };
-    let grade = Grade { execution_time: (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0, ..grade };
+    let grade = Grade { execution_time: (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0, ..grade }.bounded();
     Ok(Record::new(grade, loaded, sha))
 }
 

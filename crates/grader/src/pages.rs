@@ -2,9 +2,11 @@
 //! rendered from typed contexts with the templates of `crates/grader/templates/`
 //! and the project's charts (inline SVG, no scripts, nothing fetched).
 //!
-//! A feedback page is what a student may be shown: every test that is not
-//! `hidden` in full (with a note on those shown only after the due date or
-//! after publication), the hidden ones only as a count and their points.
+//! A feedback page is what a student may be shown at any time: the
+//! `visible` tests in full; the others (`hidden`, and those Gradescope shows
+//! only after the due date or after publication) only as a count, with
+//! their points when the assignment shows the total; the total only when
+//! the assignment shows it.
 
 use crate::course::description;
 use crate::model::{Assignment, Record};
@@ -59,8 +61,6 @@ struct TestRow {
     max: String,
     status: String,
     output: String,
-    /// "shown after the due date", "shown after publication", or empty.
-    when: &'static str,
 }
 
 #[derive(Serialize)]
@@ -74,6 +74,8 @@ struct FeedbackPage<'a> {
     gradable: bool,
     message: &'a str,
     tests: Vec<TestRow>,
+    total_shown: bool,
+    isolation: &'a str,
     hidden_count: usize,
     hidden_score: String,
     hidden_max: String,
@@ -94,8 +96,8 @@ fn checks(assignment: &Assignment) -> BTreeMap<&str, Check> {
 pub fn feedback_html(assignment: &Assignment, record: &Record) -> Result<String> {
     let g = &record.grade;
     let kinds = checks(assignment);
-    let shown: Vec<&TestResult> = g.tests.iter().filter(|t| t.visibility != Visibility::Hidden).collect();
-    let hidden: Vec<&TestResult> = g.tests.iter().filter(|t| t.visibility == Visibility::Hidden).collect();
+    let shown: Vec<&TestResult> = g.tests.iter().filter(|t| t.visibility == Visibility::Visible).collect();
+    let hidden: Vec<&TestResult> = g.tests.iter().filter(|t| t.visibility != Visibility::Visible).collect();
     let tests = shown
         .iter()
         .map(|t| TestRow {
@@ -105,11 +107,6 @@ pub fn feedback_html(assignment: &Assignment, record: &Record) -> Result<String>
             max: points(t.max_score),
             status: t.status.clone(),
             output: t.output.clone(),
-            when: match t.visibility {
-                Visibility::AfterDueDate => "shown after the due date",
-                Visibility::AfterPublished => "shown after publication",
-                _ => "",
-            },
         })
         .collect();
     // How far each shown replay that missed steps was from the reference.
@@ -134,6 +131,8 @@ pub fn feedback_html(assignment: &Assignment, record: &Record) -> Result<String>
         gradable: g.gradable,
         message: &g.message,
         tests,
+        total_shown: g.visibility == Visibility::Visible,
+        isolation: record.isolation.map_or("not recorded", |i| i.describe()),
         hidden_count: hidden.len(),
         hidden_score: points(hidden.iter().map(|t| t.score).sum()),
         hidden_max: points(hidden.iter().map(|t| t.max_score).sum()),

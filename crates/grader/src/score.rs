@@ -123,6 +123,10 @@ pub struct Rules {
     /// earns what its matching steps earn.
     #[serde(default)]
     pub convention_credit: BTreeMap<String, f64>,
+    /// Who sees the total (Gradescope's top-level `visibility`; the
+    /// feedback page shows the total only when it is `visible`).
+    #[serde(default)]
+    pub visibility: Visibility,
 }
 
 /// One test's result.
@@ -186,6 +190,9 @@ pub struct Grade {
     pub tests: Vec<TestResult>,
     /// Seconds the grading took.
     pub execution_time: f64,
+    /// Who sees the total: the assignment's [`Rules::visibility`].
+    #[serde(default)]
+    pub visibility: Visibility,
 }
 
 impl Grade {
@@ -359,5 +366,53 @@ pub fn ungradable(student: &str, rules: &Rules, message: &str) -> Grade {
             deviation: Vec::new(),
         })
         .collect();
-    Grade { student: student.into(), gradable: false, message: message.into(), tests, execution_time: 0.0 }
+    Grade {
+        student: student.into(),
+        gradable: false,
+        message: message.into(),
+        tests,
+        execution_time: 0.0,
+        visibility: rules.visibility,
+    }
+}
+
+/// The most text a student causes in one test's output, or in a grade's
+/// message (8 KiB); with many tests each gets at most its share of
+/// [`MAX_TEXTS`].
+pub const MAX_TEXT: usize = 8 << 10;
+/// The most text a student causes in one grade (400 KiB): what keeps
+/// PrairieLearn's `results.json` under its 1 MB limit, and Gradescope's
+/// near the same size, whatever the submission prints.
+pub const MAX_TEXTS: usize = 400 << 10;
+
+/// `text` with control characters (but newlines and tabs) shown as U+FFFD,
+/// cut to `max` bytes at a character boundary, with a note when it was cut.
+pub fn cut(text: &str, max: usize) -> String {
+    let clean: String =
+        text.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{fffd}' } else { c }).collect();
+    if clean.len() <= max {
+        return clean;
+    }
+    let mut end = max;
+    while !clean.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[cut: {} bytes more than the {} bytes shown]", &clean[..end], clean.len() - end, end)
+}
+
+impl Grade {
+    /// The grade with every text a student causes cut ([`cut`]): each
+    /// test's output and diagnosis, and the message, to [`MAX_TEXT`] or
+    /// their share of [`MAX_TEXTS`].
+    pub fn bounded(mut self) -> Grade {
+        let each = MAX_TEXT.min(MAX_TEXTS / (2 * self.tests.len() + 1));
+        self.message = cut(&self.message, each);
+        for t in &mut self.tests {
+            t.output = cut(&t.output, each);
+            if let Some(d) = &mut t.diagnosis {
+                d.message = cut(&d.message, each);
+            }
+        }
+        self
+    }
 }

@@ -369,7 +369,7 @@ mod scores {
     //! Points, messages and the graders' formats.
     use super::*;
     use descent_grader::platform::{gradescope, prairielearn};
-    use descent_grader::{score_test, ungradable, Grade, Rules, TestSpec};
+    use descent_grader::{score_test, ungradable, Grade, Rules, TestResult, TestSpec};
     use std::collections::BTreeMap;
 
     fn spec(case: &str, points: f64) -> TestSpec {
@@ -383,7 +383,11 @@ mod scores {
     #[test]
     fn points_follow_the_matching_steps_and_the_teachers_convention_credit() {
         let c = case("adam_mlp");
-        let rules = Rules { tests: vec![spec("adam_mlp", 10.0)], convention_credit: BTreeMap::new() };
+        let rules = Rules {
+            tests: vec![spec("adam_mlp", 10.0)],
+            convention_credit: BTreeMap::new(),
+            visibility: descent_grader::Visibility::Visible,
+        };
         let right = score_test(&rules.tests[0], &c, &adam(&c, |_| {}), &rules);
         assert_eq!((right.score, right.status.as_str()), (10.0, "passed"));
         assert_eq!(right.output, "40 of 40 steps match the reference");
@@ -409,7 +413,11 @@ mod scores {
         let mut hidden = spec("adam_mlp", 10.0);
         hidden.name = "adam_mlp_hidden".into();
         hidden.visibility = descent_grader::Visibility::Hidden;
-        let rules = Rules { tests: vec![spec("adam_mlp", 10.0), hidden], convention_credit: BTreeMap::new() };
+        let rules = Rules {
+            tests: vec![spec("adam_mlp", 10.0), hidden],
+            convention_credit: BTreeMap::new(),
+            visibility: descent_grader::Visibility::Visible,
+        };
         let t = adam(&c, |s| s.panic_at = Some(21));
         let tests = rules.tests.iter().map(|s| score_test(s, &c, &t, &rules)).collect();
         Grade {
@@ -418,6 +426,7 @@ mod scores {
             message: String::new(),
             tests,
             execution_time: 0.25,
+            visibility: descent_grader::Visibility::Visible,
         }
     }
 
@@ -425,7 +434,8 @@ mod scores {
     fn gradescope_results_have_the_documented_fields() {
         let v = gradescope::results(&sample_grade());
         let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-        assert_eq!(keys(&v), ["execution_time", "output", "score", "tests"]);
+        assert_eq!(keys(&v), ["execution_time", "output", "score", "tests", "visibility"]);
+        assert_eq!(v["visibility"], "visible");
         assert_eq!(v["score"], 10.0);
         for t in v["tests"].as_array().unwrap() {
             assert_eq!(keys(t), ["max_score", "name", "output", "score", "status", "visibility"]);
@@ -438,15 +448,39 @@ mod scores {
     }
 
     #[test]
+    fn a_flood_of_text_is_cut_and_results_stay_under_one_megabyte() {
+        // Every test's output and the message 4 MB, with control characters.
+        let mut flood = sample_grade();
+        let big = format!("\u{1b}[31m{}", "0.123456789 ".repeat(4 << 18));
+        flood.message = big.clone();
+        let spec0 = flood.tests[0].clone();
+        flood.tests =
+            (0..40).map(|i| TestResult { name: format!("t{i}"), output: big.clone(), ..spec0.clone() }).collect();
+        let bounded = flood.bounded();
+        assert!(bounded.tests.iter().all(|t| t.output.len() <= descent_grader::score::MAX_TEXT + 100));
+        assert!(bounded.tests[0].output.contains("[cut: "), "the cut is not said");
+        assert!(!bounded.message.contains('\u{1b}'), "a control character reached the student");
+        for v in [gradescope::results(&bounded), prairielearn::results(&bounded)] {
+            let bytes = serde_json::to_vec_pretty(&v).unwrap().len();
+            assert!(bytes < 1_000_000, "results.json of {bytes} bytes");
+        }
+    }
+
+    #[test]
     fn prairielearn_results_have_the_documented_fields() {
         let v = prairielearn::results(&sample_grade());
         assert_eq!(v["gradable"], true);
         assert_eq!(v["score"], 0.5);
-        for t in v["tests"].as_array().unwrap() {
-            let keys: Vec<&String> = t.as_object().unwrap().keys().collect();
-            assert_eq!(keys, ["max_points", "message", "name", "output", "points"]);
-        }
-        let rules = Rules { tests: vec![spec("adam_mlp", 10.0)], convention_credit: BTreeMap::new() };
+        // The visible test in full, the hidden one as its points only.
+        let keys = |t: &serde_json::Value| t.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&v["tests"][0]), ["max_points", "message", "name", "output", "points"]);
+        assert_eq!(keys(&v["tests"][1]), ["max_points", "name", "points"]);
+        assert_eq!(v["tests"][1]["name"], "hidden test 1");
+        let rules = Rules {
+            tests: vec![spec("adam_mlp", 10.0)],
+            convention_credit: BTreeMap::new(),
+            visibility: descent_grader::Visibility::Visible,
+        };
         let v = prairielearn::results(&ungradable("bob", &rules, "error[E0308]: mismatched types"));
         assert_eq!((v["gradable"].as_bool(), v["score"].as_f64()), (Some(false), Some(0.0)));
         assert_eq!(v["message"], "error[E0308]: mismatched types");
@@ -512,6 +546,12 @@ mod batch {
         let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
         let test = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().clone();
         assert_eq!(records.len(), 12);
+        // The numbers only hidden tests' cases hold, and the detector finds
+        // one printed as a diagnosis would print it.
+        let hidden_only = hidden_numbers(&root().join("assignments/adam"));
+        assert!(hidden_only.len() > 100, "{}", hidden_only.len());
+        let planted = format!("parameter 0 is {:.8e}, PyTorch's", hidden_only[hidden_only.len() / 2]);
+        assert!(hidden_number(&planted, &hidden_only).is_some(), "the detector missed {planted}");
         // Scores: 80 points of replays (9 tests) and 20 of properties (4 × 5).
         let expected = [
             ("adam_correct", 100.0),
@@ -635,13 +675,32 @@ mod batch {
             )
             .unwrap();
             assert_eq!(record["submission_sha256"].as_str().unwrap().len(), 64);
-            // The feedback page: every shown test, no hidden one by name.
+            // The feedback page: every visible test, no other by name.
             let page = std::fs::read_to_string(out.join("feedback").join(format!("{name}.html"))).unwrap();
             for t in &r.grade.tests {
-                let hidden = t.visibility == descent_grader::Visibility::Hidden;
+                let hidden = t.visibility != descent_grader::Visibility::Visible;
                 assert_eq!(page.contains(&format!("<td>{}", t.name)), !hidden, "{name}: {}", t.name);
             }
-            assert!(page.contains("3 hidden tests"), "{name}");
+            assert!(page.contains("4 hidden tests"), "{name}");
+            // No number of a case that only hidden tests use reaches any
+            // student-facing file: the page, PrairieLearn's results whole,
+            // Gradescope's total and visible tests.
+            let gradescope: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(out.join("gradescope").join(name).join("results.json")).unwrap())
+                    .unwrap();
+            let mut seen =
+                vec![page, std::fs::read_to_string(out.join("prairielearn").join(name).join("results.json")).unwrap()];
+            seen.push(gradescope["output"].to_string());
+            for t in gradescope["tests"].as_array().unwrap() {
+                if t["visibility"] == "visible" {
+                    seen.push(t.to_string());
+                }
+            }
+            for text in &seen {
+                if let Some(n) = hidden_number(text, &hidden_only) {
+                    panic!("{name}: a hidden case's number {n} reached a student: {text}");
+                }
+            }
         }
         // The class page: each mistake diagnosed, with how many students.
         let class = std::fs::read_to_string(out.join("index.html")).unwrap();
@@ -650,6 +709,63 @@ mod batch {
         }
         assert!(class.contains("12 submissions (1 did not build)"));
         assert_eq!(class.matches("<rect class=\"bar\"").count(), 10);
+    }
+
+    /// A number printed with `digits` significant digits.
+    fn rounded(x: f64, digits: i32) -> f64 {
+        if x == 0.0 || !x.is_finite() {
+            return x;
+        }
+        let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+        (x * scale).round() / scale
+    }
+
+    /// Every number of the reference's cases, by whether a visible test uses
+    /// its case: those only hidden tests use, less any a visible case also
+    /// holds (to six significant digits).
+    fn hidden_numbers(assignment: &std::path::Path) -> Vec<f64> {
+        let spec: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(assignment.join("assignment.json")).unwrap()).unwrap();
+        let reference: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(assignment.join("hidden/reference.json")).unwrap()).unwrap();
+        let tests = spec["rules"]["tests"].as_array().unwrap();
+        let visible_case =
+            |case: &str| tests.iter().any(|t| t["case"] == case && t.get("visibility").is_none_or(|v| v == "visible"));
+        fn collect(v: &serde_json::Value, into: &mut Vec<f64>) {
+            match v {
+                serde_json::Value::Number(n) => into.push(n.as_f64().unwrap()),
+                serde_json::Value::Array(a) => a.iter().for_each(|x| collect(x, into)),
+                serde_json::Value::Object(o) => o.values().for_each(|x| collect(x, into)),
+                _ => {}
+            }
+        }
+        let (mut hidden, mut visible) = (Vec::new(), Vec::new());
+        for case in reference["cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            collect(case, if visible_case(name) { &mut visible } else { &mut hidden });
+        }
+        let visible: std::collections::BTreeSet<u64> = visible.iter().map(|&x| rounded(x, 6).to_bits()).collect();
+        hidden.retain(|&x| x.is_finite() && !visible.contains(&rounded(x, 6).to_bits()));
+        hidden
+    }
+
+    /// A number printed in `text` with at least six significant digits
+    /// that is one of `hidden` to as many digits.
+    fn hidden_number(text: &str, hidden: &[f64]) -> Option<String> {
+        let keys: std::collections::BTreeSet<(i32, u64)> =
+            (6..=17).flat_map(|d| hidden.iter().map(move |&h| (d, rounded(h, d).to_bits()))).collect();
+        let is_num = |c: char| c.is_ascii_digit() || ".eE-+".contains(c);
+        text.split(|c: char| !is_num(c))
+            .filter(|t| !t.is_empty())
+            .find(|token| {
+                let digits = token.split(['e', 'E']).next().unwrap_or("").trim_start_matches(['-', '+', '0', '.']);
+                let significant = digits.chars().filter(char::is_ascii_digit).count() as i32;
+                significant >= 6
+                    && token
+                        .parse::<f64>()
+                        .is_ok_and(|x| keys.contains(&(significant.min(17), rounded(x, significant.min(17)).to_bits())))
+            })
+            .map(str::to_string)
     }
 
     #[test]

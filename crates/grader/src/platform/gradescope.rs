@@ -10,7 +10,10 @@ use serde_json::{json, Value};
 use std::io::Write as _;
 use std::path::Path;
 
-/// Gradescope's `results.json`.
+/// Gradescope's `results.json`: each test with its `visibility`
+/// (`hidden`, `after_due_date`, `after_published` or `visible`, which
+/// Gradescope enforces), the total with the assignment's. Its size is
+/// bounded by the grade's ([`crate::score::MAX_TEXTS`]).
 pub fn results(grade: &Grade) -> Value {
     let tests: Vec<Value> = grade
         .tests
@@ -20,7 +23,10 @@ pub fn results(grade: &Grade) -> Value {
                    "output": t.output, "visibility": t.visibility})
         })
         .collect();
-    json!({"score": grade.score(), "execution_time": grade.execution_time, "output": grade.message, "tests": tests})
+    // The total's visibility is the assignment's (Gradescope's default,
+    // when absent, is to show it).
+    json!({"score": grade.score(), "execution_time": grade.execution_time, "output": grade.message,
+           "visibility": grade.visibility, "tests": tests})
 }
 
 /// The parts of descent's source tree the `grade` binary is built from.
