@@ -918,6 +918,75 @@ mod platforms {
     }
 
     #[test]
+    fn the_prairielearn_package_grades_in_prairielearns_layout() {
+        use descent_grader::platform::prairielearn;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("course");
+        let workspace = root().join("../..");
+        prairielearn::package(&root().join("assignments/adam"), &workspace, &out).unwrap();
+        let question = out.join("questions/descent_adam");
+        let info = json(&question.join("info.json"));
+        let options = &info["externalGradingOptions"];
+        assert_eq!(info["gradingMethod"], "External");
+        assert_eq!(options["enabled"], true);
+        assert_eq!(options["enableNetworking"], false);
+        assert_eq!(options["serverFilesCourse"], serde_json::json!(["descent/"]));
+        assert_eq!(options["entrypoint"], "/grade/serverFilesCourse/descent/run_grader");
+        assert_eq!(info["uuid"].as_str().unwrap().len(), 36);
+        for needed in [
+            "questions/descent_adam/question.html",
+            "questions/descent_adam/tests/assignment.json",
+            "questions/descent_adam/tests/hidden/reference.json",
+            "serverFilesCourse/descent/Dockerfile",
+            "serverFilesCourse/descent/Cargo.lock",
+            "serverFilesCourse/descent/crates/grader/src/bin/grade.rs",
+        ] {
+            assert!(out.join(needed).is_file(), "{needed} is not in the package");
+        }
+        assert!(!question.join("tests/solution").exists(), "the reference solution is in the package");
+        assert!(!out.join("serverFilesCourse/descent/crates/grader/tests").exists(), "the grader's tests are in it");
+        // PrairieLearn's layout: the question's tests at /grade/tests, the
+        // course's server files at /grade/serverFilesCourse, the student's
+        // files at /grade/student; the entry point writes the results.
+        let grade = dir.path().join("grade");
+        let copy_tree = |from: &std::path::Path, to: &std::path::Path| {
+            for rel in descent::files::walk(from).unwrap() {
+                std::fs::create_dir_all(to.join(&rel).parent().unwrap()).unwrap();
+                std::fs::copy(from.join(&rel), to.join(&rel)).unwrap();
+            }
+        };
+        copy_tree(&question.join("tests"), &grade.join("tests"));
+        copy_tree(&out.join("serverFilesCourse"), &grade.join("serverFilesCourse"));
+        std::fs::create_dir_all(grade.join("student")).unwrap();
+        std::fs::copy(
+            root().join("tests/submissions/adam/adam_no_bias_correction.rs"),
+            grade.join("student/solution.rs"),
+        )
+        .unwrap();
+        let status = std::process::Command::new("bash")
+            .arg(grade.join("serverFilesCourse/descent/run_grader"))
+            .env("PL_GRADE", &grade)
+            .env("DESCENT_GRADE", env!("CARGO_BIN_EXE_grade"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let results = json(&grade.join("results/results.json"));
+        assert_eq!(results["gradable"], true);
+        assert_eq!(results["score"], 0.32);
+        // Hidden tests by points and a neutral name only.
+        let tests = results["tests"].as_array().unwrap();
+        assert_eq!(tests.iter().filter(|t| t["name"].as_str().unwrap().starts_with("hidden test ")).count(), 4);
+        assert!(tests.iter().all(|t| t["name"] != "adam_mlp" && t["name"] != "adamw_least_squares"));
+        // The same inputs give the same package.
+        let again = dir.path().join("again");
+        prairielearn::package(&root().join("assignments/adam"), &workspace, &again).unwrap();
+        assert_eq!(
+            std::fs::read(out.join("questions/descent_adam/info.json")).unwrap(),
+            std::fs::read(again.join("questions/descent_adam/info.json")).unwrap()
+        );
+    }
+
+    #[test]
     fn the_gradescope_zip_holds_its_scripts_and_grades_as_gradescope_runs_it() {
         let dir = tempfile::tempdir().unwrap();
         let zip_path = dir.path().join("autograder.zip");

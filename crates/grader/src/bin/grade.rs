@@ -9,7 +9,7 @@
 use clap::{ArgGroup, Parser, Subcommand};
 use descent_grader::class::grade_all;
 use descent_grader::kit::{assign, check};
-use descent_grader::platform::{export, grade_single, gradescope, Platform};
+use descent_grader::platform::{export, grade_single, gradescope, prairielearn, Platform};
 use descent_grader::regrade::{publish, stage, STAGED};
 use descent_grader::sandbox::{probe, Isolation};
 use std::io::IsTerminal;
@@ -107,16 +107,18 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Build Gradescope's autograder zip for ASSIGNMENT.
+    /// Build Gradescope's autograder zip, or the question and server files
+    /// of a PrairieLearn course, for ASSIGNMENT.
     Package {
         /// The assignment folder.
         assignment: PathBuf,
-        /// Gradescope's format (the only one that takes a zip).
-        #[arg(long, required = true)]
-        gradescope: bool,
-        /// The zip to write.
-        #[arg(long, default_value = "autograder.zip")]
-        out: PathBuf,
+        #[command(flatten)]
+        which: Which,
+        /// What to write: the zip (Gradescope; default autograder.zip) or
+        /// the folder to copy into the course (PrairieLearn; default
+        /// prairielearn/).
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// descent's workspace folder (default: the one this binary was built from).
         #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))]
         source: PathBuf,
@@ -210,10 +212,27 @@ fn main() -> ExitCode {
             let out = out.unwrap_or_else(|| grades.join(platform.folder()));
             export(&grades, platform, &out).map(|n| println!("wrote {n} results files under {}", out.display()))
         }
-        Command::Package { assignment, gradescope: _, out, source } => gradescope::package(&assignment, &source, &out)
-            .map(|()| {
-                println!("wrote {} (upload it as the autograder of a Gradescope programming assignment)", out.display())
-            }),
+        Command::Package { assignment, which, out, source } => match which.platform() {
+            Platform::Gradescope => {
+                let out = out.unwrap_or_else(|| PathBuf::from("autograder.zip"));
+                gradescope::package(&assignment, &source, &out).map(|()| {
+                    println!(
+                        "wrote {} (upload it as the autograder of a Gradescope programming assignment)",
+                        out.display()
+                    )
+                })
+            }
+            Platform::PrairieLearn => {
+                let out = out.unwrap_or_else(|| PathBuf::from("prairielearn"));
+                prairielearn::package(&assignment, &source, &out).map(|()| {
+                    println!(
+                        "wrote {}: copy questions/ and serverFilesCourse/ into your course, build the image from \
+                         serverFilesCourse/descent/Dockerfile, push it and name it in info.json (\"image\")",
+                        out.display()
+                    )
+                })
+            }
+        },
         Command::Regrade { confirm: true, out, .. } => publish(&out).map(|n| {
             println!("published the regrade: {n} files replaced in {}", out.display());
         }),

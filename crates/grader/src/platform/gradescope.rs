@@ -30,12 +30,12 @@ pub fn results(grade: &Grade) -> Value {
 }
 
 /// The parts of descent's source tree the `grade` binary is built from.
-const SOURCES: [&str; 6] = ["Cargo.toml", "Cargo.lock", "rustfmt.toml", "src", "templates", "crates"];
+pub(crate) const SOURCES: [&str; 6] = ["Cargo.toml", "Cargo.lock", "rustfmt.toml", "src", "templates", "crates"];
 
 /// What of [`SOURCES`] the build does not need: the crates' tests and the
 /// grader's own assignments (their hidden data has no business in another
 /// assignment's zip).
-fn not_needed(rel: &Path) -> bool {
+pub(crate) fn not_needed(rel: &Path) -> bool {
     let parts: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     matches!(parts.as_slice(), [_, part, ..] if part == "tests" || part == "assignments" || part == "target")
 }
