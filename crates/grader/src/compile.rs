@@ -112,11 +112,14 @@ pub fn compile_gated(solution: &str, kind: Kind, work: &Path, timeout: Duration,
     })
 }
 
-/// The toolchain's folder (`rustc --print sysroot`), asked once.
+/// The toolchain's folder (`rustc --print sysroot`), asked once (without
+/// `LD_LIBRARY_PATH`, which `cargo test` points at its own toolchain, and
+/// from which rustc would take its sysroot).
 pub(crate) fn sysroot() -> &'static Path {
     static SYSROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     SYSROOT.get_or_init(|| {
         Command::new("rustc")
+            .env_remove("LD_LIBRARY_PATH")
             .args(["--print", "sysroot"])
             .output()
             .ok()

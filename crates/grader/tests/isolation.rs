@@ -404,6 +404,11 @@ extern "C" {
 /// (a command and its arguments, before `grade`): its exit status, its
 /// terminal output and the records it wrote.
 fn grade_wrapped(wrap: &[&str], extra: &[&str]) -> (i32, String, Vec<serde_json::Value>) {
+    grade_wrapped_with(wrap, extra, &[])
+}
+
+/// [`grade_wrapped`] with environment variables `envs` set.
+fn grade_wrapped_with(wrap: &[&str], extra: &[&str], envs: &[(&str, String)]) -> (i32, String, Vec<serde_json::Value>) {
     let dir = tempfile::tempdir().unwrap();
     let subs = dir.path().join("subs");
     std::fs::create_dir_all(&subs).unwrap();
@@ -416,7 +421,12 @@ fn grade_wrapped(wrap: &[&str], extra: &[&str]) -> (i32, String, Vec<serde_json:
     args.extend([grade.to_string(), "run".into(), assignment.display().to_string(), subs.display().to_string()]);
     args.extend(["--out".to_string(), out.display().to_string()]);
     args.extend(extra.iter().map(|s| s.to_string()));
-    let done = std::process::Command::new(wrap[0]).args(&args).env_remove(WEAKEN_VAR).output().unwrap();
+    let mut cmd = std::process::Command::new(wrap[0]);
+    cmd.args(&args).env_remove(WEAKEN_VAR);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let done = cmd.output().unwrap();
     let said = format!("{}{}", String::from_utf8_lossy(&done.stdout), String::from_utf8_lossy(&done.stderr));
     let records = ["correct", "slip"]
         .iter()
@@ -479,4 +489,44 @@ fn without_user_namespaces_the_weak_cell_is_refused_unless_allowed_and_then_stat
     for r in &records {
         assert_eq!(r["isolation"], "limits_only", "{r}");
     }
+}
+
+#[test]
+fn with_a_separate_uid_only_every_student_is_graded_and_the_cell_stated() {
+    if !is_root() {
+        eprintln!("skipped: a uid of its own needs the grader to be root");
+        return;
+    }
+    // The cell of a root grader without namespaces, asked for by name; its
+    // compiler runs under a uid of its own, so the toolchain must be one
+    // every user can read: here this machine's, hard-linked into a folder
+    // all may enter (as /usr/local/rustup is in the official Rust image).
+    let sysroot = std::process::Command::new("rustc").args(["--print", "sysroot"]).output().unwrap();
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    let dir = tempfile::tempdir().unwrap();
+    let farm = dir.path().join("toolchain");
+    let linked = std::process::Command::new("cp").arg("-al").arg(&sysroot).arg(&farm).status().unwrap();
+    if !linked.success() {
+        eprintln!("skipped: the toolchain cannot be hard-linked into a readable folder here");
+        return;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("{}:{}", farm.join("bin").display(), std::env::var("PATH").unwrap_or_default());
+    let envs = [(WEAKEN_VAR, "separate_uid".to_string()), ("PATH", path)];
+    let (code, said, records) = grade_wrapped_with(&["env"], &[], &envs);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("isolation: separate_uid"), "{said}");
+    assert!(said.contains("warning: no namespaces here"), "{said}");
+    assert_eq!(records.len(), 2, "{said}");
+    for r in &records {
+        assert_eq!(r["isolation"], "separate_uid", "{r}");
+    }
+    let correct = &records[0]["grade"]["tests"];
+    assert!(correct.as_array().unwrap().iter().all(|t| t["score"] == t["max_score"]), "{correct}");
+    let slip = &records[1]["grade"];
+    assert_eq!(slip["gradable"], true, "{slip}");
 }
