@@ -1408,9 +1408,9 @@ mod attacks {
                 refused("it uses `include_str`, which reads a file at compile time"),
                 "not run: the submission could not be built".into(),
             ),
-            ("crate_attribute", 0.0, refused("it has a crate attribute `#![...]`"), "not run: the submission could not be built".into()),
+            ("crate_attribute", 0.0, refused("it has an inner attribute `#![...]`"), "not run: the submission could not be built".into()),
             ("extern_crate", 0.0, refused("it has `extern crate`"), "not run: the submission could not be built".into()),
-            ("module_in_another_file", 0.0, refused("it has a `#[path]` attribute"), "not run: the submission could not be built".into()),
+            ("module_in_another_file", 0.0, refused("it has the attribute `#[path]`, which a submission does not need"), "not run: the submission could not be built".into()),
             // The bystanders: exactly their grades of a batch of their own.
             ("correct", 100.0, String::new(), "40 of 40 steps match the reference".into()),
         ];
