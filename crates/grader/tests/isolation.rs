@@ -185,7 +185,8 @@ fn with_the_gate_off_the_compiler_reads_nothing_beyond_the_kit() {
 /// A submission that tries every channel from one of its runs (the first,
 /// as if hidden) to the next (as if visible): files in its working folder,
 /// `/tmp` and `/dev/shm`, SysV shared memory, an abstract Unix socket served
-/// by a process that outlives the run, and the processes it can signal.
+/// by a process that outlives the run, and the processes it can signal;
+/// and it reports any descriptor above 2 it was given.
 const CHANNELS: &str = r#"
 use crate::student_api::{Hyper, StudentOptimizer};
 use std::io::{Read, Write};
@@ -199,6 +200,7 @@ extern "C" {
     fn kill(pid: i32, signal: i32) -> i32;
     fn getpid() -> i32;
     fn close(fd: i32) -> i32;
+    fn fcntl(fd: i32, cmd: i32, ...) -> i32;
     fn _exit(code: i32) -> !;
 }
 
@@ -233,6 +235,10 @@ fn found() -> Vec<String> {
         let mut text = String::new();
         let _ = s.read_to_string(&mut text);
         found.push(format!("socket: {text}"));
+    }
+    let open: Vec<i32> = (3..1024).filter(|&fd| unsafe { fcntl(fd, 1) } >= 0).collect();
+    if !open.is_empty() {
+        found.push(format!("descriptors: {open:?}"));
     }
     let me = unsafe { getpid() };
     let others: Vec<i32> = (2..4096).filter(|&p| p != me && unsafe { kill(p, 0) } == 0).collect();
@@ -320,12 +326,19 @@ fn nothing_of_a_hidden_run_reaches_the_next_run() {
     if in_control() {
         clean();
     }
+    // A descriptor of the grader's left open across exec: the cell must
+    // not hand it on.
+    // SAFETY: dup of stdout, closed below.
+    let leaked = unsafe { dup(1) };
+    assert!(leaked > 2);
     let first = run(&bin, &[Job::forced(&hidden)], Duration::from_secs(20)).unwrap();
     assert_eq!(first.trajectories[0].stopped, None, "the first run did not leave its secret: {}", first.stderr);
     if !in_control() {
         assert!(!first.stderr.contains("FOUND"), "a run sees another's processes: {}", first.stderr);
     }
     let second = run(&bin, &[Job::forced(&visible)], Duration::from_secs(20)).unwrap();
+    // SAFETY: closes the descriptor opened above.
+    unsafe { close_fd(leaked) };
     let said = format!("{:?} {}", second.trajectories[0].stopped, second.stderr);
     if in_control() {
         clean();
@@ -398,6 +411,9 @@ fn links_special_files_and_subfolders_are_refused_not_followed() {
 extern "C" {
     #[link_name = "mkfifo"]
     fn libc_mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+    fn dup(fd: i32) -> i32;
+    #[link_name = "close"]
+    fn close_fd(fd: i32) -> i32;
 }
 
 /// `grade run` on the correct solution and one slip, wrapped in `wrap`
