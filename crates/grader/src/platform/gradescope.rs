@@ -108,14 +108,7 @@ fn file_options(mode: u32) -> zip::write::SimpleFileOptions {
 /// descent's sources from `source` (the folder of descent's workspace).
 pub fn package(assignment: &Path, source: &Path, out: &Path) -> Result<()> {
     Loaded::read(assignment)?;
-    let manifest = source.join("crates/grader/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).map_err(|e| Error::io(manifest.display(), e))?;
-    if !text.contains("name = \"descent-grader\"") {
-        return Err(Error::data(
-            manifest.display(),
-            "not descent's grader (give --source, the folder of descent's workspace)",
-        ));
-    }
+    super::check_source(source)?;
     let tmp = out.with_extension("zip.partial");
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;

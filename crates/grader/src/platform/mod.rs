@@ -76,6 +76,19 @@ pub fn export(grades: &Path, platform: Platform, out: &Path) -> Result<usize> {
     Ok(all.len())
 }
 
+/// Whether `source` is descent's workspace (what a package is built from).
+pub(crate) fn check_source(source: &Path) -> Result<()> {
+    let manifest = source.join("crates/grader/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| Error::io(manifest.display(), e))?;
+    if !text.contains("name = \"descent-grader\"") {
+        return Err(Error::data(
+            manifest.display(),
+            "not descent's grader (give --source, the folder of descent's workspace)",
+        ));
+    }
+    Ok(())
+}
+
 /// The submission at `path`: the file itself, or a folder with its
 /// `solution.rs` (or `solution.ipynb`), else its only `.rs` file. Nothing is
 /// followed: a link is taken as itself, and refused when read.

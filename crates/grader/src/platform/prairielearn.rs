@@ -88,14 +88,7 @@ fn uuid(name: &str) -> String {
 /// `out` is written whole or not at all.
 pub fn package(assignment: &Path, source: &Path, out: &Path) -> Result<()> {
     let loaded = Loaded::read(assignment)?;
-    let manifest = source.join("crates/grader/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).map_err(|e| Error::io(manifest.display(), e))?;
-    if !text.contains("name = \"descent-grader\"") {
-        return Err(Error::data(
-            manifest.display(),
-            "not descent's grader (give --source, the folder of descent's workspace)",
-        ));
-    }
+    super::check_source(source)?;
     let tmp = out.with_extension("partial");
     let _ = std::fs::remove_dir_all(&tmp);
     let write = |rel: &str, bytes: &[u8], mode: u32| -> Result<()> {

@@ -464,6 +464,20 @@ unsafe fn new_fs(fstype: &std::ffi::CStr, options: &[(&std::ffi::CStr, &std::ffi
     m
 }
 
+/// Attaches the detached mount `m` (or passes its error on) at `at` below
+/// `root`, and closes it.
+///
+/// # Safety
+/// Between fork and exec: system calls only.
+unsafe fn attach(m: libc::c_long, root: libc::c_int, at: &std::ffi::CStr) -> libc::c_long {
+    if m < 0 {
+        return m;
+    }
+    let r = libc::syscall(libc::SYS_move_mount, m, c"".as_ptr(), root, at.as_ptr(), MOVE_MOUNT_F_EMPTY_PATH);
+    libc::close(m as libc::c_int);
+    r
+}
+
 /// `G`: PID 1 of the new namespaces; builds the root, then becomes the
 /// namespace's init ([`init`]).
 fn inner(plan: &mut Plan, fds: &mut [libc::c_int; MAX_SOURCES], status_fd: libc::c_int) -> io::Result<()> {
@@ -548,37 +562,14 @@ fn inner(plan: &mut Plan, fds: &mut [libc::c_int; MAX_SOURCES], status_fd: libc:
                     }
                     r
                 }
-                Step::Tmpfs { at, size } => {
-                    let m =
-                        new_fs(c"tmpfs", &[(c"size", size), (c"mode", c"1777")], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-                    let mut r = m;
-                    if m >= 0 {
-                        r = libc::syscall(
-                            libc::SYS_move_mount,
-                            m,
-                            c"".as_ptr(),
-                            root,
-                            at.as_ptr(),
-                            MOVE_MOUNT_F_EMPTY_PATH,
-                        );
-                        libc::close(m as libc::c_int);
-                    }
-                    r
-                }
+                Step::Tmpfs { at, size } => attach(
+                    new_fs(c"tmpfs", &[(c"size", size), (c"mode", c"1777")], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV),
+                    root,
+                    at,
+                ),
                 Step::Proc(at) => {
-                    let m = new_fs(c"proc", &[], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-                    if m >= 0 {
-                        libc::syscall(
-                            libc::SYS_move_mount,
-                            m,
-                            c"".as_ptr(),
-                            root,
-                            at.as_ptr(),
-                            MOVE_MOUNT_F_EMPTY_PATH,
-                        );
-                        libc::close(m as libc::c_int);
-                    }
                     // Without /proc when the kernel refuses a new one.
+                    attach(new_fs(c"proc", &[], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC), root, at);
                     0
                 }
             };
