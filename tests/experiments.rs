@@ -4,7 +4,7 @@
 //! the registry of seed claims matches what the experiments decide.
 
 use descent::data::Mnist;
-use descent_lab::experiments::seed_claims::{registry, Handling, DOCUMENTS};
+use descent_lab::experiments::seed_claims::{registry, Handling, StepMatch, DOCUMENTS, MOMENTUM_COMPARISONS};
 use descent_lab::experiments::{by_name, Context, Kind, Profile, Verdict, EXPERIMENTS};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -60,11 +60,10 @@ fn assert_supported(outcome: &descent_lab::experiments::Outcome, ids: &[&str]) {
 /// Evidence claims decided without the protocol, and why that is right:
 /// one deterministic run of a deterministic problem, or a property with no
 /// method to tune.
-const WITHOUT_PROTOCOL: &[(&str, &str)] = &[
-    ("amsgrad.online", "deterministic problem and step size given by the paper"),
-    ("amsgrad.common_betas_converge", "deterministic problem and step size given by the paper"),
-    ("seed004.he_init", "forward variance of an initialisation: no optimizer involved"),
-];
+/// (None now: the one-run claims of a deterministic problem, `amsgrad.online`
+/// and `amsgrad.common_betas_converge`, and `seed004.he_init`, a property of
+/// the initialisation, are demonstrations.)
+const WITHOUT_PROTOCOL: &[(&str, &str)] = &[];
 
 /// Every experiment's quick profile runs and draws; the analytic claims
 /// hold; every claim a run produces is one its experiment declares, with
@@ -95,6 +94,21 @@ fn every_experiment_runs_and_its_claims_are_registered() {
                 assert_eq!(c.verdict, Verdict::Supported, "demonstration {} failed: {}", c.id, c.detail);
             }
         }
+        // Momentum against none at matched steps, as the run recorded them.
+        for c in &o.claims {
+            match MOMENTUM_COMPARISONS.iter().find(|(id, _)| *id == c.id).map(|m| m.1) {
+                Some(StepMatch::Effective { plain, with, mu }) => {
+                    let p = c.protocol.as_ref().unwrap_or_else(|| panic!("{} records no learning rates", c.id));
+                    let (a, b) = (p.selected[plain], p.selected[with]);
+                    assert!((a - b / (1.0 - mu)).abs() <= 1e-12 * a, "{}: {plain} at {a}, {with} at {b}", c.id);
+                }
+                Some(StepMatch::Tuned) => {
+                    let p = c.protocol.as_ref().unwrap_or_else(|| panic!("{} records no tuning", c.id));
+                    assert!(p.lr_grid.len() >= 2, "{}: tuned on {:?}", c.id, p.lr_grid.keys());
+                }
+                Some(StepMatch::SameMomentum) | None => {}
+            }
+        }
         match e.name {
             "toy_function" => {
                 assert_supported(&o, &["toy_function.no_minimum", "toy_function.seed_gradient_stops_at_2"])
@@ -107,6 +121,23 @@ fn every_experiment_runs_and_its_claims_are_registered() {
             }
             "seed004" => assert_supported(&o, &["seed004.momentum_effective_rate", "seed004.he_init"]),
             _ => {}
+        }
+    }
+}
+
+/// Every evidence claim that mentions momentum (heavy ball, Nesterov) says
+/// how its steps are matched.
+#[test]
+fn every_momentum_comparison_matches_its_steps() {
+    for spec in EXPERIMENTS.iter().flat_map(|e| e.claims) {
+        let text = format!("{} {}", spec.statement, spec.criterion).to_lowercase();
+        let mentions = ["momentum", "heavy ball", "nesterov"].iter().any(|w| text.contains(w));
+        if spec.kind == Kind::Evidence && mentions {
+            assert!(
+                MOMENTUM_COMPARISONS.iter().any(|(id, _)| *id == spec.id),
+                "{} compares momentum but says nothing of matching its steps",
+                spec.id
+            );
         }
     }
 }

@@ -143,7 +143,7 @@ pub const COMMON_BETAS_CONVERGE: ClaimSpec = ClaimSpec::evidence(
     "this project's note on Reddi et al.",
     "the failure needs Theorem 1's betas: with (0.9, 0.99) Adam converges to -1 on the same period-3 problem",
     "Adam's x_T < -0.9 with betas (0.9, 0.99)",
-);
+).demonstrates();
 
 /// Where the paper's two problems come from.
 const SOURCE: &str = "Reddi et al. 2018, section 3 and figure 1; seed 003";
@@ -159,7 +159,7 @@ pub const ONLINE: ClaimSpec = ClaimSpec::evidence(
     "on the online problem (1010x once every 101 steps, else -10x), Adam drifts to +1 while AMSGrad converges to the \
      optimum -1",
     DRIFT,
-);
+).demonstrates();
 
 /// amsgrad.stochastic
 pub const STOCHASTIC: ClaimSpec = ClaimSpec::evidence(

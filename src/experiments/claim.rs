@@ -125,6 +125,12 @@ pub enum Verdict {
     FullProfileOnly,
     /// The data cannot decide it: the interval straddles the threshold.
     Inconclusive,
+    /// It presupposes another claim ("stuck *because*...") whose verdict in
+    /// this run is not "supported": not decided, not counted.
+    PremiseNotMet,
+    /// The source's condition for it does not hold in this run (Wilson's
+    /// "at equal training loss"): not decided, not counted, with the numbers.
+    NotApplicable,
 }
 
 /// Whether a claim's outcome is evidence about the optimizers.
@@ -147,6 +153,8 @@ impl Verdict {
             Verdict::NotSupported => "not supported",
             Verdict::FullProfileOnly => "full profile only",
             Verdict::Inconclusive => "inconclusive",
+            Verdict::PremiseNotMet => "premise not met",
+            Verdict::NotApplicable => "not applicable",
         }
     }
 
@@ -188,6 +196,21 @@ pub struct Claim {
 }
 
 impl Claim {
+    /// Decided only when `premise` (the claim it presupposes, from the same
+    /// run) is supported; otherwise "premise not met", with why.
+    pub fn given(mut self, premise: &Claim) -> Claim {
+        if premise.verdict != Verdict::Supported && self.verdict != Verdict::FullProfileOnly {
+            self.detail = format!(
+                "premise not met: it presupposes {} (here {}), so it is not decided; the numbers: {}",
+                premise.id,
+                premise.verdict.text(),
+                self.detail
+            );
+            self.verdict = Verdict::PremiseNotMet;
+        }
+        self
+    }
+
     /// The verdict as shown: "demonstration: supported" for a
     /// demonstration.
     pub fn label(&self) -> String {
@@ -215,6 +238,10 @@ impl Verdict {
     /// All parts supported: supported; any part not supported: not
     /// supported; otherwise inconclusive.
     pub fn all(parts: &[Verdict]) -> Verdict {
+        let parts: Vec<Verdict> = parts.iter().copied().filter(|v| *v != Verdict::NotApplicable).collect();
+        if parts.is_empty() {
+            return Verdict::NotApplicable;
+        }
         if parts.contains(&Verdict::NotSupported) {
             Verdict::NotSupported
         } else if parts.iter().all(|v| *v == Verdict::Supported) {

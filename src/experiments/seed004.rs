@@ -75,7 +75,7 @@ pub const HE_INIT: ClaimSpec = ClaimSpec::evidence(
          fixed-variance initialization makes it vanish",
     "through 10 ReLU layers of width 256: variance ratio last/first layer in [0.5, 2] for He, below 1e-6 for \
          N(0, 0.01^2)",
-);
+).demonstrates();
 
 /// seed004.schedules
 pub const SCHEDULES: ClaimSpec = ClaimSpec::evidence(

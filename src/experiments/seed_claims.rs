@@ -96,3 +96,42 @@ pub fn registry() -> Vec<Registered> {
 pub fn declared(id: &str) -> Option<&'static super::ClaimSpec> {
     EXPERIMENTS.iter().flat_map(|e| e.claims).find(|c| c.id == id)
 }
+
+/// How a claim that sets momentum against none (or one momentum form
+/// against another) keeps their steps comparable: torch's momentum follows
+/// a constant gradient at `lr / (1 − μ)`, so at one learning rate the
+/// momentum side takes steps 1/(1 − μ) times larger, and a difference
+/// could be the step's, not momentum's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StepMatch {
+    /// The same effective step: the run's protocol records both learning
+    /// rates, and `lr(plain) = lr(with) / (1 − mu)`.
+    Effective {
+        /// The method without momentum, as the protocol names it.
+        plain: &'static str,
+        /// The method with momentum `mu`.
+        with: &'static str,
+        /// The momentum.
+        mu: f64,
+    },
+    /// Each side's learning rate tuned on held-out data.
+    Tuned,
+    /// Both sides have the same momentum (no side without).
+    SameMomentum,
+}
+
+/// Every evidence claim that compares methods with and without momentum
+/// (heavy ball, Nesterov, RMSprop's momentum), and how its steps are
+/// matched; `tests/experiments.rs` checks that every claim mentioning
+/// momentum is here and that each match holds.
+pub const MOMENTUM_COMPARISONS: &[(&str, StepMatch)] = &[
+    (
+        "cnn_grid.rmsprop_stuck_lacks_momentum",
+        StepMatch::Effective { plain: "rmsprop", with: super::cnn_grid::RMSPROP_MOMENTUM, mu: super::cnn_grid::MOMENTUM },
+    ),
+    ("surfaces.momentum_other_well", StepMatch::Effective { plain: "sgd", with: "momentum", mu: 0.9 }),
+    ("surfaces.nesterov_ill_conditioned", StepMatch::Tuned),
+    ("surfaces.nesterov_rosenbrock", StepMatch::Tuned),
+    ("wilson.mnist_gap", StepMatch::Tuned),
+    ("seed004.schedules", StepMatch::SameMomentum),
+];

@@ -265,6 +265,7 @@ fn run_sections(
             not_supported: count(Verdict::NotSupported),
             full_only: count(Verdict::FullProfileOnly),
             inconclusive: count(Verdict::Inconclusive),
+            not_applicable: count(Verdict::PremiseNotMet) + count(Verdict::NotApplicable),
             demonstrations: section.claims.iter().filter(|c| c.kind == Kind::Demonstration).count(),
         });
         sections.push(section);
@@ -419,6 +420,7 @@ fn render(tera: &tera::Tera, metadata: &Metadata, sections: &[Section]) -> Resul
     ctx.insert("not_supported", &count(Verdict::NotSupported));
     ctx.insert("inconclusive", &count(Verdict::Inconclusive));
     ctx.insert("full_only", &count(Verdict::FullProfileOnly));
+    ctx.insert("not_applicable", &(count(Verdict::PremiseNotMet) + count(Verdict::NotApplicable)));
     ctx.insert("demonstrations", &ledger.iter().filter(|r| r.claim.kind == Kind::Demonstration).count());
     let html = tera.render("base.html", &ctx).map_err(template_error)?;
     let summary = Summary {

@@ -59,6 +59,7 @@ struct Counts {
     not_supported: usize,
     inconclusive: usize,
     full_only: usize,
+    not_applicable: usize,
     demonstrations: usize,
 }
 
@@ -97,6 +98,7 @@ pub fn markdown(summary: &Summary, command: &str) -> Result<String> {
             Verdict::NotSupported => counts.not_supported += 1,
             Verdict::Inconclusive => counts.inconclusive += 1,
             Verdict::FullProfileOnly => counts.full_only += 1,
+            Verdict::PremiseNotMet | Verdict::NotApplicable => counts.not_applicable += 1,
         }
     }
     let sections: Vec<SectionRow> = summary

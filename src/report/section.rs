@@ -140,6 +140,10 @@ pub struct SectionSummary {
     /// Claims the data could not decide.
     #[serde(default)]
     pub inconclusive: usize,
+    /// Claims not decided because their premise or the source's condition
+    /// does not hold in this run.
+    #[serde(default)]
+    pub not_applicable: usize,
     /// Demonstrations (not counted above).
     #[serde(default)]
     pub demonstrations: usize,
