@@ -238,10 +238,13 @@ impl Verdict {
     /// All parts supported: supported; any part not supported: not
     /// supported; otherwise inconclusive.
     pub fn all(parts: &[Verdict]) -> Verdict {
-        let parts: Vec<Verdict> = parts.iter().copied().filter(|v| *v != Verdict::NotApplicable).collect();
-        if parts.is_empty() {
+        // Parts whose condition does not hold are left out; none left is
+        // "not applicable".
+        let applicable: Vec<Verdict> = parts.iter().copied().filter(|v| *v != Verdict::NotApplicable).collect();
+        if applicable.is_empty() && !parts.is_empty() {
             return Verdict::NotApplicable;
         }
+        let parts = applicable.as_slice();
         if parts.contains(&Verdict::NotSupported) {
             Verdict::NotSupported
         } else if parts.iter().all(|v| *v == Verdict::Supported) {

@@ -19,7 +19,7 @@ use super::{ChartSpec, Context, Experiment, Facet, MnistUse, Outcome, Run, Verdi
 use descent::data::regression::{diabetes, least_squares, standardized, Regression};
 use descent::data::Batching;
 use descent::optim::OptimizerSpec;
-use descent::train::{fit_linear as fit, fit_linear_evaluating as fit_evaluating, run_parallel, RunHistory};
+use descent::train::{fit_linear as fit, run_parallel, RunHistory};
 use descent::Result;
 
 /// Loss above the closed-form optimum's, per epoch.
@@ -48,7 +48,9 @@ pub const EXPERIMENT: Experiment = Experiment {
 const OPTIMUM_STATEMENT: &str = "every optimizer reaches the least-squares optimum on linear regression";
 /// How.
 const OPTIMUM_CRITERION: &str = "relative excess of the final training loss over the closed-form optimum below 5% for \
-                                 each of the eight optimizers (each at its tuned lr); the value is the worst optimizer's";
+                                 each of the eight optimizers (each at its lr tuned on that same quantity, on a problem \
+                                 the claim is not decided on; mini-batches of 32, an epoch's short remainder dropped); the \
+                                 value is the worst optimizer's";
 
 /// linear_regression.optimum_generated
 pub const OPTIMUM_GENERATED: ClaimSpec = ClaimSpec::evidence(
@@ -95,20 +97,22 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
                 _ => standardized(&diabetes()),
             }
         };
-        // Tuning: validation loss of the held-out 20% of the tuning draw.
-        let (fit_part, held_out) = split(&draw(seeds.tuning)?);
+        // Tuning on the quantity the claim decides (the final training
+        // loss's relative excess over the closed-form optimum), on a
+        // problem it is not decided on: another draw (generated), or the
+        // first 80% of the rows as a problem of its own (diabetes, one data
+        // set), with its own optimum.
+        let tuning_set = match set_name {
+            "generated" => draw(seeds.tuning)?,
+            _ => split(&draw(seeds.tuning)?).0,
+        };
+        let (_, _, tuning_optimum) = least_squares(&tuning_set.x, &tuning_set.y)?;
         let tuned = run_parallel(&OPTIMIZERS, |&(name, default)| {
             tune_lr(default, |lr| {
                 let spec = OptimizerSpec::by_name(name, Some(lr))?;
-                let h = fit_evaluating(
-                    &fit_part,
-                    &[("validation", &held_out)],
-                    &spec,
-                    Batching::MiniBatch(32),
-                    epochs,
-                    seeds.tuning,
-                )?;
-                Ok(h.last("validation", "loss").unwrap_or(f64::INFINITY))
+                let h = fit(&tuning_set, &spec, Batching::MiniBatch(32), epochs, seeds.tuning)?;
+                let last = h.last("all", "loss").unwrap_or(f64::INFINITY);
+                Ok((last - tuning_optimum) / tuning_optimum)
             })
         })
         .into_iter()
@@ -137,7 +141,13 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let estimates: Vec<Estimate> = excess.iter().map(|e| Estimate::of(e)).collect();
         let verdicts: Vec<Verdict> = estimates.iter().map(|e| e.below(0.05)).collect();
         let worst = estimates.iter().map(|e| e.mean).fold(f64::MIN, f64::max);
-        let protocol = Protocol::new(&seeds, "validation loss of a held-out 20% of the tuning draw").tuned_each(&OPTIMIZERS, &tuned);
+        let selected_on = if set_name == "generated" {
+            "relative excess of the final training loss over the optimum, on a separate draw (the tuning seed)"
+        } else {
+            "relative excess of the final training loss over the optimum, on the first 80% of the rows as a problem of \
+             its own"
+        };
+        let protocol = Protocol::new(&seeds, selected_on).tuned_each(&OPTIMIZERS, &tuned);
         let worst_estimate = estimates.iter().copied().max_by(|a, b| a.hi.total_cmp(&b.hi)).expect("eight");
         let spec = if set_name == "generated" { &OPTIMUM_GENERATED } else { &OPTIMUM_DIABETES };
         claims.push(spec.tested(Tested { estimate: &worst_estimate, verdict: Verdict::all(&verdicts), detail: format!(

@@ -127,7 +127,11 @@ pub enum StepMatch {
 pub const MOMENTUM_COMPARISONS: &[(&str, StepMatch)] = &[
     (
         "cnn_grid.rmsprop_stuck_lacks_momentum",
-        StepMatch::Effective { plain: "rmsprop", with: super::cnn_grid::RMSPROP_MOMENTUM, mu: super::cnn_grid::MOMENTUM },
+        StepMatch::Effective {
+            plain: "rmsprop",
+            with: super::cnn_grid::RMSPROP_MOMENTUM,
+            mu: super::cnn_grid::MOMENTUM,
+        },
     ),
     ("surfaces.momentum_other_well", StepMatch::Effective { plain: "sgd", with: "momentum", mu: 0.9 }),
     ("surfaces.nesterov_ill_conditioned", StepMatch::Tuned),
