@@ -117,6 +117,7 @@ fn the_report_loads_without_console_errors_or_network_requests() {
         mnist_dir: Some("/nonexistent".into()),
         progress: false,
         results_md: None,
+        stability: Vec::new(),
     })
     .unwrap();
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report.png");

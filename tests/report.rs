@@ -19,6 +19,7 @@ fn options(out: &Path, only: &[&str]) -> ReportOptions {
         mnist_dir: Some(PathBuf::from("/nonexistent/mnist")),
         progress: false,
         results_md: None,
+        stability: Vec::new(),
     }
 }
 
@@ -250,6 +251,48 @@ fn results_md_lists_every_claim_of_summary_json_with_the_run_stamp() {
     let cells = |l: &str| l.replace("\\|", "").matches('|').count();
     assert!(table.len() == claims.len() + 2 && table.iter().all(|l| cells(l) == cells(table[0])), "{table:#?}");
     assert!(!md.contains("{{") && !md.contains("{%"), "unrendered template syntax");
+}
+
+#[test]
+fn a_verdict_that_differs_between_base_seeds_is_inconclusive_with_every_seeds_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let sections = ["toy_function", "batch_modes"];
+    // Another base seed's run, one of whose evidence verdicts is then made
+    // to differ (as a run at another base seed could).
+    let other = dir.path().join("seed1");
+    generate(&ReportOptions { seed: 1, ..options(&other, &sections) }).unwrap();
+    let mut summary: serde_json::Value = serde_json::from_str(&read(other.join("summary.json"))).unwrap();
+    let claims = summary["claims"].as_array_mut().unwrap();
+    let flipped = claims
+        .iter_mut()
+        .find(|c| c["kind"] == "evidence" && c["verdict"] == "supported")
+        .expect("a supported evidence claim");
+    flipped["verdict"] = "not_supported".into();
+    let flipped_id = flipped["id"].as_str().unwrap().to_string();
+    std::fs::write(other.join("summary.json"), serde_json::to_vec(&summary).unwrap()).unwrap();
+    let md_path = dir.path().join("results.md");
+    let opts = ReportOptions {
+        results_md: Some(md_path.clone()),
+        stability: vec![other.join("summary.json")],
+        ..options(&dir.path().join("seed0"), &sections)
+    };
+    generate(&opts).unwrap();
+    let md = read(md_path);
+    assert!(md.contains("| verdict at each base seed |"), "no stability column");
+    assert!(md.contains(&opts.command()) && opts.command().contains("--stability"));
+    let row = md.lines().find(|l| l.starts_with(&format!("| `{flipped_id}` |"))).unwrap();
+    assert!(row.contains("| inconclusive |") && row.contains("0: supported, 1: not supported"), "{row}");
+    assert!(md.contains("the verdict differs between base seeds (0: supported, 1: not supported)"));
+    // A claim with the same verdict at both keeps it.
+    let same: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.contains("0: supported, 1: supported") && !l.contains("demonstration"))
+        .collect();
+    assert!(!same.is_empty() && same.iter().all(|l| l.contains("| supported |")), "{same:#?}");
+    // Runs of different profiles cannot be compared.
+    summary["metadata"]["profile"] = "full".into();
+    std::fs::write(other.join("summary.json"), serde_json::to_vec(&summary).unwrap()).unwrap();
+    assert!(generate(&opts).is_err());
 }
 
 #[test]

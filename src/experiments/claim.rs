@@ -214,9 +214,13 @@ impl Claim {
     /// The verdict as shown: "demonstration: supported" for a
     /// demonstration.
     pub fn label(&self) -> String {
-        match self.kind {
-            Kind::Evidence => self.verdict.text().into(),
+        let label = match self.kind {
+            Kind::Evidence => self.verdict.text().to_string(),
             Kind::Demonstration => format!("demonstration ({})", self.verdict.text()),
+        };
+        match self.protocol.as_ref().map(|p| &p.edge_limited) {
+            Some(methods) if !methods.is_empty() => format!("{label}, edge-limited ({})", methods.join(", ")),
+            _ => label,
         }
     }
 
@@ -254,5 +258,22 @@ impl Verdict {
         } else {
             Verdict::Inconclusive
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_whose_premise_is_not_supported_is_not_decided() {
+        let spec = ClaimSpec::evidence("x.because", "000", "a source", "B because A", "a criterion");
+        let claim = spec.decided(Decided { value: 1.0, ok: true, detail: "B holds".into() });
+        let failed = spec.decided(Decided { value: 0.0, ok: false, detail: "A does not hold".into() });
+        let held = spec.decided(Decided { value: 1.0, ok: true, detail: "A holds".into() });
+        let not_met = claim.clone().given(&failed);
+        assert_eq!(not_met.verdict, Verdict::PremiseNotMet);
+        assert!(not_met.detail.starts_with("premise not met"), "{}", not_met.detail);
+        assert_eq!(claim.given(&held).verdict, Verdict::Supported);
     }
 }

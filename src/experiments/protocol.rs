@@ -4,7 +4,9 @@
 //! - **Tuning on held-out data.** [`tune_lr`] picks a method's learning rate
 //!   from a ×2 grid around its default (five points, `default · 2^k`,
 //!   `k = -2..=2`), extended one point at a time (up to [`MAX_EXTENSIONS`])
-//!   while the best point is at an edge. The score is computed on data the
+//!   while the best point is at an edge, a tie with the edge included; a
+//!   tuning stopped by the cap with its best still at an edge marks the
+//!   claim *edge-limited*. The score is computed on data the
 //!   claim is not decided on: a validation split (MNIST: the last 10,000
 //!   training images) or, for claims about optimization speed, a separate
 //!   draw of the problem with its own seed ([`Seeds::tuning`]).
@@ -77,6 +79,10 @@ pub struct Protocol {
     pub estimate: Option<f64>,
     /// Its 95% interval.
     pub interval: Option<[f64; 2]>,
+    /// Methods whose tuning stopped at the extension cap with the best
+    /// score still at an edge: the claim is "edge-limited".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edge_limited: Vec<String>,
 }
 
 impl Protocol {
@@ -96,6 +102,9 @@ impl Protocol {
         self.lr_grid.insert(method.into(), t.grid.iter().map(|g| g.0).collect());
         self.grid_scores.insert(method.into(), t.grid.iter().map(|g| g.1.is_finite().then_some(g.1)).collect());
         self.selected.insert(method.into(), t.best);
+        if t.edge_limited {
+            self.edge_limited.push(method.into());
+        }
         self
     }
 
@@ -163,6 +172,9 @@ pub struct Tuned {
     pub grid: Vec<(f64, f64)>,
     /// The lr with the lowest score (the smaller lr on a tie).
     pub best: f64,
+    /// Whether the extension stopped at its cap with the best score still
+    /// at an edge (the best rate may lie beyond the grid).
+    pub edge_limited: bool,
 }
 
 /// Tunes a learning rate: the ×2 grid around `default` scored by `score`
@@ -174,24 +186,37 @@ pub fn tune_lr(default: f64, score: impl Fn(f64) -> Result<f64> + Sync) -> Resul
     let scores: Vec<f64> =
         run_parallel(&lrs, |&lr| score(lr)).into_iter().map(|r| r.map(clean)).collect::<Result<_>>()?;
     let mut grid: Vec<(f64, f64)> = lrs.into_iter().zip(scores).collect();
-    for _ in 0..MAX_EXTENSIONS {
-        let best = best_index(&grid);
-        let lr = if best == 0 && grid.len() > 1 && grid[0].1 < grid[1].1 {
-            grid[0].0 / 2.0
-        } else if best + 1 == grid.len() && grid[best].1.is_finite() {
-            grid[best].0 * 2.0
-        } else {
-            break;
+    // Extended while the best score is at an edge, a tie included (a flat
+    // grid says nothing about where the best rate is), alternating the
+    // edges when both hold it.
+    let mut extensions = 0;
+    let mut down_next = true;
+    while extensions < MAX_EXTENSIONS {
+        let best = grid[best_index(&grid)].1;
+        let last = grid.len() - 1;
+        let low = grid[0].1 <= best && grid.len() > 1 && grid[0].1 <= grid[1].1;
+        let high = grid[last].1 <= best && best.is_finite();
+        let lr = match (low, high) {
+            (true, true) if down_next => grid[0].0 / 2.0,
+            (true, true) => grid[last].0 * 2.0,
+            (true, false) => grid[0].0 / 2.0,
+            (false, true) => grid[last].0 * 2.0,
+            (false, false) => break,
         };
+        down_next = !down_next;
         let s = clean(score(lr)?);
         if lr < grid[0].0 {
             grid.insert(0, (lr, s));
         } else {
             grid.push((lr, s));
         }
+        extensions += 1;
     }
-    let best = grid[best_index(&grid)].0;
-    Ok(Tuned { grid, best })
+    let at = best_index(&grid);
+    let best_score = grid[at].1;
+    let at_edge = grid[0].1 <= best_score || (grid[grid.len() - 1].1 <= best_score && best_score.is_finite());
+    let edge_limited = extensions == MAX_EXTENSIONS && at_edge;
+    Ok(Tuned { best: grid[at].0, grid, edge_limited })
 }
 
 fn best_index(grid: &[(f64, f64)]) -> usize {
@@ -315,7 +340,7 @@ mod tests {
     #[test]
     fn a_protocol_keeps_every_grid_point_with_its_score_and_marks_the_one_used() {
         let seeds = Seeds { eval: vec![0, 1, 2], tuning: 10_000 };
-        let t = Tuned { grid: vec![(0.05, 0.3), (0.1, 0.2), (0.2, f64::INFINITY)], best: 0.1 };
+        let t = Tuned { grid: vec![(0.05, 0.3), (0.1, 0.2), (0.2, f64::INFINITY)], best: 0.1, edge_limited: false };
         let p = Protocol::new(&seeds, "validation").tuned("sgd", &t);
         assert_eq!(p.lr_grid["sgd"], [0.05, 0.1, 0.2]);
         assert_eq!(p.grid_scores["sgd"], [Some(0.3), Some(0.2), None]);
@@ -357,6 +382,22 @@ mod tests {
         let t = tune_lr(1.0, |lr| Ok(if lr > 1.0 { f64::NAN } else { -lr })).unwrap();
         assert_eq!(t.best, 1.0);
         assert_eq!(t.grid.len(), 5);
+        assert!(!t.edge_limited);
+    }
+
+    #[test]
+    fn a_flat_grid_extends_both_ways_and_a_capped_edge_is_marked() {
+        // Every point ties: the grid extends, alternating edges, to the cap.
+        let t = tune_lr(0.1, |_| Ok(0.3)).unwrap();
+        assert_eq!(t.grid.len(), 5 + MAX_EXTENSIONS, "{t:?}");
+        assert!(t.grid[0].0 < 0.025 && t.grid[t.grid.len() - 1].0 > 0.4, "{t:?}");
+        assert!(t.edge_limited);
+        // Still improving at the cap: marked.
+        let t = tune_lr(0.1, |lr| Ok(-lr)).unwrap();
+        assert!(t.edge_limited && t.best > 0.4, "{t:?}");
+        // Best inside after extending: not marked.
+        let t = tune_lr(0.1, |lr| Ok((lr.log2() - 0.8f64.log2()).powi(2))).unwrap();
+        assert!(!t.edge_limited);
     }
 
     #[test]
@@ -365,5 +406,9 @@ mod tests {
         assert_eq!(Verdict::all(&[Supported, Supported]), Supported);
         assert_eq!(Verdict::all(&[Supported, Inconclusive]), Inconclusive);
         assert_eq!(Verdict::all(&[Inconclusive, NotSupported]), NotSupported);
+        // Parts whose condition fails are left out; all of them: not applicable.
+        assert_eq!(Verdict::all(&[NotApplicable, Supported]), Supported);
+        assert_eq!(Verdict::all(&[NotApplicable, NotApplicable]), NotApplicable);
+        assert_eq!(Verdict::all(&[]), Supported);
     }
 }

@@ -30,6 +30,12 @@ pub struct Args {
     /// Also write every claim as a Markdown document (e.g. docs/results-full.md).
     #[arg(long)]
     pub results_md: Option<PathBuf>,
+    /// The summary.json of runs of the same profile at other base seeds
+    /// (comma-separated): the Markdown document gets each claim's verdict
+    /// at every base seed, and a claim whose verdict differs is shown
+    /// inconclusive.
+    #[arg(long, value_delimiter = ',', requires = "results_md")]
+    pub stability: Vec<PathBuf>,
 }
 
 /// Why a command line was refused.
@@ -64,5 +70,6 @@ where
         mnist_dir: args.mnist_dir,
         progress,
         results_md: args.results_md,
+        stability: args.stability,
     })
 }

@@ -13,5 +13,5 @@ mod results;
 mod section;
 
 pub use render::{generate, Metadata, ReportOptions, ReportSummary, Summary, SummaryClaim, SummarySection};
-pub use results::markdown;
+pub use results::{markdown, markdown_across};
 pub use section::{Section, SectionStatus, SectionSummary, SummaryStatus};

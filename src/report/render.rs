@@ -30,6 +30,9 @@ pub struct ReportOptions {
     /// Also write the claims as a Markdown document here (e.g.
     /// `docs/results-full.md`), with the other files.
     pub results_md: Option<PathBuf>,
+    /// `summary.json` of runs of the same profile at other base seeds, for
+    /// the Markdown document's stability column.
+    pub stability: Vec<PathBuf>,
 }
 
 impl ReportOptions {
@@ -46,6 +49,10 @@ impl ReportOptions {
         }
         if let Some(md) = &self.results_md {
             c.push_str(&format!(" --results-md {}", md.display()));
+        }
+        if !self.stability.is_empty() {
+            let paths: Vec<String> = self.stability.iter().map(|p| p.display().to_string()).collect();
+            c.push_str(&format!(" --stability {}", paths.join(",")));
         }
         c
     }
@@ -189,7 +196,8 @@ pub fn generate(opts: &ReportOptions) -> Result<ReportSummary> {
     let (html, summary_json) = render(&tera, &metadata, &sections)?;
     if let Some(path) = &opts.results_md {
         let summary = Summary::parse(&summary_json)?;
-        files.push((path.clone(), super::markdown(&summary, &opts.command())?.into_bytes()));
+        let others = opts.stability.iter().map(|p| Summary::read(p)).collect::<Result<Vec<_>>>()?;
+        files.push((path.clone(), super::markdown_across(&summary, &others, &opts.command())?.into_bytes()));
     }
     files.push((opts.out.join("data").join("tuning.csv"), tuning_csv(&sections).into_bytes()));
     files.push((opts.out.join("summary.json"), summary_json));
