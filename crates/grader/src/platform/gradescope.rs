@@ -4,7 +4,6 @@
 
 use crate::model::Loaded;
 use crate::score::Grade;
-use descent::files::walk;
 use descent::{Error, Result};
 use serde_json::{json, Value};
 use std::io::Write as _;
@@ -82,13 +81,8 @@ fn add_tree(
     prefix: &str,
     skip: impl Fn(&Path) -> bool,
 ) -> Result<()> {
-    if path.is_file() {
-        return add_file(zip, path, prefix);
-    }
-    if path.is_dir() {
-        for rel in walk(path)?.into_iter().filter(|rel| !skip(rel)) {
-            add_file(zip, &path.join(&rel), &format!("{prefix}/{}", rel.to_string_lossy().replace('\\', "/")))?;
-        }
+    for (file, name) in super::tree_files(path, prefix, skip)? {
+        add_file(zip, &file, &name)?;
     }
     Ok(())
 }

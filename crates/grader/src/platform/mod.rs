@@ -76,6 +76,23 @@ pub fn export(grades: &Path, platform: Platform, out: &Path) -> Result<usize> {
     Ok(all.len())
 }
 
+/// The files a package takes from `path` (a file, or every file below a
+/// folder but those `skip` names), each with its name in the package:
+/// `prefix`, or `prefix/rel` with `/` separators.
+pub(crate) fn tree_files(path: &Path, prefix: &str, skip: impl Fn(&Path) -> bool) -> Result<Vec<(PathBuf, String)>> {
+    if path.is_file() {
+        return Ok(vec![(path.to_path_buf(), prefix.to_string())]);
+    }
+    if !path.is_dir() {
+        return Ok(Vec::new());
+    }
+    Ok(descent::files::walk(path)?
+        .into_iter()
+        .filter(|rel| !skip(rel))
+        .map(|rel| (path.join(&rel), format!("{prefix}/{}", rel.to_string_lossy().replace('\\', "/"))))
+        .collect())
+}
+
 /// Whether `source` is descent's workspace (what a package is built from).
 pub(crate) fn check_source(source: &Path) -> Result<()> {
     let manifest = source.join("crates/grader/Cargo.toml");

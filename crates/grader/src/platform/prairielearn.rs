@@ -5,7 +5,6 @@
 use crate::model::Loaded;
 use crate::platform::gradescope::{not_needed, SOURCES};
 use crate::score::{Grade, Visibility};
-use descent::files::walk;
 use descent::{Error, Result};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -108,16 +107,9 @@ pub fn package(assignment: &Path, source: &Path, out: &Path) -> Result<()> {
         Ok(())
     };
     let copy = |from: &Path, to: &str, skip: &dyn Fn(&Path) -> bool| -> Result<()> {
-        if from.is_file() {
-            let bytes = std::fs::read(from).map_err(|e| Error::io(from.display(), e))?;
-            return write(to, &bytes, 0o644);
-        }
-        if from.is_dir() {
-            for rel in walk(from)?.into_iter().filter(|rel| !skip(rel)) {
-                let path = from.join(&rel);
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(path.display(), e))?;
-                write(&format!("{to}/{}", rel.to_string_lossy().replace('\\', "/")), &bytes, 0o644)?;
-            }
+        for (file, name) in super::tree_files(from, to, skip)? {
+            let bytes = std::fs::read(&file).map_err(|e| Error::io(file.display(), e))?;
+            write(&name, &bytes, 0o644)?;
         }
         Ok(())
     };

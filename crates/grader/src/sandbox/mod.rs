@@ -123,9 +123,11 @@ pub fn probe() -> &'static Probe {
                     i
                 }
                 None => {
+                    let names: Vec<&str> = Isolation::ALL.iter().rev().map(|i| i.name()).collect();
                     notes.push(format!(
-                        "{WEAKEN_VAR}={v:?} is not one of namespaces, separate_uid, limits_only, timeout_only: \
-                         taken as limits_only"
+                        "{WEAKEN_VAR}={v:?} is not one of {}: taken as {}",
+                        names.join(", "),
+                        Isolation::LimitsOnly.name()
                     ));
                     Isolation::LimitsOnly
                 }
