@@ -110,14 +110,9 @@ fn the_report_loads_without_console_errors_or_network_requests() {
     let dir = tempfile::tempdir().unwrap();
     let only = ["surfaces", "toy_function", "amsgrad", "seed004"];
     generate(&ReportOptions {
-        profile: Profile::Quick,
-        seed: 0,
-        out: dir.path().to_path_buf(),
         only: Some(only.iter().map(|s| s.to_string()).collect()),
         mnist_dir: Some("/nonexistent".into()),
-        progress: false,
-        results_md: None,
-        stability: Vec::new(),
+        ..ReportOptions::new(Profile::Quick, 0, dir.path())
     })
     .unwrap();
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report.png");

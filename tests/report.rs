@@ -12,14 +12,9 @@ const FAST: [&str; 6] = ["batch_modes", "surfaces", "toy_function", "amsgrad", "
 
 fn options(out: &Path, only: &[&str]) -> ReportOptions {
     ReportOptions {
-        profile: Profile::Quick,
-        seed: 0,
-        out: out.to_path_buf(),
         only: Some(only.iter().map(|s| s.to_string()).collect()),
         mnist_dir: Some(PathBuf::from("/nonexistent/mnist")),
-        progress: false,
-        results_md: None,
-        stability: Vec::new(),
+        ..ReportOptions::new(Profile::Quick, 0, out)
     }
 }
 

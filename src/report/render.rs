@@ -36,6 +36,23 @@ pub struct ReportOptions {
 }
 
 impl ReportOptions {
+    /// Every section of `profile` at base seed `seed` into `out`: MNIST
+    /// looked up as the command does, no progress bars, no Markdown
+    /// document. Set the other fields with `..ReportOptions::new(..)`, so a
+    /// caller (a notebook, a test) keeps compiling when an option is added.
+    pub fn new(profile: Profile, seed: u64, out: impl Into<PathBuf>) -> ReportOptions {
+        ReportOptions {
+            profile,
+            seed,
+            out: out.into(),
+            only: None,
+            mnist_dir: None,
+            progress: false,
+            results_md: None,
+            stability: Vec::new(),
+        }
+    }
+
     /// The `report` command line that reproduces these options.
     pub fn command(&self) -> String {
         let mut c = format!(
