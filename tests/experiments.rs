@@ -94,6 +94,12 @@ fn every_experiment_runs_and_its_claims_are_registered() {
                 assert_eq!(c.verdict, Verdict::Supported, "demonstration {} failed: {}", c.id, c.detail);
             }
         }
+        // Tuned on what is decided: a claim decided after the first epoch
+        // selects its rates after the first epoch.
+        for c in o.claims.iter().filter(|c| c.kind == Kind::Evidence && c.criterion.contains("after the first epoch")) {
+            let p = c.protocol.as_ref().unwrap_or_else(|| panic!("{} records no tuning", c.id));
+            assert!(p.selected_on.contains("after the first epoch"), "{}: tuned on {}", c.id, p.selected_on);
+        }
         // Momentum against none at matched steps, as the run recorded them.
         for c in &o.claims {
             match MOMENTUM_COMPARISONS.iter().find(|(id, _)| *id == c.id).map(|m| m.1) {

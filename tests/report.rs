@@ -322,3 +322,36 @@ fn every_tuning_grid_and_its_scores_are_in_summary_json_tuning_csv_and_the_page(
     assert!(points >= 10 && rows.len() == points, "{points} grid points, {} rows", rows.len());
     assert!(read(dir.path().join("index.html")).contains("Tuning grids (lr → score)"));
 }
+
+#[test]
+fn the_ledger_is_holm_corrected_over_the_runs_evidence_claims() {
+    use descent_lab::experiments::multiplicity::{holm, FAMILY_ALPHA};
+    use descent_lab::experiments::{Claim, Kind, Verdict};
+    let dir = tempfile::tempdir().unwrap();
+    generate(&options(dir.path(), &FAST)).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&read(dir.path().join("summary.json"))).unwrap();
+    let claims: Vec<Claim> =
+        summary["claims"].as_array().unwrap().iter().map(|c| serde_json::from_value(c.clone()).unwrap()).collect();
+    // Every claim decided under the protocol carries its p-value.
+    for c in claims.iter().filter(|c| c.protocol.is_some()) {
+        assert!(c.p_value.is_some_and(|p| (0.0..=1.0).contains(&p)), "{}: {:?}", c.id, c.p_value);
+    }
+    // Holm again, by hand, over the per-claim verdicts of the evidence claims tested.
+    let per_claim = |c: &Claim| c.correction.map_or(c.verdict, |x| x.per_claim);
+    let family: Vec<&Claim> = claims
+        .iter()
+        .filter(|c| c.kind == Kind::Evidence)
+        .filter(|c| matches!(per_claim(c), Verdict::Supported | Verdict::NotSupported | Verdict::Inconclusive))
+        .collect();
+    assert!(family.len() >= 5, "{} evidence claims", family.len());
+    let expected = holm(&family.iter().map(|c| (per_claim(c), c.p_value)).collect::<Vec<_>>(), FAMILY_ALPHA);
+    let page = read(dir.path().join("index.html"));
+    for (c, e) in family.iter().zip(&expected) {
+        assert_eq!(c.verdict, e.verdict, "{}", c.id);
+        assert_eq!(c.correction.is_some(), per_claim(c) != e.verdict, "{}", c.id);
+        if c.correction.is_some() {
+            assert!(c.label().contains("after correction") && page.contains(&c.label()), "{}", c.label());
+        }
+    }
+    assert!(page.contains("Holm"), "the page states the correction");
+}

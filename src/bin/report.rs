@@ -41,6 +41,13 @@ fn main() -> ExitCode {
                     eprintln!("note: {} {}: {reason}", s.name, s.status);
                 }
             }
+            let corrected: usize = summary.sections.iter().map(|s| s.corrected).sum();
+            if corrected > 0 {
+                println!(
+                    "{corrected} of the open claims are decided by their own 95% interval but not after Holm's \
+                     correction over the run's claims (see the ledger)"
+                );
+            }
             println!("wrote {} in {:.1} s", summary.index.display(), summary.seconds);
             if let Some(e) = &summary.mnist_error {
                 eprintln!("error: --mnist-dir could not be read (the report was written without MNIST): {e}");

@@ -8,7 +8,7 @@
 //! first update's size against the formula; the initial accumulated update
 //! `u0` (eps 1e-6) on the same regression; and epsilon on the MNIST MLP.
 
-use super::{ClaimSpec, Decided, Tested};
+use super::{Check, ClaimSpec, Decided, Tested};
 use super::runs::generated;
 use descent::train::fit_linear as fit;
 use super::runs::{final_train_loss, push_history, MnistRun, TRAIN_PART};
@@ -58,7 +58,7 @@ pub const EXPERIMENT: Experiment = Experiment {
             .caption("MNIST MLP: training loss (smoothed), one line per epsilon."),
     ],
     tables: &[],
-    claims: &[EPS_IS_A_LEARNING_RATE, FIRST_STEP_FORMULA, INITIAL_UPDATE, MNIST, SUDDEN_GRADIENT],
+    claims: &[EPS_IS_A_LEARNING_RATE, FIRST_STEP_FORMULA, INITIAL_UPDATE, MNIST, SUDDEN_GRADIENT, NO_LEARNING_RATE],
 };
 
 /// adadelta_eps.eps_is_a_learning_rate
@@ -113,6 +113,17 @@ pub const SUDDEN_GRADIENT: ClaimSpec = ClaimSpec::evidence(
          < 0 (paired by seed: same start and spike time), each at its tuned lr",
 );
 
+/// adadelta_eps.no_learning_rate
+pub const NO_LEARNING_RATE: ClaimSpec = ClaimSpec::evidence(
+    "adadelta_eps.no_learning_rate",
+    "000",
+    "seed 000 (Adadelta: advantages)",
+    "Adadelta needs no global learning rate to be chosen",
+    "generated regression (mini-batch 32, torch's defaults rho 0.9, eps 1e-6): full-data loss after 5 epochs at lr 1 \
+     (no learning rate) against the same with its multiplier lr tuned on a separate draw: log(loss at lr 1 / loss at \
+     the tuned lr) < ln 2 (tuning it gains less than a factor 2), paired by seed",
+);
+
 /// The epsilons of the sweep.
 pub const EPS: [f64; 6] = [1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1];
 /// The initial accumulated updates of the second sweep.
@@ -145,7 +156,7 @@ pub const SGD_CHECK_MNIST: [f64; 4] = [1e-3, 1e-2, 1e-1, 1.0];
 /// The [`RATE_LIKE`] test on a sweep (one value per seed at each setting):
 /// the verdict, the adjacent log ratios up to the lowest mean, and the
 /// index of that lowest point.
-pub fn rate_like(per_setting: &[Vec<f64>]) -> (Verdict, Vec<Estimate>, usize) {
+pub fn rate_like(per_setting: &[Vec<f64>]) -> (Check, Vec<Estimate>, usize) {
     let mean = |v: &Vec<f64>| {
         let m = v.iter().sum::<f64>() / v.len() as f64;
         if m.is_nan() { f64::INFINITY } else { m }
@@ -153,7 +164,11 @@ pub fn rate_like(per_setting: &[Vec<f64>]) -> (Verdict, Vec<Estimate>, usize) {
     let best = (0..per_setting.len()).min_by(|&a, &b| mean(&per_setting[a]).total_cmp(&mean(&per_setting[b]))).unwrap_or(0);
     let (verdict, steps) = decreasing(&per_setting[..=best]);
     if best == 0 {
-        return (Verdict::NotSupported, Vec::new(), 0);
+        // Lowest at the first setting: not supported, as strongly as the
+        // loss is shown to rise from the first setting to the second.
+        let rise = decreasing(&per_setting[..per_setting.len().min(2)]).1.first().map(|e| e.above(0.0));
+        let p_against = rise.map_or(1.0, |c| c.p_for);
+        return (Check { verdict: Verdict::NotSupported, p_for: 1.0, p_against }, Vec::new(), 0);
     }
     (verdict, steps, best)
 }
@@ -161,30 +176,31 @@ pub fn rate_like(per_setting: &[Vec<f64>]) -> (Verdict, Vec<Estimate>, usize) {
 /// A [`rate_like`] verdict, made inconclusive when SGD's own learning rate
 /// fails the same test (the criterion would then not recognise a learning
 /// rate on this problem), with both in a sentence.
-fn checked(verdict: Verdict, sgd: &[Vec<f64>], lrs: &[f64]) -> (Verdict, String) {
+fn checked(verdict: Check, sgd: &[Vec<f64>], lrs: &[f64]) -> (Check, String) {
     let (sgd_verdict, sgd_steps, sgd_best) = rate_like(sgd);
     let said = format!(
         "the check, SGD's learning rate over {lrs:?}: lowest at {:e}, log ratios {} ({})",
         lrs[sgd_best],
         sgd_steps.iter().map(|e| e.show(2)).collect::<Vec<_>>().join(", "),
-        sgd_verdict.text()
+        sgd_verdict.verdict.text()
     );
-    if sgd_verdict == Verdict::Supported {
+    if sgd_verdict.verdict == Verdict::Supported {
         (verdict, said)
     } else {
-        (Verdict::Inconclusive, format!("{said}: the criterion does not recognise a learning rate here, so it decides nothing"))
+        let undecided = Check { verdict: Verdict::Inconclusive, p_for: 1.0, p_against: 1.0 };
+        (undecided, format!("{said}: the criterion does not recognise a learning rate here, so it decides nothing"))
     }
 }
 
 /// Claim "the quantity decreases as the setting grows": for each adjacent
 /// pair of settings, the log ratio of the later to the earlier, paired by
 /// seed, must be below 0. Returns the combined verdict and the estimates.
-pub fn decreasing(per_setting: &[Vec<f64>]) -> (Verdict, Vec<Estimate>) {
+pub fn decreasing(per_setting: &[Vec<f64>]) -> (Check, Vec<Estimate>) {
     let steps: Vec<Estimate> = per_setting
         .windows(2)
         .map(|w| Estimate::of(&w[0].iter().zip(&w[1]).map(|(a, b)| (b / a).ln()).collect::<Vec<_>>()))
         .collect();
-    (Verdict::all(&steps.iter().map(|e| e.below(0.0)).collect::<Vec<_>>()), steps)
+    (Check::all(&steps.iter().map(|e| e.below(0.0)).collect::<Vec<_>>()), steps)
 }
 
 fn describe<L: std::fmt::Display>(labels: &[L], per: &[Vec<f64>], steps: &[Estimate]) -> String {
@@ -288,6 +304,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
  }),
     ];
     claims.push(sudden_gradient(&seeds)?);
+    claims.push(no_learning_rate(&seeds)?);
     let mut notes = Vec::new();
     // Epsilon on the MNIST MLP.
     match ctx.mnist() {
@@ -411,4 +428,35 @@ fn sudden_gradient(seeds: &Seeds) -> Result<Claim> {
         ),
  protocol,
  }))
+}
+
+/// Seed 000: Adadelta at lr 1 against Adadelta with a tuned multiplier.
+fn no_learning_rate(seeds: &Seeds) -> Result<Claim> {
+    let at_5 = |lr: f64, seed: u64| -> Result<f64> {
+        let data = generated(1_000, seed)?;
+        let config = AdadeltaConfig { lr, ..AdadeltaConfig::default() };
+        Ok(loss_after_5(&data, config, 5, seed)?.1)
+    };
+    let tuned = tune_lr(1.0, |lr| at_5(lr, seeds.tuning))?;
+    let pairs = descent::train::run_parallel(&seeds.eval, |&s| -> Result<(f64, f64)> { Ok((at_5(1.0, s)?, at_5(tuned.best, s)?)) })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+    let ratio: Vec<f64> = pairs.iter().map(|(one, best)| (one / best).ln()).collect();
+    let e = Estimate::of(&ratio);
+    let (one, best): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+    let protocol = Protocol::new(seeds, &format!("loss after 5 epochs on a separate draw (seed {})", seeds.tuning))
+        .tuned("adadelta (multiplier)", &tuned)
+        .fixed("adadelta (no learning rate)", 1.0);
+    Ok(NO_LEARNING_RATE.tested(Tested {
+        estimate: &e,
+        verdict: e.below(2f64.ln()),
+        detail: format!(
+            "loss after 5 epochs: lr 1 {}, tuned lr {:.2e} {}; log ratio {} (ln 2 = 0.69)",
+            Estimate::of(&one).show(3),
+            tuned.best,
+            Estimate::of(&best).show(3),
+            e.show(3)
+        ),
+        protocol,
+    }))
 }

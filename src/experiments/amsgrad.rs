@@ -17,9 +17,9 @@
 //! The average regret `R_t / t = (sum_s f_s(x_s) - sum_s f_s(-1)) / t` must go
 //! to 0 for a method that converges.
 
-use super::{ClaimSpec, Decided, Tested};
+use super::{Check, ClaimSpec, Decided, Tested};
 use super::protocol::{Estimate, Protocol, Seeds};
-use super::{ChartSpec, Context, Experiment, Facet, Long, MnistUse, Outcome, Run, Verdict};
+use super::{ChartSpec, Context, Experiment, Facet, Long, MnistUse, Outcome, Run};
 use descent::train::run_parallel;
 use descent::optim::{AdamConfig, Optimizer};
 use descent::rng::seeded;
@@ -265,13 +265,13 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         }),
         STOCHASTIC.tested(Tested {
             estimate: &ams_e,
-            verdict: Verdict::all(&[adam_e.above(0.9), ams_e.below(-0.9)]),
+            verdict: Check::all(&[adam_e.above(0.9), ams_e.below(-0.9)]),
             detail: stochastic_detail.clone(),
             protocol: protocol(),
         }),
         STOCHASTIC_BETTER.tested(Tested {
             estimate: &closer,
-            verdict: Verdict::all(&[closer.below(0.0), regret.below(0.0)]),
+            verdict: Check::all(&[closer.below(0.0), regret.below(0.0)]),
             detail: format!(
                 "{stochastic_detail}; x_T difference {}, average-regret difference {}",
                 closer.show(3),

@@ -11,6 +11,7 @@
 //! of everything the seeds claim ([`super::seed_claims`]) is built from
 //! the same specs, so a statement cannot differ between the two.
 
+use super::multiplicity::{Check, Corrected};
 use super::protocol::{Estimate, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +39,9 @@ pub struct ClaimSpec {
 pub struct Tested<'a> {
     /// The estimate that decides it (its mean is the claim's value).
     pub estimate: &'a Estimate,
-    /// The verdict the criterion gives that estimate (or several).
-    pub verdict: Verdict,
+    /// The verdict the criterion gives that estimate (or several), with
+    /// its p-values.
+    pub verdict: Check,
     /// The numbers behind the verdict, in a sentence.
     pub detail: String,
     /// Seeds, tuning and rule.
@@ -86,6 +88,8 @@ impl ClaimSpec {
             detail,
             kind: self.kind,
             protocol,
+            p_value: None,
+            correction: None,
         }
     }
 
@@ -93,7 +97,8 @@ impl ClaimSpec {
     /// the protocol carries seeds, grids, rule and interval.
     pub fn tested(&self, t: Tested) -> Claim {
         let value = t.estimate.mean.is_finite().then_some(t.estimate.mean);
-        self.claim(value, t.verdict, t.detail, Some(t.protocol.decided(t.estimate)))
+        let claim = self.claim(value, t.verdict.verdict, t.detail, Some(t.protocol.decided(t.estimate)));
+        Claim { p_value: Some(t.verdict.p_value()), ..claim }
     }
 
     /// Decided by one number: supported when it meets the criterion.
@@ -193,6 +198,23 @@ pub struct Claim {
     /// [`protocol`].
     #[serde(default)]
     pub protocol: Option<Protocol>,
+    /// The p-value of its per-claim test (twice the smaller one-sided
+    /// p-value), for claims decided under the protocol.
+    #[serde(default)]
+    pub p_value: Option<f64>,
+    /// Set when the ledger's correction for multiplicity
+    /// ([`super::multiplicity`]) changed the verdict: the per-claim one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<Correction>,
+}
+
+/// A verdict the multiplicity correction changed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    /// The verdict of the claim's own 95% interval.
+    pub per_claim: Verdict,
+    /// The level Holm's procedure compared its p-value with.
+    pub level: f64,
 }
 
 impl Claim {
@@ -211,12 +233,32 @@ impl Claim {
         self
     }
 
+    /// Applies the ledger's correction: a verdict it changes keeps the
+    /// per-claim one beside it, and the detail says why.
+    pub fn corrected(mut self, c: Corrected) -> Claim {
+        if c.verdict != self.verdict {
+            self.detail = format!(
+                "{} per claim, inconclusive over the run: p = {:.2e} > {:.2e} (Holm); {}",
+                self.verdict.text(),
+                self.p_value.unwrap_or(1.0),
+                c.level,
+                self.detail
+            );
+            self.correction = Some(Correction { per_claim: self.verdict, level: c.level });
+            self.verdict = c.verdict;
+        }
+        self
+    }
+
     /// The verdict as shown: "demonstration: supported" for a
     /// demonstration.
     pub fn label(&self) -> String {
-        let label = match self.kind {
-            Kind::Evidence => self.verdict.text().to_string(),
-            Kind::Demonstration => format!("demonstration ({})", self.verdict.text()),
+        let label = match (self.kind, self.correction) {
+            (Kind::Evidence, Some(c)) => {
+                format!("{} after correction ({} per claim)", self.verdict.text(), c.per_claim.text())
+            }
+            (Kind::Evidence, None) => self.verdict.text().to_string(),
+            (Kind::Demonstration, _) => format!("demonstration ({})", self.verdict.text()),
         };
         match self.protocol.as_ref().map(|p| &p.edge_limited) {
             Some(methods) if !methods.is_empty() => format!("{label}, edge-limited ({})", methods.join(", ")),
@@ -229,8 +271,9 @@ impl Claim {
         let p = self.protocol.as_ref()?;
         let lrs: Vec<String> = p.selected.iter().map(|(m, lr)| format!("{m} {lr:.3e}")).collect();
         let interval = p.interval.map_or("unbounded".into(), |[lo, hi]| format!("[{lo:.4e}, {hi:.4e}]"));
+        let p_value = self.p_value.map_or(String::new(), |p| format!(" (p = {p:.2e})"));
         Some(format!(
-            "{}; lr used: {}; estimate {} with 95% interval {interval}",
+            "{}; lr used: {}; estimate {} with 95% interval {interval}{p_value}",
             p.describe(),
             lrs.join(", "),
             p.estimate.map_or("none".into(), |e| format!("{e:.4e}"))

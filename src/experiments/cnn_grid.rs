@@ -2,7 +2,7 @@
 //! Adadelta at learning rates 0.1, 0.01 and 0.0001, batch 512; train loss
 //! (raw and smoothed, as the seed plots it) and test loss and accuracy.
 
-use super::{ClaimSpec, Tested};
+use super::{Check, ClaimSpec, Tested};
 use super::runs::{final_train_loss, push_history, MnistRun};
 use super::metric::{BATCH_LOSS, BATCH_LOSS_SMOOTHED, TEST_ACCURACY, TEST_LOSS};
 use super::protocol::{Estimate, Protocol, Seeds};
@@ -150,7 +150,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         OPTIMIZERS.iter().map(|n| format!("{n} {}", Estimate::of(&l(n, lr)).show(3))).collect::<Vec<_>>().join(", ")
     };
     let protocol = || Protocol::new(&seeds, "not tuned: every optimizer at each of seed 003's rates (0.1, 0.01, 0.0001)");
-    let decide_with = |spec: &ClaimSpec, estimate: &Estimate, verdict: Verdict, detail: String, protocol: Protocol| {
+    let decide_with = |spec: &ClaimSpec, estimate: &Estimate, verdict: Check, detail: String, protocol: Protocol| {
         let mut c = spec.tested(Tested { estimate, verdict, detail, protocol });
         if ctx.profile == Profile::Quick {
             c.verdict = Verdict::FullProfileOnly;
@@ -159,7 +159,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         }
         c
     };
-    let decide = |spec: &ClaimSpec, estimate: &Estimate, verdict: Verdict, detail: String| {
+    let decide = |spec: &ClaimSpec, estimate: &Estimate, verdict: Check, detail: String| {
         decide_with(spec, estimate, verdict, detail, protocol())
     };
     let two = 2f64.ln();
@@ -184,7 +184,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         decide(
             &ADAM_BEST_AT_0_01,
             &adam_vs[1],
-            Verdict::all(&best),
+            Check::all(&best),
             format!(
                 "lr 0.01: {}; log(Adam/RMSprop) {}",
                 table(0.01),
@@ -209,7 +209,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         decide(
             &SGD_ADADELTA_SUFFER_SMALL_LR,
             &suffer[0],
-            Verdict::all(&[suffer[0].above(two), suffer[1].above(two)]),
+            Check::all(&[suffer[0].above(two), suffer[1].above(two)]),
             format!(
                 "lr 0.1: {}; lr 0.0001: {}; log ratios SGD {}, Adadelta {}",
                 table(0.1),
@@ -221,7 +221,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         decide(
             &SGD_ADADELTA_SIMILAR_TO_ADAM_AT_1E_4,
             &similar[0],
-            Verdict::all(&[similar[0].within(margin), similar[1].within(margin)]),
+            Check::all(&[similar[0].within(margin), similar[1].within(margin)]),
             format!("log ratios SGD {}, Adadelta {}; note: {conflict}", similar[0].show(2), similar[1].show(2)),
         ),
     ];

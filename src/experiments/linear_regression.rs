@@ -12,10 +12,10 @@
 //! the diabetes set).
 
 use super::runs::{generated, split};
-use super::{ClaimSpec, Tested};
+use super::{Check, ClaimSpec, Tested};
 use super::metric::LOSS;
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds};
-use super::{ChartSpec, Context, Experiment, Facet, MnistUse, Outcome, Run, Verdict};
+use super::{ChartSpec, Context, Experiment, Facet, MnistUse, Outcome, Run};
 use descent::data::regression::{diabetes, least_squares, standardized, Regression};
 use descent::data::Batching;
 use descent::optim::OptimizerSpec;
@@ -139,7 +139,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             }
         }
         let estimates: Vec<Estimate> = excess.iter().map(|e| Estimate::of(e)).collect();
-        let verdicts: Vec<Verdict> = estimates.iter().map(|e| e.below(0.05)).collect();
+        let verdicts: Vec<Check> = estimates.iter().map(|e| e.below(0.05)).collect();
         let worst = estimates.iter().map(|e| e.mean).fold(f64::MIN, f64::max);
         let selected_on = if set_name == "generated" {
             "relative excess of the final training loss over the optimum, on a separate draw (the tuning seed)"
@@ -150,13 +150,13 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let protocol = Protocol::new(&seeds, selected_on).tuned_each(&OPTIMIZERS, &tuned);
         let worst_estimate = estimates.iter().copied().max_by(|a, b| a.hi.total_cmp(&b.hi)).expect("eight");
         let spec = if set_name == "generated" { &OPTIMUM_GENERATED } else { &OPTIMUM_DIABETES };
-        claims.push(spec.tested(Tested { estimate: &worst_estimate, verdict: Verdict::all(&verdicts), detail: format!(
+        claims.push(spec.tested(Tested { estimate: &worst_estimate, verdict: Check::all(&verdicts), detail: format!(
                 "{set_name}, {epochs} epochs; relative excess (mean [95% interval]): {}",
                 OPTIMIZERS
                     .iter()
                     .zip(&estimates)
                     .zip(&verdicts)
-                    .map(|(((n, _), e), v)| format!("{n} {} ({})", e.show(2), v.text()))
+                    .map(|(((n, _), e), v)| format!("{n} {} ({})", e.show(2), v.verdict.text()))
                     .collect::<Vec<_>>()
                     .join(", ")
             ), protocol }));

@@ -2,10 +2,10 @@
 //! test accuracy per epoch.
 
 use super::runs::{push_history, tune_on_validation, MnistRun, TRAIN_PART};
-use super::{ClaimSpec, Tested};
+use super::{Check, ClaimSpec, Tested};
 use super::metric::{BATCH_LOSS_SMOOTHED, TEST_ACCURACY};
 use super::protocol::{Estimate, Protocol, Seeds};
-use super::{ChartSpec, Context, Experiment, MnistUse, Outcome, Run, Verdict};
+use super::{ChartSpec, Context, Experiment, MnistUse, Outcome, Run};
 use descent::train::{run_parallel, MnistModel};
 use descent::Result;
 
@@ -37,8 +37,8 @@ pub const ADAPTIVE_FASTER: ClaimSpec = ClaimSpec::evidence(
     "000",
     "seed 000, figure 6",
     "adaptive methods (Adam, RMSprop) learn faster than plain SGD on the MNIST network",
-    "test accuracy after the first epoch, each method at its tuned lr, paired by seed: Adam − SGD > 0 and \
-             RMSprop − SGD > 0",
+    "test accuracy after the first epoch, each method at its lr tuned for it (validation error after one epoch), \
+             paired by seed: Adam − SGD > 0 and RMSprop − SGD > 0",
 );
 
 /// mnist_mlp.rmsprop_faster_than_adagrad
@@ -47,7 +47,8 @@ pub const RMSPROP_FASTER_THAN_ADAGRAD: ClaimSpec = ClaimSpec::evidence(
     "000",
     "seed 000, RMSprop and figure 5",
     "RMSprop is faster than Adagrad",
-    "test accuracy after the first epoch, each at its tuned lr, paired by seed: RMSprop − Adagrad > 0",
+    "test accuracy after the first epoch, each at its lr tuned for it (validation error after one epoch), paired by \
+     seed: RMSprop − Adagrad > 0",
 );
 
 /// mnist_mlp.amsgrad_vs_adam
@@ -71,20 +72,34 @@ pub const OPTIMIZERS: [(&str, f64); 8] = [
     ("amsgrad", 0.001),
 ];
 
+/// The optimizers of the speed claims (decided after one epoch, so tuned
+/// on the validation error after one epoch).
+pub const FAST_LEARNERS: [&str; 4] = ["sgd", "adagrad", "rmsprop", "adam"];
+
 /// Trains the MLP with every optimizer under the protocol.
 pub fn run(ctx: &Context) -> Result<Outcome> {
     let mnist = ctx.mnist()?;
     let (train_n, epochs) = ctx.profile.pick((5_000, 2), (TRAIN_PART, 3));
     let seeds = Seeds::of(ctx.profile, ctx.seed);
+    let index = |n: &str| OPTIMIZERS.iter().position(|o| o.0 == n).expect("in the list");
     let tuned = tune_on_validation(mnist, &OPTIMIZERS, |name, lr| {
         MnistRun::new(MnistModel::Mlp, train_n, epochs, name, lr, seeds.tuning)
+    })?;
+    // The speed claims: each optimizer tuned on, and decided by, its first epoch.
+    let fast: Vec<(&str, f64)> = FAST_LEARNERS.iter().map(|n| OPTIMIZERS[index(n)]).collect();
+    let tuned_fast = tune_on_validation(mnist, &fast, |name, lr| {
+        MnistRun::new(MnistModel::Mlp, train_n, 1, name, lr, seeds.tuning)
     })?;
     let jobs: Vec<(usize, u64)> = seeds.eval.iter().flat_map(|&s| (0..OPTIMIZERS.len()).map(move |i| (i, s))).collect();
     let histories = run_parallel(&jobs, |&(i, s)| {
         MnistRun::new(MnistModel::Mlp, train_n.min(TRAIN_PART), epochs, OPTIMIZERS[i].0, tuned[i].best, s)?.train(mnist)
     });
+    let fast_jobs: Vec<(usize, u64)> = seeds.eval.iter().flat_map(|&s| (0..fast.len()).map(move |i| (i, s))).collect();
+    let fast_histories = run_parallel(&fast_jobs, |&(i, s)| {
+        MnistRun::new(MnistModel::Mlp, train_n.min(TRAIN_PART), 1, fast[i].0, tuned_fast[i].best, s)?.train(mnist)
+    });
     let mut long = EXPERIMENT.frame();
-    let mut first_epoch = vec![Vec::new(); OPTIMIZERS.len()];
+    let mut first_epoch = vec![Vec::new(); fast.len()];
     let mut finals = vec![Vec::new(); OPTIMIZERS.len()];
     for (&(i, s), h) in jobs.iter().zip(histories) {
         let h = h?;
@@ -92,41 +107,40 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         if s == seeds.eval[0] {
             push_history(&mut long, &Run { optimizer: name, lr: tuned[i].best, seed: s, setting: "mlp" }, &h, 5);
         }
-        let acc_at = |e: f64| {
-            h.rows
-                .iter()
-                .find(|r| r.split == "test" && r.metric == "accuracy" && r.epoch == e)
-                .map_or(0.0, |r| r.value)
-        };
-        first_epoch[i].push(acc_at(1.0));
-        finals[i].push(acc_at(epochs as f64));
+        finals[i].push(test_accuracy(&h, epochs));
     }
-    let index = |n: &str| OPTIMIZERS.iter().position(|o| o.0 == n).expect("in the list");
-    let gain = |n: &str| Estimate::paired(&first_epoch[index(n)], &first_epoch[index("sgd")]);
+    for (&(i, _), h) in fast_jobs.iter().zip(fast_histories) {
+        first_epoch[i].push(test_accuracy(&h?, 1));
+    }
+    let at_fast = |n: &str| &first_epoch[FAST_LEARNERS.iter().position(|f| *f == n).expect("a speed claim's optimizer")];
+    let gain = |n: &str| Estimate::paired(at_fast(n), at_fast("sgd"));
     let (adam, rmsprop) = (gain("adam"), gain("rmsprop"));
     let protocol = Protocol::new(&seeds, "validation error (last 10,000 training images) after the last epoch").tuned_each(&OPTIMIZERS, &tuned);
-    let table = |v: &[Vec<f64>]| {
-        OPTIMIZERS.iter().zip(v).map(|((n, _), a)| format!("{n} {}", Estimate::of(a).show(4))).collect::<Vec<_>>()
+    let fast_protocol = Protocol::new(&seeds, "validation error (last 10,000 training images) after the first epoch, the epoch decided")
+        .tuned_each(&fast, &tuned_fast);
+    let table = |names: &[&str], v: &[Vec<f64>]| {
+        names.iter().zip(v).map(|(n, a)| format!("{n} {}", Estimate::of(a).show(4))).collect::<Vec<_>>()
     };
-    let rms_adagrad = Estimate::paired(&first_epoch[index("rmsprop")], &first_epoch[index("adagrad")]);
+    let all_names: Vec<&str> = OPTIMIZERS.iter().map(|o| o.0).collect();
+    let rms_adagrad = Estimate::paired(at_fast("rmsprop"), at_fast("adagrad"));
     let ams_adam = Estimate::paired(&finals[index("amsgrad")], &finals[index("adam")]);
     let claims = vec![
         ADAPTIVE_FASTER.tested(Tested {
  estimate: &adam,
- verdict: Verdict::all(&[adam.above(0.0), rmsprop.above(0.0)]),
+ verdict: Check::all(&[adam.above(0.0), rmsprop.above(0.0)]),
  detail: format!(
                 "after epoch 1: {}; Adam − SGD {}, RMSprop − SGD {}",
-                table(&first_epoch).join(", "),
+                table(&FAST_LEARNERS, &first_epoch).join(", "),
                 adam.show(3),
                 rmsprop.show(3)
             ),
- protocol: protocol.clone(),
+ protocol: fast_protocol.clone(),
  }),
         RMSPROP_FASTER_THAN_ADAGRAD.tested(Tested {
  estimate: &rms_adagrad,
  verdict: rms_adagrad.above(0.0),
  detail: format!("RMSprop − Adagrad after epoch 1: {}", rms_adagrad.show(3)),
- protocol: protocol.clone(),
+ protocol: fast_protocol,
  }),
         AMSGRAD_VS_ADAM.tested(Tested {
  estimate: &ams_adam,
@@ -140,7 +154,12 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
          final test accuracy (mean [95% interval]): {}.",
         seeds.eval,
         seeds.tuning,
-        table(&finals).join(", ")
+        table(&all_names, &finals).join(", ")
     )];
     Ok(Outcome { frames: vec![("history".into(), long.finish()?)], claims, notes })
+}
+
+/// Test accuracy after `epoch` (0 for a run that did not reach it).
+fn test_accuracy(h: &descent::train::RunHistory, epoch: usize) -> f64 {
+    h.rows.iter().find(|r| r.split == "test" && r.metric == "accuracy" && r.epoch == epoch as f64).map_or(0.0, |r| r.value)
 }

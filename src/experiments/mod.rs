@@ -46,6 +46,7 @@
 pub mod claim;
 mod frame;
 pub mod metric;
+pub mod multiplicity;
 pub mod protocol;
 pub mod runs;
 pub mod seed_claims;
@@ -55,6 +56,7 @@ pub use claim::{Claim, ClaimSpec, Decided, Kind, Tested, Verdict};
 pub use descent::optim::{minimize, minimize_traced, Trajectory};
 pub use descent_plot::{ChartView, TableView};
 pub use frame::{column, csv_bytes, frame_rows, labels, series, write_csv, Long, Run};
+pub use multiplicity::Check;
 pub use protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
 pub use visual::{ChartKind, ChartSpec, Facet, Key, MathView, Rows, SeriesBy, TableSpec, Visuals};
 

@@ -25,6 +25,7 @@
 //!   with [`ClaimSpec::demonstration`](super::ClaimSpec::demonstration),
 //!   shown as such, and not counted as evidence.
 
+use super::multiplicity::{student_t_cdf, Check};
 use super::{Profile, Verdict};
 use descent::train::run_parallel;
 use descent::Result;
@@ -253,6 +254,9 @@ pub struct Estimate {
     pub hi: f64,
     /// Number of seeds.
     pub n: usize,
+    /// Standard error of the mean (`sd / sqrt(n)`); infinite with one
+    /// seed, NaN when the mean is not finite.
+    pub se: f64,
 }
 
 impl Estimate {
@@ -264,17 +268,18 @@ impl Estimate {
     pub fn of(xs: &[f64]) -> Estimate {
         let n = xs.len();
         if n == 0 || xs.iter().any(|x| x.is_nan()) {
-            return Estimate { mean: f64::NAN, lo: f64::NEG_INFINITY, hi: f64::INFINITY, n };
+            return Estimate { mean: f64::NAN, lo: f64::NEG_INFINITY, hi: f64::INFINITY, n, se: f64::NAN };
         }
         let mean = xs.iter().sum::<f64>() / n as f64;
         if !mean.is_finite() {
             let lo = if xs.contains(&f64::NEG_INFINITY) { f64::NEG_INFINITY } else { min(xs) };
             let hi = if xs.contains(&f64::INFINITY) { f64::INFINITY } else { max(xs) };
-            return Estimate { mean, lo, hi, n };
+            return Estimate { mean, lo, hi, n, se: f64::NAN };
         }
         let var = if n > 1 { xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
-        let half = if n > 1 { t95(n - 1) * (var / n as f64).sqrt() } else { f64::INFINITY };
-        Estimate { mean, lo: mean - half, hi: mean + half, n }
+        let se = if n > 1 { (var / n as f64).sqrt() } else { f64::INFINITY };
+        let half = if n > 1 { t95(n - 1) * se } else { f64::INFINITY };
+        Estimate { mean, lo: mean - half, hi: mean + half, n, se }
     }
 
     /// The paired difference `a_i − b_i` (same seed, same data).
@@ -285,30 +290,62 @@ impl Estimate {
     }
 
     /// Claim "the quantity is below `t`".
-    pub fn below(&self, t: f64) -> Verdict {
-        if self.hi < t {
+    pub fn below(&self, t: f64) -> Check {
+        let verdict = if self.hi < t {
             Verdict::Supported
         } else if self.lo > t || (self.lo == t && self.hi == t) {
             Verdict::NotSupported
         } else {
             Verdict::Inconclusive
-        }
+        };
+        // Against: the mean is t or more, so a deterministic tie counts against.
+        let p_against = if self.se == 0.0 { f64::from(u8::from(self.mean < t)) } else { self.negated().p_below(-t) };
+        Check { verdict, p_for: self.p_below(t), p_against }
     }
 
     /// Claim "the quantity is above `t`".
-    pub fn above(&self, t: f64) -> Verdict {
-        Estimate { mean: -self.mean, lo: -self.hi, hi: -self.lo, n: self.n }.below(-t)
+    pub fn above(&self, t: f64) -> Check {
+        let c = self.negated().below(-t);
+        Check { verdict: c.verdict, p_for: c.p_for, p_against: c.p_against }
     }
 
     /// Claim "the quantity is within `±margin`" (equivalence): supported if
     /// the interval lies inside, not supported if entirely outside.
-    pub fn within(&self, margin: f64) -> Verdict {
-        if self.lo > -margin && self.hi < margin {
+    pub fn within(&self, margin: f64) -> Check {
+        let verdict = if self.lo > -margin && self.hi < margin {
             Verdict::Supported
         } else if self.lo > margin || self.hi < -margin {
             Verdict::NotSupported
         } else {
             Verdict::Inconclusive
+        };
+        // Two one-sided tests for; against, the nearer of two (Bonferroni).
+        let p_for = self.p_below(margin).max(self.negated().p_below(margin));
+        let p_against = 2.0 * self.negated().p_below(-margin).min(self.p_below(-margin));
+        Check { verdict, p_for, p_against: p_against.min(1.0) }
+    }
+
+    fn negated(&self) -> Estimate {
+        Estimate { mean: -self.mean, lo: -self.hi, hi: -self.lo, ..*self }
+    }
+
+    /// One-sided p-value of "the mean is below `t`" (the null: it is `t`
+    /// or more): Student's t. With no spread the data decide it outright;
+    /// where the t-test does not apply (a non-finite value, one seed),
+    /// the sign test: `2^-n` if every value is below `t`, else 1.
+    fn p_below(&self, t: f64) -> f64 {
+        if self.se.is_finite() && self.se > 0.0 {
+            student_t_cdf((self.mean - t) / self.se, (self.n - 1) as f64)
+        } else if self.se == 0.0 {
+            if self.mean < t {
+                0.0
+            } else {
+                1.0
+            }
+        } else if self.hi < t && self.n > 1 {
+            0.5f64.powi(self.n as i32)
+        } else {
+            1.0
         }
     }
 
@@ -353,23 +390,44 @@ mod tests {
         let e = Estimate::of(&[1.0, 2.0, 3.0]);
         assert_eq!(e.mean, 2.0);
         assert!((e.hi - 2.0 - 4.303 / 3f64.sqrt()).abs() < 1e-12);
-        assert_eq!(e.below(10.0), Verdict::Supported);
-        assert_eq!(e.below(2.5), Verdict::Inconclusive);
-        assert_eq!(e.below(-3.0), Verdict::NotSupported);
-        assert_eq!(e.above(-3.0), Verdict::Supported);
-        assert_eq!(e.within(10.0), Verdict::Supported);
-        assert_eq!(e.within(1.0), Verdict::Inconclusive);
+        assert_eq!(e.below(10.0).verdict, Verdict::Supported);
+        assert_eq!(e.below(2.5).verdict, Verdict::Inconclusive);
+        assert_eq!(e.below(-3.0).verdict, Verdict::NotSupported);
+        assert_eq!(e.above(-3.0).verdict, Verdict::Supported);
+        assert_eq!(e.within(10.0).verdict, Verdict::Supported);
+        assert_eq!(e.within(1.0).verdict, Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn p_values_agree_with_the_interval() {
+        // The interval's upper end is where the one-sided p-value is 2.5%.
+        let e = Estimate::of(&[1.0, 2.0, 3.0]);
+        assert!((e.below(e.hi).p_for - 0.025).abs() < 1e-4, "{:?}", e.below(e.hi));
+        assert!((e.above(e.lo).p_for - 0.025).abs() < 1e-4);
+        // At the mean, either way is a coin toss; the claim's p-value is 1.
+        let at_mean = e.below(2.0);
+        assert_eq!((at_mean.p_for, at_mean.p_against, at_mean.p_value()), (0.5, 0.5, 1.0));
+        // Hand computation: t = (2 - 5) / (1 / sqrt 3) on 2 df; P(T < t) = 1/2 (1 - t / sqrt(2 + t^2)).
+        let t = -3.0 * 3f64.sqrt();
+        let p = 0.5 * (1.0 + t / (2.0 + t * t).sqrt());
+        assert!((e.below(5.0).p_for - p).abs() < 1e-12);
+        assert!((e.above(5.0).p_against - p).abs() < 1e-12);
+        // No spread decides outright; an open-ended estimate falls back on the sign test.
+        let tie = Estimate::paired(&[3.0, 3.0, 3.0], &[3.0, 3.0, 3.0]).below(0.0);
+        assert_eq!((tie.p_for, tie.p_against), (1.0, 0.0));
+        let open = Estimate::of(&[1.0, f64::INFINITY, 2.0]).above(0.5);
+        assert_eq!((open.p_for, open.p_against), (0.125, 1.0));
     }
 
     #[test]
     fn a_deterministic_tie_is_not_a_win_and_a_never_reached_target_is_open_ended() {
         let tie = Estimate::paired(&[3.0, 3.0, 3.0], &[3.0, 3.0, 3.0]);
-        assert_eq!(tie.below(0.0), Verdict::NotSupported);
+        assert_eq!(tie.below(0.0).verdict, Verdict::NotSupported);
         let open = Estimate::of(&[1.0, f64::INFINITY, 2.0]);
         assert_eq!((open.lo, open.hi), (1.0, f64::INFINITY));
-        assert_eq!(open.below(5.0), Verdict::Inconclusive);
-        assert_eq!(open.above(0.5), Verdict::Supported);
-        assert_eq!(Estimate::of(&[1.0, f64::NAN]).below(5.0), Verdict::Inconclusive);
+        assert_eq!(open.below(5.0).verdict, Verdict::Inconclusive);
+        assert_eq!(open.above(0.5).verdict, Verdict::Supported);
+        assert_eq!(Estimate::of(&[1.0, f64::NAN]).below(5.0).verdict, Verdict::Inconclusive);
     }
 
     #[test]

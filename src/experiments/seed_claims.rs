@@ -21,7 +21,8 @@ pub enum Handling {
 /// One claim of a seed or paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registered {
-    /// Seed file (`000`, `002`, `003`, `004`) or paper (`wilson`, `reddi`).
+    /// Seed file (`000`, `002`, `003`, `004`) or paper (`wilson`, `reddi`,
+    /// `ioffe`, `ba`).
     pub document: &'static str,
     /// Where in it (slide, section, figure).
     pub place: &'static str,
@@ -31,8 +32,10 @@ pub struct Registered {
     pub handling: Handling,
 }
 
-/// The documents every registry must cover.
-pub const DOCUMENTS: [&str; 6] = ["000", "002", "003", "004", "wilson", "reddi"];
+/// The documents every registry must cover: the seed files, and the
+/// papers whose claims they cite or name (Ioffe and Szegedy 2015 for batch
+/// normalization, Ba, Kiros and Hinton 2016 for layer normalization).
+pub const DOCUMENTS: [&str; 8] = ["000", "002", "003", "004", "wilson", "reddi", "ioffe", "ba"];
 
 const fn also(document: &'static str, place: &'static str, statement: &'static str, id: &'static str) -> Registered {
     Registered { document, place, statement, handling: Handling::Decided(id, Kind::Evidence) }
@@ -50,8 +53,13 @@ const fn not_decided(
 /// Seed statements decided by a claim that an experiment declares for
 /// another statement (its own words are in the declaration).
 pub const ALSO_DECIDED: &[Registered] = &[
-    also("000", "MBGD", "MBGD is less noisy than SGD and needs fewer steps than SGD", "batch_modes.bgd_fewest_updates"),
-    also("000", "Adam", "Adam can escape plateau regions", "surfaces.adaptive_escape_saddle"),
+    also(
+        "000",
+        "momentum",
+        "with the momentum, we try to increase the convergence speed; we want to move towards the minimum faster, \
+         without the high oscillations",
+        "surfaces.momentum_faster_ill_conditioned",
+    ),
     also(
         "002",
         "Wilson et al.",
@@ -68,11 +76,23 @@ pub const ALSO_DECIDED: &[Registered] = &[
 
 /// Seed statements not decided here, and why.
 pub const NOT_DECIDED: &[Registered] = &[
-    not_decided("000", "SGD", "SGD has a faster training time than BGD", "wall time per update depends on the implementation and the machine, not on the method; the report measures updates and examples processed instead"),
-    not_decided("000", "Adadelta", "Adadelta needs no global learning rate", "a design property, not an outcome: Adadelta's update has no lr (torch multiplies by lr = 1); its replacement, eps, does act like a learning rate (seed 002's claim, decided)"),
+    not_decided("000", "Adagrad (limits)", "Adagrad converges slowly because the learning rate is drastically reduced, ending with no learning", "'slowly' names no method to compare with; the shrinking step itself is shown (adagrad_sparse.vanishing_step, a demonstration) and RMSprop against AdaGrad is decided on MNIST (mnist_mlp.rmsprop_faster_than_adagrad)"),
+    not_decided("000", "conclusion", "based on the literature, only the Adam optimizer is able to solve all those problems (speed, learning-rate choice, local minima, plateaus, saddle points)", "a conjunction over five problems and over every other method; the parts are decided one by one (mnist_mlp.adaptive_faster, surfaces.adam_avoids_local_minima, surfaces.adaptive_escape_saddle) and 'only Adam' would need every other method to fail one of them, which no single criterion here decides"),
+    not_decided("000", "momentum", "momentum smoothens the noise; Adam reduces the noise in the gradient (momentum)", "a property of the exponential average, by construction: for independent gradient noise its variance is (1 − β)/(1 + β) of the gradient's; not an outcome to test"),
+    not_decided("002", "AdaGrad", "AdaGrad is slow and sensitive to the learning rate", "'slow' and 'sensitive' name no method to compare with; every run's tuning grid (tuning.csv: score at each lr) shows each method's sensitivity, and RMSprop against AdaGrad is decided on MNIST"),
+    not_decided("002", "RMSprop", "RMSprop addresses the need for a manually selected global learning rate (kinda...)", "hedged by the slide itself; RMSprop's update keeps the learning rate as an input (every run here tunes it), so there is no outcome to test"),
+    not_decided("002", "Adadelta", "the numerator arises from unit correction", "a units argument (Zeiler 2012, section 3.2): true by dimensional analysis of the update, not an outcome of a run"),
     not_decided("002", "RMSprop / Adam", "momentum accelerates motion and RMSprop controls oscillations; Adam takes advantage of both", "a description of the update rules, not an outcome; the surfaces section shows the paths"),
+    not_decided("002", "Adam: potential issues", "don't trust the default settings too much: many hyperparameters to tune", "advice, not an outcome; every tuned claim's grid (tuning.csv) shows whether Adam's default lr 0.001 was its best point in that run"),
+    not_decided("002", "Wilson et al., figure 1 caption", "in all cases, adaptive methods are performing worse on both train and test than non-adaptive methods (CIFAR-10)", "a description of the paper's CIFAR-10 figure, which needs CIFAR-10 and a VGG network, beyond this project's data and CPU budget; on MNIST the generalization claim is decided under the paper's condition of equal training loss (wilson.mnist_gap)"),
     not_decided("003", "figure 1(a)", "it converges to a slightly smaller loss, but took almost twice as long", "the sentence names no optimizer, so there is nothing to compare"),
+    not_decided("003", "figure 1(a)", "Adadelta also suffers and provides the worst convergence rate", "the report does not say at which learning rate or against which measure; the CNN grid's per-rate losses of every optimizer are in the cnn_grid section, and the two decidable readings are claims there (cnn_grid.sgd_adadelta_suffer_small_lr, cnn_grid.sgd_adadelta_similar_to_adam_at_1e-4)"),
+    not_decided("003", "section 1 (AMSGrad)", "the authors found that the de-biasing can be avoided", "a statement about Reddi et al.'s algorithm as printed (their AMSGrad has no bias correction); descent implements both, torch's amsgrad keeps the correction, and the report does not claim an outcome for either choice"),
+    not_decided("003", "section 1 (Adam)", "Adam provides extremely good results on deep learning but extremely poor results on other optimization problems", "a summary of the literature with no problem named; the one named counterexample (Reddi et al.'s) is decided in the amsgrad section"),
     not_decided("004", "Adam", "Adam works well out of the box for many networks", "\"many networks\" and \"out of the box\" are not measurable on two MNIST models; the MNIST sections show Adam at its default and tuned rates"),
+    not_decided("004", "normalization", "data, batch and layer normalization", "the slide lists the three words and claims nothing; the normalization section decides the claims of the papers behind them (Ioffe and Szegedy 2015; Ba, Kiros and Hinton 2016) and of data standardisation, credited to those papers"),
+    not_decided("wilson", "discussion", "the noise of SGD may keep it away from the sharp minima that adaptive methods find", "an explanation the paper discusses (after Keskar et al. 2017), not an outcome it shows; sharpness needs the Hessian's spectrum at the solution, which no run here measures"),
+    not_decided("wilson", "section 4", "adaptive methods make faster initial progress on the training set, but their test error plateaus early", "the MNIST run here trains for a few epochs, too short to see a plateau of test error; the histories are in the wilson section's CSV"),
 ];
 
 /// Every claim of the seeds and papers, grouped by document in the order of
@@ -134,6 +154,7 @@ pub const MOMENTUM_COMPARISONS: &[(&str, StepMatch)] = &[
         },
     ),
     ("surfaces.momentum_other_well", StepMatch::Effective { plain: "sgd", with: "momentum", mu: 0.9 }),
+    ("surfaces.momentum_faster_ill_conditioned", StepMatch::Tuned),
     ("surfaces.nesterov_ill_conditioned", StepMatch::Tuned),
     ("surfaces.nesterov_rosenbrock", StepMatch::Tuned),
     ("wilson.mnist_gap", StepMatch::Tuned),

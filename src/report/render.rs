@@ -1,7 +1,7 @@
 //! Runs the sections, renders the templates, writes the outputs.
 
 use super::section::{Section, SectionStatus, SectionSummary, SummaryStatus};
-use crate::experiments::{csv_bytes, Claim, Context, Experiment, Kind, Profile, Verdict, EXPERIMENTS};
+use crate::experiments::{csv_bytes, multiplicity, Claim, Context, Experiment, Kind, Profile, Verdict, EXPERIMENTS};
 use descent::data::Mnist;
 use descent::error::with_sources;
 use descent::files::{csv_field, write_atomically};
@@ -272,7 +272,7 @@ fn run_sections(
         ProgressStyle::with_template("report {bar:30} {pos}/{len} sections, {elapsed}").expect("valid template"),
     );
     let mut sections = Vec::new();
-    let mut summaries = Vec::new();
+    let mut timing = Vec::new();
     for (e, &run_it) in EXPERIMENTS.iter().zip(selected) {
         let spinner = multi.add(ProgressBar::new_spinner());
         spinner.set_style(ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("valid template"));
@@ -280,25 +280,55 @@ fn run_sections(
         spinner.enable_steady_tick(std::time::Duration::from_millis(200));
         let started = Instant::now();
         let section = if run_it { run_section(e, opts, mnist, files)? } else { kept(e, opts) };
-        let count = |v: Verdict| section.claims.iter().filter(|c| c.verdict == v && c.kind == Kind::Evidence).count();
-        summaries.push(SectionSummary {
-            name: e.name.into(),
-            status: SummaryStatus { status: section.status, kept: !run_it },
-            reason: section.reason.clone(),
-            seconds: started.elapsed().as_secs_f64(),
-            supported: count(Verdict::Supported),
-            not_supported: count(Verdict::NotSupported),
-            full_only: count(Verdict::FullProfileOnly),
-            inconclusive: count(Verdict::Inconclusive),
-            not_applicable: count(Verdict::PremiseNotMet) + count(Verdict::NotApplicable),
-            demonstrations: section.claims.iter().filter(|c| c.kind == Kind::Demonstration).count(),
-        });
+        timing.push((!run_it, started.elapsed().as_secs_f64()));
         sections.push(section);
         spinner.finish_and_clear();
         bar.inc(1);
     }
     bar.finish_and_clear();
+    correct_for_multiplicity(&mut sections);
+    let summaries =
+        sections.iter().zip(timing).map(|(section, (kept, seconds))| section_summary(section, kept, seconds)).collect();
     Ok((sections, summaries))
+}
+
+/// The ledger's correction ([`multiplicity`]): Holm's procedure over the
+/// evidence claims of every section that were tested (supported, not
+/// supported or inconclusive per claim). The saved sections keep the
+/// per-claim verdicts, so a `--only` run corrects over the whole ledger
+/// again.
+fn correct_for_multiplicity(sections: &mut [Section]) {
+    let tested = |c: &Claim| {
+        c.kind == Kind::Evidence
+            && c.correction.is_none()
+            && matches!(c.verdict, Verdict::Supported | Verdict::NotSupported | Verdict::Inconclusive)
+    };
+    let family: Vec<(Verdict, Option<f64>)> =
+        sections.iter().flat_map(|s| &s.claims).filter(|c| tested(c)).map(|c| (c.verdict, c.p_value)).collect();
+    let mut corrected = multiplicity::holm(&family, multiplicity::FAMILY_ALPHA).into_iter();
+    for claim in sections.iter_mut().flat_map(|s| &mut s.claims) {
+        if tested(claim) {
+            let c = corrected.next().expect("one correction per claim of the family");
+            *claim = claim.clone().corrected(c);
+        }
+    }
+}
+
+fn section_summary(section: &Section, kept: bool, seconds: f64) -> SectionSummary {
+    let count = |v: Verdict| section.claims.iter().filter(|c| c.verdict == v && c.kind == Kind::Evidence).count();
+    SectionSummary {
+        name: section.name.clone(),
+        status: SummaryStatus { status: section.status, kept },
+        reason: section.reason.clone(),
+        seconds,
+        supported: count(Verdict::Supported),
+        not_supported: count(Verdict::NotSupported),
+        full_only: count(Verdict::FullProfileOnly),
+        inconclusive: count(Verdict::Inconclusive),
+        not_applicable: count(Verdict::PremiseNotMet) + count(Verdict::NotApplicable),
+        demonstrations: section.claims.iter().filter(|c| c.kind == Kind::Demonstration).count(),
+        corrected: section.claims.iter().filter(|c| c.correction.is_some()).count(),
+    }
 }
 
 /// Runs one experiment and draws its visuals; a failure becomes a failed
@@ -438,6 +468,7 @@ fn render(tera: &tera::Tera, metadata: &Metadata, sections: &[Section]) -> Resul
     let mut ctx = tera::Context::new();
     ctx.insert("meta", metadata);
     ctx.insert("ledger", &ledger);
+    ctx.insert("correction", multiplicity::CORRECTION);
     ctx.insert("sections", sections);
     ctx.insert("rendered", &rendered);
     let count = |v: Verdict| ledger.iter().filter(|r| r.claim.verdict == v && r.claim.kind == Kind::Evidence).count();

@@ -28,7 +28,10 @@ impl Row {
     fn of(c: &SummaryClaim) -> Row {
         let claim = &c.claim;
         let estimate = match (claim.protocol.as_ref().and_then(|p| p.estimate.zip(p.interval)), claim.value) {
-            (Some((mean, [lo, hi])), _) => format!("{} [{}, {}]", number(mean), number(lo), number(hi)),
+            (Some((mean, [lo, hi])), _) => {
+                let p = claim.p_value.map_or(String::new(), |p| format!(", p = {p:.1e}"));
+                format!("{} [{}, {}]{p}", number(mean), number(lo), number(hi))
+            }
             (None, Some(v)) => number(v),
             (None, None) => "– (see the result)".into(),
         };
@@ -177,6 +180,7 @@ pub fn markdown_across(summary: &Summary, others: &[Summary], command: &str) -> 
     let mut ctx = tera::Context::new();
     ctx.insert("meta", &summary.metadata);
     ctx.insert("command", command);
+    ctx.insert("correction", crate::experiments::multiplicity::CORRECTION);
     ctx.insert("counts", &counts);
     ctx.insert("claims", &summary.claims.iter().map(|c| row(c, &seeds_of)).collect::<Vec<_>>());
     ctx.insert("stability", &!others.is_empty());

@@ -147,4 +147,8 @@ pub struct SectionSummary {
     /// Demonstrations (not counted above).
     #[serde(default)]
     pub demonstrations: usize,
+    /// Claims decided by their own interval that the multiplicity
+    /// correction made inconclusive (counted in `inconclusive`).
+    #[serde(default)]
+    pub corrected: usize,
 }
