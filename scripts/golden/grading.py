@@ -40,6 +40,8 @@ OUT = os.path.join(ROOT, "crates", "grader", "tests", "golden", "grading.json")
 ASSIGNMENTS = {
     "adam": ("Adam", "AdamW"),
     "momentum": ("SGD",),
+    "rmsprop": ("RMSprop",),
+    "adagrad": ("Adagrad",),
     "log_softmax": ("log_softmax",),
 }
 
@@ -121,6 +123,21 @@ CASES = [
     ("momentum_weight_decay", "least_squares", "SGD", {"lr": 0.02, "momentum": 0.9, "weight_decay": 0.1}),
     ("nesterov_quadratic", "quadratic", "SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
     ("nesterov_mlp", "mlp", "SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    ("rmsprop_quadratic", "quadratic", "RMSprop", {"lr": 0.01}),
+    ("rmsprop_rosenbrock", "rosenbrock", "RMSprop", {"lr": 0.001}),
+    ("rmsprop_large_eps", "mlp", "RMSprop", {"lr": 0.01, "eps": 1e-2}),
+    ("rmsprop_centered_least_squares", "least_squares", "RMSprop", {"lr": 0.01, "centered": True}),
+    ("rmsprop_weight_decay", "least_squares", "RMSprop", {"lr": 0.01, "weight_decay": 0.1}),
+    ("rmsprop_mlp", "mlp", "RMSprop", {"lr": 0.01}),
+    ("rmsprop_centered_mlp", "mlp", "RMSprop", {"lr": 0.01, "centered": True}),
+    ("adagrad_quadratic", "quadratic", "Adagrad", {"lr": 0.5, "eps": 1e-10}),
+    ("adagrad_rosenbrock", "rosenbrock", "Adagrad", {"lr": 0.05, "eps": 1e-10}),
+    ("adagrad_large_eps", "mlp", "Adagrad", {"lr": 0.1, "eps": 1e-2}),
+    ("adagrad_lr_decay", "least_squares", "Adagrad", {"lr": 0.5, "eps": 1e-10, "lr_decay": 0.05}),
+    ("adagrad_initial_accumulator", "least_squares", "Adagrad",
+     {"lr": 0.5, "eps": 1e-10, "initial_accumulator_value": 0.1}),
+    ("adagrad_weight_decay", "least_squares", "Adagrad", {"lr": 0.5, "eps": 1e-10, "weight_decay": 0.1}),
+    ("adagrad_mlp", "mlp", "Adagrad", {"lr": 0.1, "eps": 1e-10}),
 ]
 
 HYPER_DEFAULTS = {
@@ -136,7 +153,25 @@ HYPER_DEFAULTS = {
 }
 
 
+# The hyperparameters only RMSprop and Adagrad have (written only in their
+# cases, so the other assignments' data stay as they were).
+EXTRA_DEFAULTS = {
+    "alpha": 0.99,
+    "centered": False,
+    "lr_decay": 0.0,
+    "initial_accumulator_value": 0.0,
+}
+
+
 def torch_optimizer(cls, params, h):
+    if cls == "RMSprop":
+        return torch.optim.RMSprop(params, lr=h["lr"], alpha=h["alpha"], eps=h["eps"], weight_decay=h["weight_decay"],
+                                   momentum=h["momentum"], centered=h["centered"], maximize=h["maximize"],
+                                   foreach=False)
+    if cls == "Adagrad":
+        return torch.optim.Adagrad(params, lr=h["lr"], lr_decay=h["lr_decay"], weight_decay=h["weight_decay"],
+                                   initial_accumulator_value=h["initial_accumulator_value"], eps=h["eps"],
+                                   maximize=h["maximize"], foreach=False)
     if cls == "SGD":
         return torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"], weight_decay=h["weight_decay"],
                                nesterov=h["nesterov"], maximize=h["maximize"], foreach=False)
@@ -150,7 +185,8 @@ def flat(tensors):
 
 
 def run(name, problem, cls, overrides):
-    h = dict(HYPER_DEFAULTS, **overrides)
+    extra = EXTRA_DEFAULTS if cls in ("RMSprop", "Adagrad") else {}
+    h = {**HYPER_DEFAULTS, **extra, **overrides}
     f, start = PROBLEMS[problem]
     params = [torch.tensor(np.asarray(p, dtype=np.float64), requires_grad=True) for p in start()]
     opt = torch_optimizer(cls, params, h)

@@ -33,7 +33,7 @@ fn main() -> io::Result<()> {
         input.read_exact(&mut mode)?;
         let n = u32_from(&mut input)?;
         let steps = u32_from(&mut input)?;
-        let h = f64s_from(&mut input, 10)?;
+        let h = f64s_from(&mut input, wire::HYPER)?;
         let hyper = Hyper {
             lr: h[0],
             betas: (h[1], h[2]),
@@ -44,6 +44,10 @@ fn main() -> io::Result<()> {
             amsgrad: h[7] != 0.0,
             decoupled: h[8] != 0.0,
             maximize: h[9] != 0.0,
+            alpha: h[10],
+            centered: h[11] != 0.0,
+            lr_decay: h[12],
+            initial_accumulator_value: h[13],
         };
         // A free-running job: the problem, its data and the start.
         let free = if mode[0] == wire::FREE {

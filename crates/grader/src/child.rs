@@ -134,6 +134,10 @@ fn input_frames(jobs: &[Job]) -> Result<Vec<u8>> {
             flag(h.amsgrad),
             flag(h.decoupled),
             flag(h.maximize),
+            h.alpha,
+            flag(h.centered),
+            h.lr_decay,
+            h.initial_accumulator_value,
         ];
         put_f64s(&mut b, &hyper).expect(IN_MEMORY);
         match job.mode {

@@ -12,7 +12,7 @@ use crate::ops::{op_jobs, score_op, OpCase};
 use crate::pages::{class_html, feedback_html};
 use crate::platform::{gradebook_csv, Platform};
 use crate::replay::{Case, Trajectory};
-use crate::score::{score, ungradable, Grade, TestResult, TestSpec, Visibility};
+use crate::score::{does_work, is_property, score, ungradable, without_work, Grade, TestResult, TestSpec, Visibility};
 use descent::files::write_atomically;
 use descent::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -42,10 +42,10 @@ fn finished(out: &Path, loaded: &Loaded, submission: &Submission) -> Option<Reco
 fn optimizer_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Vec<TestResult>, Option<String>)> {
     let rules = &loaded.assignment.rules;
     // Loaded::read has checked that every case is of the assignment's kind.
-    let cases: Vec<&Case> =
-        loaded.cases.iter().filter_map(|c| if let TestCase::Optimizer(c) = c { Some(c) } else { None }).collect();
+    let cases: Vec<&Case> = loaded.optimizer_cases();
     let mut budget = Budget::new(timeout);
     let mut tests = Vec::new();
+    let mut works = false;
     for (spec, case) in rules.tests.iter().zip(&cases) {
         let jobs = spec.jobs(case);
         let runs = match budget.next() {
@@ -59,7 +59,16 @@ fn optimizer_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Ve
                 jobs.iter().map(|_| Trajectory { stopped: Some(why.clone()), ..Trajectory::default() }).collect()
             }
         };
+        works |= does_work(spec, case, &runs);
         tests.push(score(spec, case, &runs, rules));
+    }
+    if !works {
+        tests = rules
+            .tests
+            .iter()
+            .zip(tests)
+            .map(|(spec, t)| if is_property(spec.check) && t.score > 0.0 { without_work(t) } else { t })
+            .collect();
     }
     Ok((tests, budget.failure))
 }
@@ -181,6 +190,45 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
     Ok(Record::new(grade, loaded, sha))
 }
 
+/// Every pair of the class's submissions with their similarity
+/// ([`crate::similarity`]), leaving out the reference solution and the
+/// kit's skeleton. A submission that was refused or holds no module counts
+/// as empty.
+fn similar_pairs(assignment: &Path, subs: &[Submission]) -> Result<Vec<crate::similarity::Pair>> {
+    let module = |path: &Path, text: &str| -> Option<String> {
+        if path.extension().is_some_and(|e| e == "ipynb") {
+            solution_module(text).ok()
+        } else {
+            Some(text.to_string())
+        }
+    };
+    let students: Vec<(String, String)> = subs
+        .iter()
+        .map(|s| {
+            let text = take(s).ok().and_then(|t| t.source.ok()).map(|b| String::from_utf8_lossy(&b).into_owned());
+            (s.student.clone(), text.and_then(|t| module(&s.path, &t)).unwrap_or_default())
+        })
+        .collect();
+    let mut given = Vec::new();
+    for name in ["solution/solution.rs", "solution/solution.ipynb"] {
+        let path = assignment.join(name);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let (solution, skeleton) = if name.ends_with("ipynb") {
+                (
+                    solution_module(&text)?,
+                    crate::exercise::student_notebook(&text).ok().and_then(|n| solution_module(&n).ok()),
+                )
+            } else {
+                (text.clone(), crate::kit::strip_solution(&text).ok())
+            };
+            given.push(solution);
+            given.extend(skeleton);
+        }
+    }
+    let given: Vec<&str> = given.iter().map(String::as_str).collect();
+    Ok(crate::similarity::pairs(&students, &given))
+}
+
 /// What [`grade_all`] did.
 #[derive(Debug, Clone)]
 pub struct Graded {
@@ -260,7 +308,9 @@ pub fn grade_all(assignment: &Path, submissions_dir: &Path, out: &Path, jobs: us
     let reused = done.iter().filter(|(_, r)| *r).count();
     let records: Vec<Record> = done.into_iter().map(|(r, _)| r).collect();
     let grades: Vec<Grade> = records.iter().map(|r| r.grade.clone()).collect();
+    let pairs = similar_pairs(assignment, &subs)?;
+    write_atomically(&out.join("similarity.csv"), crate::similarity::csv(&pairs).as_bytes())?;
     write_atomically(&out.join("gradebook.csv"), gradebook_csv(&grades).as_bytes())?;
-    write_atomically(&out.join("index.html"), class_html(&loaded.assignment, &records)?.as_bytes())?;
+    write_atomically(&out.join("index.html"), class_html(&loaded.assignment, &records, &pairs)?.as_bytes())?;
     Ok(Graded { records, reused })
 }

@@ -26,16 +26,90 @@ pub fn diagnose(trajectory: &Trajectory, case: &Case) -> Option<Diagnosis> {
     if trajectory.params.len() != steps || right(trajectory) {
         return None;
     }
-    slips.iter().filter(|v| (v.applies)(&case.hyper)).find_map(|v: &Variant| {
-        let forced = run_forced((v.build)(&case.hyper).as_mut(), case);
-        if right(&forced) {
-            return None;
-        }
-        let as_reference = Case { params: forced.params, ..case.clone() };
-        let replay: Replay = compare(trajectory, &as_reference, TOL, false);
-        (replay.matched == steps).then(|| Diagnosis {
-            key: v.key.to_string(),
-            message: format!("your updates match {} at every one of the {steps} steps", v.description),
+    let matching: Vec<&Variant> = slips
+        .iter()
+        .filter(|v| (v.applies)(&case.hyper))
+        .filter(|v: &&Variant| {
+            let forced = run_forced((v.build)(&case.hyper).as_mut(), case);
+            if right(&forced) {
+                return false;
+            }
+            let as_reference = Case { params: forced.params, ..case.clone() };
+            let replay: Replay = compare(trajectory, &as_reference, TOL, false);
+            replay.matched == steps
         })
-    })
+        .collect();
+    let first = matching.first()?;
+    let mut message = format!("your updates match {} at every one of the {steps} steps", first.description);
+    if matching.len() > 1 {
+        let others: Vec<&str> = matching[1..].iter().map(|v| v.description).collect();
+        message.push_str(&format!(
+            "; on this test they equally match {} (the test cannot tell these apart)",
+            others.join("; and ")
+        ));
+    }
+    Some(Diagnosis { key: first.key.to_string(), message })
+}
+
+/// A slip and its teacher-forced parameters on a case.
+type SlipRun<'a> = (&'a Variant, Vec<Vec<f64>>);
+
+/// The slips an assignment's visible tests cannot show before the
+/// deadline, each with why: a slip must differ from the reference on some
+/// visible replay test where it applies, and from every slip it can be
+/// confused with (one that applies to a case it applies to) on some
+/// visible replay test where both apply. `grade assign` refuses an
+/// assignment that leaves one invisible.
+pub fn invisible_slips(tests: &[crate::score::TestSpec], cases: &[&Case]) -> Vec<String> {
+    use crate::score::{Check, Visibility};
+    let forced = |v: &Variant, case: &Case| run_forced((v.build)(&case.hyper).as_mut(), case).params;
+    let differ = |a: &[Vec<f64>], b: &[Vec<f64>], case: &Case| {
+        compare(
+            &Trajectory { params: a.to_vec(), ..Trajectory::default() },
+            &Case { params: b.to_vec(), ..case.clone() },
+            TOL,
+            false,
+        )
+        .matched
+            < case.steps()
+    };
+    // Every case's applicable slips, and which cases are shown.
+    let mut slips: Vec<&Variant> = Vec::new();
+    let mut co_apply: Vec<(&str, &str)> = Vec::new();
+    let mut shown: Vec<(&Case, Vec<SlipRun>)> = Vec::new();
+    for (spec, case) in tests.iter().zip(cases) {
+        let Some((_, list)) = for_class(&case.optimizer) else { continue };
+        let applicable: Vec<&Variant> = list.iter().filter(|v| (v.applies)(&case.hyper)).collect();
+        for v in &applicable {
+            if !slips.iter().any(|s| s.key == v.key) {
+                slips.push(v);
+            }
+            for w in &applicable {
+                if v.key < w.key && !co_apply.contains(&(v.key, w.key)) {
+                    co_apply.push((v.key, w.key));
+                }
+            }
+        }
+        if spec.visibility == Visibility::Visible && spec.check == Check::Replay {
+            shown.push((case, applicable.iter().map(|v| (*v, forced(v, case))).collect()));
+        }
+    }
+    let mut out = Vec::new();
+    for v in &slips {
+        let seen =
+            shown.iter().any(|(case, runs)| runs.iter().any(|(w, p)| w.key == v.key && differ(p, &case.params, case)));
+        if !seen {
+            out.push(format!("{} ({}): no visible test tells it from the reference", v.key, v.description));
+        }
+    }
+    for (a, b) in co_apply {
+        let told = shown.iter().any(|(case, runs)| {
+            let (pa, pb) = (runs.iter().find(|r| r.0.key == a), runs.iter().find(|r| r.0.key == b));
+            matches!((pa, pb), (Some(x), Some(y)) if differ(&x.1, &y.1, case))
+        });
+        if !told {
+            out.push(format!("{a} and {b}: no visible test tells them apart"));
+        }
+    }
+    out
 }

@@ -72,6 +72,21 @@ pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
             ));
         }
     }
+    // Every known slip must be visible before the deadline.
+    let optimizer_cases: Vec<&crate::replay::Case> = loaded.optimizer_cases();
+    if optimizer_cases.len() == loaded.cases.len() {
+        let invisible = crate::diagnose::invisible_slips(&loaded.assignment.rules.tests, &optimizer_cases);
+        if !invisible.is_empty() {
+            return Err(Error::data(
+                assignment.join("assignment.json").display(),
+                format!(
+                    "a student could not see every known mistake before the deadline: {}; add a visible test whose \
+                     case shows it",
+                    invisible.join("; ")
+                ),
+            ));
+        }
+    }
     let mut cases: Vec<&TestCase> = Vec::new();
     for &(i, _) in &visible {
         if !cases.iter().any(|c| c.name() == loaded.cases[i].name()) {

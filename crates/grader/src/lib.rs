@@ -47,6 +47,7 @@ pub mod regrade;
 pub mod replay;
 pub mod sandbox;
 pub mod score;
+pub mod similarity;
 pub mod student;
 pub mod wire;
 

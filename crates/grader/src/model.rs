@@ -64,7 +64,7 @@ fn default_timeout() -> f64 {
 #[serde(untagged)]
 pub enum TestCase {
     /// An optimizer's trajectory.
-    Optimizer(Case),
+    Optimizer(Box<Case>),
     /// An op's points.
     Op(OpCase),
 }
@@ -100,6 +100,12 @@ struct ReferenceFile {
 }
 
 impl Loaded {
+    /// The optimizer cases of the tests, in the tests' order (none for an
+    /// op's assignment).
+    pub fn optimizer_cases(&self) -> Vec<&Case> {
+        self.cases.iter().filter_map(|c| if let TestCase::Optimizer(c) = c { Some(&**c) } else { None }).collect()
+    }
+
     /// Reads `dir/assignment.json` and its reference cases; every test must
     /// name a case that exists.
     pub fn read(dir: &Path) -> Result<Loaded> {
@@ -131,7 +137,7 @@ impl Loaded {
                 let found = if t.check.is_op() {
                     file.op_cases.iter().find(|c| c.name == t.case).cloned().map(TestCase::Op)
                 } else {
-                    file.cases.iter().find(|c| c.name == t.case).cloned().map(TestCase::Optimizer)
+                    file.cases.iter().find(|c| c.name == t.case).cloned().map(|c| TestCase::Optimizer(Box::new(c)))
                 };
                 found.ok_or_else(|| {
                     Error::data(

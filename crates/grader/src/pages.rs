@@ -190,6 +190,17 @@ struct ClassPage<'a> {
     failing: Vec<ClassTestRow>,
     slowest: Vec<ClassTestRow>,
     hash: &'a str,
+    similar: Vec<SimilarRow>,
+    flag: String,
+}
+
+/// A pair of submissions flagged as alike.
+#[derive(Serialize)]
+struct SimilarRow {
+    a: String,
+    b: String,
+    similarity: String,
+    shared: usize,
 }
 
 /// The share of `max` in each tenth: `0–10`, ..., `90–100` (a full score in
@@ -206,7 +217,7 @@ fn histogram(grades: &[&Grade]) -> Vec<(String, f64)> {
 
 /// The class summary: scores, the histogram, the mistakes most diagnosed,
 /// the tests most failed and the slowest, every student's line.
-pub fn class_html(assignment: &Assignment, records: &[Record]) -> Result<String> {
+pub fn class_html(assignment: &Assignment, records: &[Record], pairs: &[crate::similarity::Pair]) -> Result<String> {
     let grades: Vec<&Grade> = records.iter().map(|r| &r.grade).collect();
     let kinds = checks(assignment);
     let mut totals: Vec<f64> = grades.iter().map(|g| g.score()).collect();
@@ -301,6 +312,17 @@ pub fn class_html(assignment: &Assignment, records: &[Record]) -> Result<String>
         failing,
         slowest: slowest.into_iter().take(5).map(|(r, _)| r).collect(),
         hash: records.first().map_or("", |r| r.assignment_hash.as_str()),
+        similar: pairs
+            .iter()
+            .filter(|p| p.similarity >= crate::similarity::FLAG)
+            .map(|p| SimilarRow {
+                a: p.a.clone(),
+                b: p.b.clone(),
+                similarity: format!("{:.2}", p.similarity),
+                shared: p.shared,
+            })
+            .collect(),
+        flag: format!("{:.2}", crate::similarity::FLAG),
     };
     render("grading/class.html", &page)
 }

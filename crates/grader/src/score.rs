@@ -228,6 +228,80 @@ pub fn score(spec: &TestSpec, case: &Case, runs: &[Trajectory], rules: &Rules) -
     }
 }
 
+/// Where a run first holds a value that is NaN or infinite: the step, and
+/// the parameter or buffer coordinate (`"step 3, exp_avg_sq[1] = NaN"`).
+pub fn first_non_finite(t: &Trajectory) -> Option<String> {
+    for (step, params) in t.params.iter().enumerate() {
+        if let Some(i) = params.iter().position(|v| !v.is_finite()) {
+            return Some(format!("step {}, parameter {i} = {}", step + 1, params[i]));
+        }
+        for (name, values) in t.state.get(step).into_iter().flatten() {
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Some(format!("step {}, {name}[{i}] = {}", step + 1, values[i]));
+            }
+        }
+    }
+    None
+}
+
+/// Whether a test's runs show the submission doing the assignment's work:
+/// a replay with at least one matching step, or whose every step a known
+/// slip explains (the code computes a named variant of the method), or
+/// whose state buffers all agree with the reference's at some step (the
+/// moments are computed, the update that uses them is wrong), or a free
+/// run inside its band. The properties (lr = 0, maximize, determinism) earn their points
+/// only when some test of the submission does real work: an optimizer
+/// that does nothing would pass them all.
+pub fn does_work(spec: &TestSpec, case: &Case, runs: &[Trajectory]) -> bool {
+    let Some(run) = runs.first() else { return false };
+    match spec.check {
+        Check::Replay => {
+            compare(run, case, TOL, false).matched > 0 || state_agrees(run, case) || diagnose(run, case).is_some()
+        }
+        Check::FreeRunning => free_running(case, run, spec.band).is_ok(),
+        _ => false,
+    }
+}
+
+/// Whether at some step the reference has state and every buffer of it
+/// agrees with the student's.
+fn state_agrees(run: &Trajectory, case: &Case) -> bool {
+    run.state.iter().zip(&case.state).any(|(student, reference)| {
+        !reference.is_empty()
+            && reference
+                .iter()
+                .all(|(name, r)| student.get(name).is_some_and(|s| crate::replay::first_mismatch(s, r, TOL).is_none()))
+    })
+}
+
+/// Whether a test is a property (all its points or none, no replay).
+pub fn is_property(check: Check) -> bool {
+    matches!(check, Check::LrZero | Check::Maximize | Check::Deterministic)
+}
+
+/// A property's result when no test of the submission does real work
+/// ([`does_work`]): no points, and why.
+pub fn without_work(result: TestResult) -> TestResult {
+    let output = format!(
+        "{}. No points: no test shows the submission doing the work (no replayed step or state matches the \
+         reference, no known mistake explains a replay, and the free run misses its band), and an optimizer that does \
+         nothing passes this property too",
+        result.output
+    );
+    TestResult { status: "failed".into(), score: 0.0, output, ..result }
+}
+
+/// A property's verdict fails when any of its runs holds a NaN or an
+/// infinity: a run that produced one tells nothing about the property.
+fn finite_runs(head: &str, runs: &[&Trajectory]) -> Result<(), String> {
+    match runs.iter().find_map(|t| first_non_finite(t)) {
+        Some(at) => {
+            Err(format!("{head}: a run holds a non-finite value (first at {at}), which fails every property it feeds"))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Why a run is short, when it is.
 fn incomplete(case: &Case, t: &Trajectory) -> Option<String> {
     (t.params.len() < case.steps()).then(|| {
@@ -245,6 +319,7 @@ fn lr_zero(case: &Case, t: &Trajectory) -> Result<String, String> {
     if let Some(why) = incomplete(case, t) {
         return Err(format!("{head}, {why}"));
     }
+    finite_runs(head, &[t])?;
     for (step, out) in t.params.iter().enumerate() {
         let input = case.input(step);
         if let Some(i) = (0..input.len()).find(|&i| out.get(i).map(|v| v.to_bits()) != Some(input[i].to_bits())) {
@@ -262,6 +337,7 @@ fn maximize(case: &Case, up: &Trajectory, down: &Trajectory) -> Result<String, S
             return Err(format!("{head}: {label}: {why}"));
         }
     }
+    finite_runs(head, &[up, down])?;
     let as_reference = Case { params: down.params.clone(), ..case.clone() };
     let replay = compare(up, &as_reference, TOL, false);
     match replay.first {
@@ -280,6 +356,7 @@ fn deterministic(case: &Case, a: &Trajectory, b: &Trajectory) -> Result<String, 
             return Err(format!("{head}: {why}"));
         }
     }
+    finite_runs(head, &[a, b])?;
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     for step in 0..case.steps() {
         let same_state = a.state[step].len() == b.state[step].len()
@@ -324,11 +401,50 @@ pub fn score_test(spec: &TestSpec, case: &Case, trajectory: &Trajectory, rules: 
     }
     if let Some(d) = &diagnosis {
         output.push_str(&format!(". Diagnosis: {}", d.message));
+    } else if let Some(first) = replay.first.as_ref().filter(|_| trajectory.params.len() == case.steps()) {
+        output.push_str(&unknown_slip(trajectory, case, first.step));
     }
     TestResult {
         deviation: deviation(trajectory, case),
         ..TestResult::new(spec, score, output, diagnosis, trajectory.seconds)
     }
+}
+
+/// What the feedback says when no known slip explains a wrong run: that
+/// none does, where a NaN or infinity first appeared, and which state
+/// buffers still agree with the reference at the first wrong step (right
+/// moments with a wrong update point at the update).
+fn unknown_slip(trajectory: &Trajectory, case: &Case, step: usize) -> String {
+    let mut out = String::from(". No known mistake matches these steps");
+    if let Some(at) = first_non_finite(trajectory) {
+        out.push_str(&format!("; the first NaN or infinity is at {at}"));
+    }
+    let (Some(student), Some(reference)) = (trajectory.state.get(step - 1), case.state.get(step - 1)) else {
+        return out;
+    };
+    let agree = |name: &String, r: &Vec<f64>| {
+        student.get(name).is_some_and(|s| crate::replay::first_mismatch(s, r, TOL).is_none())
+    };
+    let (right, wrong): (Vec<&String>, Vec<&String>) =
+        reference.keys().partition(|name| agree(name, &reference[*name]));
+    let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    match (right.is_empty(), wrong.is_empty()) {
+        (false, true) => out.push_str(&format!(
+            "; at step {step} every state buffer ({}) agrees with the reference, so the mistake is in the update that \
+             uses them",
+            list(&right)
+        )),
+        (false, false) => out.push_str(&format!(
+            "; at step {step} {} agree with the reference and {} do not",
+            list(&right),
+            list(&wrong)
+        )),
+        (true, false) => {
+            out.push_str(&format!("; at step {step} no state buffer agrees with the reference ({})", list(&wrong)))
+        }
+        (true, true) => {}
+    }
+    out
 }
 
 /// Per step, the largest relative distance of the parameters from the

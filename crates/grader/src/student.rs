@@ -52,6 +52,17 @@ pub struct Hyper {
     /// Ascend instead of descend: step along `+g` (torch's `maximize`;
     /// the same as descending on `−g`, weight decay included).
     pub maximize: bool,
+    /// α: RMSprop's smoothing constant (its running averages keep α of
+    /// the old value).
+    pub alpha: f64,
+    /// RMSprop normalised by the estimated variance (`square_avg −
+    /// grad_avg²`) instead of the second moment.
+    pub centered: bool,
+    /// Adagrad's learning-rate decay: step `t` uses `lr / (1 + (t − 1) ·
+    /// lr_decay)`.
+    pub lr_decay: f64,
+    /// Adagrad's starting value of its sum of squares.
+    pub initial_accumulator_value: f64,
 }
 
 impl Default for Hyper {
@@ -66,6 +77,10 @@ impl Default for Hyper {
             amsgrad: false,
             decoupled: false,
             maximize: false,
+            alpha: 0.99,
+            centered: false,
+            lr_decay: 0.0,
+            initial_accumulator_value: 0.0,
         }
     }
 }

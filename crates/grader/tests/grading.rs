@@ -138,7 +138,7 @@ fn adam(case: &Case, change: impl FnOnce(&mut StudentAdam)) -> Trajectory {
 }
 
 fn adam_cases() -> Vec<Case> {
-    cases().into_iter().filter(|c| c.optimizer != "SGD").collect()
+    cases().into_iter().filter(|c| matches!(c.optimizer.as_str(), "Adam" | "AdamW")).collect()
 }
 
 #[test]
@@ -220,7 +220,8 @@ fn each_adam_slip_is_named_on_every_case_that_shows_it() {
     let d = diagnose(&adam(&case, |s| s.no_bias_correction = true), &case).unwrap();
     assert_eq!(
         d.message,
-        "your updates match Adam without bias correction (m and v are not divided by 1 − β^t) at every one of the 40 steps"
+        "your updates match no bias correction (m and v are not divided by 1 − β^t; Reddi et al.'s AMSGrad, Algorithm \
+         2, has none) at every one of the 40 steps"
     );
 }
 
@@ -238,8 +239,10 @@ fn weight_decay_and_amsgrad_conventions_are_told_apart() {
     let ams = by_name("amsgrad_mlp");
     let d = diagnose(&adam(&ams, |s| s.h = Some(Hyper { amsgrad: false, ..ams.hyper })), &ams).unwrap();
     assert_eq!(d.key, "amsgrad_missing");
+    // Without bias correction: one name on Adam's tests and AMSGrad's (where it is Reddi et al.'s Algorithm 2).
     let d = diagnose(&adam(&ams, |s| s.no_bias_correction = true), &ams).unwrap();
-    assert_eq!(d.key, "amsgrad_reddi");
+    assert_eq!(d.key, "no_bias_correction");
+    assert!(d.message.contains("Reddi et al.'s AMSGrad, Algorithm 2"), "{}", d.message);
 }
 
 #[test]
@@ -402,7 +405,8 @@ mod scores {
             .output
             .starts_with("0 of 40 steps match the reference; first difference at step 1: parameter 0 is "));
         assert!(zero.output.ends_with(
-            ". Diagnosis: your updates match Adam without bias correction (m and v are not divided by 1 − β^t) at every one of the 40 steps"
+            ". Diagnosis: your updates match no bias correction (m and v are not divided by 1 − β^t; Reddi et al.'s AMSGrad, \
+             Algorithm 2, has none) at every one of the 40 steps"
         ));
         let generous = Rules { convention_credit: BTreeMap::from([("no_bias_correction".into(), 0.5)]), ..rules };
         assert_eq!(score_test(&generous.tests[0], &c, &slip, &generous).score, 5.0);
@@ -500,7 +504,7 @@ mod batch {
 
     #[test]
     fn the_reference_solutions_score_full_marks() {
-        for name in ["adam", "momentum"] {
+        for name in ["adam", "momentum", "rmsprop", "adagrad"] {
             let dir = tempfile::tempdir().unwrap();
             let subs = dir.path().join("subs");
             std::fs::create_dir_all(&subs).unwrap();
@@ -545,7 +549,7 @@ mod batch {
             grade_all(&root().join("assignments/adam"), &corpus("adam", dir.path()), &out, 2, false).unwrap().records;
         let by = |s: &str| &records.iter().find(|r| r.grade.student == s).unwrap().grade;
         let test = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().clone();
-        assert_eq!(records.len(), 12);
+        assert_eq!(records.len(), 16);
         // The numbers only hidden tests' cases hold, and the detector finds
         // one printed as a diagnosis would print it.
         let hidden_only = hidden_numbers(&root().join("assignments/adam"));
@@ -557,8 +561,9 @@ mod batch {
             ("adam_correct", 100.0),
             // Every replay but the AMSGrad ones (0 steps), all properties.
             ("adam_amsgrad_max_of_corrected", 76.0),
-            // Every replay 0; lr = 0, maximize, determinism pass; it does
-            // not reach Rosenbrock's band (7.996 against 5.909 · 1.05).
+            // Every replay 0 but named (real work); lr = 0, maximize,
+            // determinism pass; it does not reach Rosenbrock's band (7.996
+            // against 5.909 · 1.05).
             ("adam_betas_swapped", 15.0),
             // Same, but reaches the band: 5.8995.
             ("adam_bias_correction_one_ahead", 20.0),
@@ -568,14 +573,24 @@ mod batch {
             // L2 where AdamW was asked: the first AdamW step matches (the
             // decay acts from step 2), 1 of 40 of 8 points.
             ("adam_l2_always", 72.0 + 0.2 + 20.0),
-            // Reddi's AMSGrad on the two AMSGrad tests, credited at 0.5;
-            // all four properties.
-            ("adam_no_bias_correction", 12.0 + 20.0),
+            // No bias correction, one name and the teacher's 0.5 credit on
+            // all nine replays (Reddi's AMSGrad on the AMSGrad ones); all
+            // four properties.
+            ("adam_no_bias_correction", 40.0 + 20.0),
             // Panics at step 3 of every run: 2 of 40 steps of the 80
             // replay points; every property run is cut short.
             ("adam_panics_at_step_3", 4.0),
-            // NaN from step 1: only determinism holds (NaN is reproducible).
-            ("adam_returns_nan", 5.0),
+            // NaN from step 1: no real work, and a NaN fails determinism.
+            ("adam_returns_nan", 0.0),
+            // Nothing happens, or the input comes back, or seeded noise:
+            // the properties they would pass vacuously earn nothing.
+            ("adam_does_nothing", 0.0),
+            ("adam_returns_input", 0.0),
+            ("adam_random_noise", 0.0),
+            // A slip the grader does not know, with right moments: every
+            // replay 0; the three properties (its state agrees: real work)
+            // and the free run, which ends inside Rosenbrock's band.
+            ("adam_corrects_m_only", 20.0),
             ("adam_sign_error", 15.0),
             ("does_not_compile", 0.0),
             ("loops_forever", 0.0),
@@ -590,13 +605,13 @@ mod batch {
                 "adam_no_bias_correction",
                 "adam_quadratic",
                 "no_bias_correction",
-                "Adam without bias correction (m and v are not divided by 1 − β^t)",
+                "no bias correction (m and v are not divided by 1 − β^t; Reddi et al.'s AMSGrad, Algorithm 2, has none)",
             ),
             (
                 "adam_no_bias_correction",
                 "amsgrad_rosenbrock",
-                "amsgrad_reddi",
-                "Reddi et al.'s AMSGrad (Algorithm 2: no bias correction)",
+                "no_bias_correction",
+                "no bias correction (m and v are not divided by 1 − β^t; Reddi et al.'s AMSGrad, Algorithm 2, has none)",
             ),
             (
                 "adam_bias_correction_one_ahead",
@@ -641,7 +656,9 @@ mod batch {
         assert_eq!(
             test("adam_returns_nan", "adam_quadratic").output,
             "0 of 40 steps match the reference; first difference at step 1: parameter 0 is NaN, the reference's is \
-             -4.9500000005e0"
+             -4.9500000005e0. No known mistake matches these steps; the first NaN or infinity is at step 1, parameter \
+             0 = NaN; at step 1 every state buffer (exp_avg, exp_avg_sq) agrees with the reference, so the mistake is \
+             in the update that uses them"
         );
         assert_eq!(
             test("adam_returns_nan", "free_running_rosenbrock").output,
@@ -662,7 +679,7 @@ mod batch {
         assert_eq!(stuck.message, "the run ended badly: killed after 10 s wall time in test adam_quadratic");
         // The files: a gradebook row per student and test, and each platform's results.
         let csv = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
-        assert_eq!(csv.lines().count(), 1 + 12 * 13);
+        assert_eq!(csv.lines().count(), 1 + 16 * 13);
         for r in &records {
             let name = &r.grade.student;
             for platform in ["gradescope", "prairielearn"] {
@@ -681,7 +698,7 @@ mod batch {
                 let hidden = t.visibility != descent_grader::Visibility::Visible;
                 assert_eq!(page.contains(&format!("<td>{}", t.name)), !hidden, "{name}: {}", t.name);
             }
-            assert!(page.contains("4 hidden tests"), "{name}");
+            assert!(page.contains("2 hidden tests"), "{name}");
             // No number of a case that only hidden tests use reaches any
             // student-facing file: the page, PrairieLearn's results whole,
             // Gradescope's total and visible tests.
@@ -707,7 +724,25 @@ mod batch {
         for key in ["no_bias_correction", "eps_inside_root", "betas_swapped", "amsgrad_max_of_corrected", "ascends"] {
             assert!(class.contains(&format!("<code>{key}</code></td><td class=\"num\">1</td>")), "{key}");
         }
-        assert!(class.contains("12 submissions (1 did not build)"));
+        assert!(class.contains("16 submissions (1 did not build)"));
+        // A slip nobody named: said so, with the buffers that still agree.
+        assert!(
+            test("adam_corrects_m_only", "adam_quadratic").output.ends_with(
+                ". No known mistake matches these steps; at step 1 every state buffer (exp_avg, exp_avg_sq) agrees \
+                 with the reference, so the mistake is in the update that uses them"
+            ),
+            "{}",
+            test("adam_corrects_m_only", "adam_quadratic").output
+        );
+        // A do-nothing optimizer passes lr = 0 and is told why it earns nothing.
+        let idle = test("adam_does_nothing", "lr_zero_changes_nothing");
+        assert!(idle.score == 0.0 && idle.output.contains("No points: no test shows the submission doing the work"));
+        // NaN in a property's run fails it, saying where.
+        let nan = test("adam_returns_nan", "deterministic");
+        assert!(nan.output.contains("first at step 1, parameter 0 = NaN"), "{}", nan.output);
+        // Every pair in similarity.csv; the copies of the reference are alike to nobody.
+        let similarity = std::fs::read_to_string(out.join("similarity.csv")).unwrap();
+        assert_eq!(similarity.lines().count(), 1 + 16 * 15 / 2);
         assert_eq!(class.matches("<rect class=\"bar\"").count(), 10);
     }
 
@@ -800,6 +835,107 @@ mod batch {
     }
 }
 
+mod course {
+    //! The RMSprop and Adagrad assignments: their corpora graded, every slip
+    //! named, and every known slip shown by a visible test.
+    use descent_grader::class::grade_all;
+    use descent_grader::kit::assign;
+    use std::path::{Path, PathBuf};
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// Grades the corpus of `name` with its reference solution as NAME_correct.
+    fn graded(name: &str, dir: &Path) -> Vec<descent_grader::Grade> {
+        let subs = dir.join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        for e in std::fs::read_dir(root().join("tests/submissions").join(name)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
+        }
+        let solution = root().join("assignments").join(name).join("solution/solution.rs");
+        std::fs::copy(solution, subs.join(format!("{name}_correct.rs"))).unwrap();
+        let records =
+            grade_all(&root().join("assignments").join(name), &subs, &dir.join("out"), 2, false).unwrap().records;
+        records.into_iter().map(|r| r.grade).collect()
+    }
+
+    /// A student, their exact score, and (test, slip key) pairs named.
+    type Expected<'a> = (&'a str, f64, &'a [(&'a str, &'a str)]);
+
+    fn check(grades: &[descent_grader::Grade], expected: &[Expected]) {
+        for (student, score, named) in expected {
+            let g = grades.iter().find(|g| g.student == *student).unwrap_or_else(|| panic!("no {student}"));
+            assert!((g.score() - score).abs() < 1e-9, "{student}: {} != {score}: {:#?}", g.score(), g.tests);
+            for (test, key) in *named {
+                let t = g.tests.iter().find(|t| t.name == *test).unwrap();
+                assert_eq!(t.diagnosis.as_ref().map(|d| d.key.as_str()), Some(*key), "{student} {test}: {}", t.output);
+            }
+        }
+    }
+
+    #[test]
+    fn the_rmsprop_corpus_gets_its_exact_scores_and_diagnoses() {
+        let dir = tempfile::tempdir().unwrap();
+        let grades = graded("rmsprop", dir.path());
+        assert_eq!(grades.len(), 4);
+        check(
+            &grades,
+            &[
+                ("rmsprop_correct", 100.0, &[]),
+                // Named on every replay, no credit; the properties (a named slip is real work).
+                (
+                    "rmsprop_alpha_swapped",
+                    15.0,
+                    &[("rmsprop_quadratic", "alpha_swapped"), ("rmsprop_centered_mlp", "alpha_swapped")],
+                ),
+                // The two centered replays: plain RMSprop named, nothing earned.
+                ("rmsprop_never_centered", 80.0, &[("rmsprop_centered_least_squares", "not_centered")]),
+                // ε inside the root: seed 000's convention, 0.5 credit where it shows (full points on
+                // Rosenbrock, where v ≫ ε), more where most steps still match.
+                ("rmsprop_eps_inside_root", 77.75, &[("rmsprop_large_eps", "eps_inside_root")]),
+            ],
+        );
+    }
+
+    #[test]
+    fn the_adagrad_corpus_gets_its_exact_scores_and_diagnoses() {
+        let dir = tempfile::tempdir().unwrap();
+        let grades = graded("adagrad", dir.path());
+        assert_eq!(grades.len(), 4);
+        check(
+            &grades,
+            &[
+                ("adagrad_correct", 100.0, &[]),
+                ("adagrad_ema", 25.0, &[("adagrad_quadratic", "ema_accumulator"), ("adagrad_mlp", "ema_accumulator")]),
+                // The decay case: only its first step matches (the decay acts from step 2).
+                ("adagrad_no_lr_decay", 90.25, &[("adagrad_lr_decay", "no_lr_decay")]),
+            ],
+        );
+        // A slip nobody named: said so, with the buffer that differs.
+        let odd = grades.iter().find(|g| g.student == "adagrad_forgets_weight_decay_sign").unwrap();
+        assert!((odd.score() - 90.25).abs() < 1e-9);
+        let t = odd.tests.iter().find(|t| t.name == "adagrad_weight_decay").unwrap();
+        assert!(
+            t.output.ends_with(
+                "No known mistake matches these steps; at step 2 no state buffer agrees with the reference (sum)"
+            ),
+            "{}",
+            t.output
+        );
+    }
+
+    #[test]
+    fn every_known_slip_of_the_course_is_shown_before_the_deadline() {
+        for name in ["adam", "momentum", "rmsprop", "adagrad", "log_softmax"] {
+            let dir = tempfile::tempdir().unwrap();
+            assign(&root().join("assignments").join(name), &dir.path().join("kit"))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+}
+
 mod kit {
     //! The student kit: visible tests only, the solution removed.
     use descent_grader::kit::{assign, check};
@@ -835,8 +971,30 @@ mod kit {
         assert!(starter.gradable && starter.score() == 0.0);
         assert!(starter.tests[0].output.ends_with("(panicked at step 1: not yet implemented: your code here)"));
         let solved = check(&kit, &assignment.join("solution/solution.rs")).unwrap().grade;
-        // The visible tests: four replays of 8 and one of 12, four properties of 5.
-        assert_eq!((solved.score(), solved.max_score()), (64.0, 64.0));
+        // The visible tests: six replays of 8 and one of 12, four properties of 5.
+        assert_eq!((solved.score(), solved.max_score()), (80.0, 80.0));
+    }
+
+    #[test]
+    fn an_assignment_that_hides_a_known_mistake_until_the_deadline_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let assignment = dir.path().join("a");
+        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assignments/adam");
+        std::fs::create_dir_all(assignment.join("hidden")).unwrap();
+        std::fs::copy(source.join("hidden/reference.json"), assignment.join("hidden/reference.json")).unwrap();
+        // Only the large-ε case shows ε inside the root; hide it.
+        let spec = std::fs::read_to_string(source.join("assignment.json")).unwrap().replace(
+            r#"{ "name": "adam_large_eps", "case": "adam_large_eps", "points": 8 }"#,
+            r#"{ "name": "adam_large_eps", "case": "adam_large_eps", "points": 8, "visibility": "hidden" }"#,
+        );
+        std::fs::write(assignment.join("assignment.json"), spec).unwrap();
+        let err = assign(&assignment, &dir.path().join("kit")).unwrap_err().to_string();
+        assert!(
+            err.contains("could not see every known mistake")
+                && err.contains("eps_inside_root (ε inside the square root (√(v̂ + ε) instead of √v̂ + ε)): no visible test tells it from the reference"),
+            "{err}"
+        );
+        assert!(!dir.path().join("kit").exists(), "no kit is written");
     }
 
     #[test]
@@ -972,11 +1130,11 @@ mod platforms {
         assert!(status.success());
         let results = json(&grade.join("results/results.json"));
         assert_eq!(results["gradable"], true);
-        assert_eq!(results["score"], 0.32);
+        assert_eq!(results["score"], 0.6);
         // Hidden tests by points and a neutral name only.
         let tests = results["tests"].as_array().unwrap();
-        assert_eq!(tests.iter().filter(|t| t["name"].as_str().unwrap().starts_with("hidden test ")).count(), 4);
-        assert!(tests.iter().all(|t| t["name"] != "adam_mlp" && t["name"] != "adamw_least_squares"));
+        assert_eq!(tests.iter().filter(|t| t["name"].as_str().unwrap().starts_with("hidden test ")).count(), 2);
+        assert!(tests.iter().all(|t| t["name"] != "adam_mlp" && t["name"] != "amsgrad_mlp"));
         // The same inputs give the same package.
         let again = dir.path().join("again");
         prairielearn::package(&root().join("assignments/adam"), &workspace, &again).unwrap();
@@ -1042,7 +1200,7 @@ mod platforms {
             .unwrap();
         assert!(status.success());
         let results = json(&ag.join("results/results.json"));
-        assert_eq!(results["score"], 32.0);
+        assert_eq!(results["score"], 60.0);
         // The same inputs give the same zip, byte for byte.
         let again = dir.path().join("again.zip");
         gradescope::package(&root().join("assignments/adam"), &workspace, &again).unwrap();
@@ -1056,7 +1214,7 @@ mod platforms {
         let out = dir.path().join("grades");
         grade_all(&root().join("assignments/adam"), &subs, &out, 2, false).unwrap();
         let published = std::fs::read(out.join("gradebook.csv")).unwrap();
-        // The teacher moves points and withdraws the credit for Reddi's AMSGrad.
+        // The teacher moves points and withdraws the credit for dropping the bias correction (Reddi's AMSGrad).
         let changed = dir.path().join("adam");
         std::fs::create_dir_all(changed.join("hidden")).unwrap();
         std::fs::copy(root().join("assignments/adam/hidden/reference.json"), changed.join("hidden/reference.json"))
@@ -1064,7 +1222,7 @@ mod platforms {
         let spec = std::fs::read_to_string(root().join("assignments/adam/assignment.json"))
             .unwrap()
             .replace(r#""case": "adam_quadratic", "points": 8"#, r#""case": "adam_quadratic", "points": 10"#)
-            .replace(r#""amsgrad_reddi": 0.5"#, r#""amsgrad_reddi": 0.0"#);
+            .replace(r#""no_bias_correction": 0.5"#, r#""no_bias_correction": 0.0"#);
         std::fs::write(changed.join("assignment.json"), spec).unwrap();
         let (_, changes) = stage(&changed, &subs, &out, 2, false).unwrap();
         let moved: Vec<_> = changes
@@ -1072,14 +1230,23 @@ mod platforms {
             .filter(|c| c.changed())
             .map(|c| (c.student.as_str(), c.test.as_str(), c.old, c.new))
             .collect();
-        assert_eq!(
-            moved,
-            [
-                ("adam_no_bias_correction", "amsgrad_mlp", Some(6.0), Some(0.0)),
-                ("adam_no_bias_correction", "amsgrad_rosenbrock", Some(6.0), Some(0.0)),
-                ("correct", "adam_quadratic", Some(8.0), Some(10.0)),
-            ]
-        );
+        // Its half credit goes on every replay; the correct student's test is worth 10.
+        let mut expected: Vec<(&str, &str, Option<f64>, Option<f64>)> = [
+            "adam_large_eps",
+            "adam_least_squares",
+            "adam_mlp",
+            "adam_quadratic",
+            "adam_rosenbrock",
+            "adam_weight_decay",
+            "adamw_least_squares",
+        ]
+        .into_iter()
+        .map(|t| ("adam_no_bias_correction", t, Some(4.0), Some(0.0)))
+        .collect();
+        expected.push(("adam_no_bias_correction", "amsgrad_mlp", Some(6.0), Some(0.0)));
+        expected.push(("adam_no_bias_correction", "amsgrad_rosenbrock", Some(6.0), Some(0.0)));
+        expected.push(("correct", "adam_quadratic", Some(8.0), Some(10.0)));
+        assert_eq!(moved, expected);
         assert_eq!(changes.len(), 2 * 13);
         let csv = std::fs::read_to_string(out.join("regrade/changes.csv")).unwrap();
         assert!(csv.contains("correct,adam_quadratic,8.000,10.000,2.000\n"), "{csv}");
@@ -1419,7 +1586,8 @@ mod attacks {
             assert_eq!((g.score(), &g.message, &g.tests[0].output), (*score, message, first), "{student}");
         }
         assert_eq!(graded.records.len(), cases.len() + 1);
-        assert_eq!(by("slip").score(), 32.0);
+        // No bias correction: the teacher's 0.5 credit on all nine replays, all four properties.
+        assert_eq!(by("slip").score(), 60.0);
         assert!(!reached, "a submission reached the grader's TCP listener");
         // The output is the grader's: every student has their files, the
         // gradebook is the real one.

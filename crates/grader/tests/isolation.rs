@@ -26,7 +26,7 @@ fn root() -> PathBuf {
 fn adam_case(i: usize) -> Case {
     let loaded = Loaded::read(&root().join("assignments/adam")).unwrap();
     match &loaded.cases[i] {
-        TestCase::Optimizer(c) => c.clone(),
+        TestCase::Optimizer(c) => (**c).clone(),
         TestCase::Op(_) => panic!("the Adam assignment has optimizer cases"),
     }
 }

@@ -10,11 +10,15 @@
 //! |---|---|
 //! | `adam.rs` | Adam, AdamW, AMSGrad ([`adam::AdamLike`] with a switch per slip) |
 //! | `momentum.rs` | SGD with momentum and Nesterov (descent's own `SgdConfig`) |
+//! | `rmsprop.rs` | RMSprop, plain and centered (descent's own `RmsPropConfig`) |
+//! | `adagrad.rs` | Adagrad with its learning-rate decay ([`adagrad::AdagradLike`]) |
 //! | `log_softmax.rs` | log-softmax's forward and backward, and their slips |
 
+pub mod adagrad;
 pub mod adam;
 pub mod log_softmax;
 pub mod momentum;
+pub mod rmsprop;
 
 use crate::{Hyper, StudentOptimizer};
 use descent::optim::{Optimizer, OptimizerSpec};
@@ -96,16 +100,24 @@ pub fn op_slips(op: &str) -> &'static [OpSlip] {
 }
 
 /// The reference implementation and the slips for a case of the torch
-/// optimizer `class` (`"Adam"`, `"AdamW"`, `"SGD"`).
+/// optimizer `class` (`"Adam"`, `"AdamW"`, `"SGD"`, `"RMSprop"`, `"Adagrad"`).
 pub fn for_class(class: &str) -> Option<(Build, &'static [Variant])> {
     match class {
         "Adam" | "AdamW" => Some((adam::reference, adam::SLIPS)),
         "SGD" => Some((momentum::reference, momentum::SLIPS)),
+        "RMSprop" => Some((rmsprop::reference, rmsprop::SLIPS)),
+        "Adagrad" => Some((adagrad::reference, adagrad::SLIPS)),
         _ => None,
     }
 }
 
 /// What the slip `key` is, in words (the first list that has it).
 pub fn description(key: &str) -> Option<&'static str> {
-    adam::SLIPS.iter().chain(momentum::SLIPS).find(|v| v.key == key).map(|v| v.description)
+    adam::SLIPS
+        .iter()
+        .chain(momentum::SLIPS)
+        .chain(rmsprop::SLIPS)
+        .chain(adagrad::SLIPS)
+        .find(|v| v.key == key)
+        .map(|v| v.description)
 }
