@@ -42,6 +42,7 @@ ASSIGNMENTS = {
     "momentum": ("SGD",),
     "rmsprop": ("RMSprop",),
     "adagrad": ("Adagrad",),
+    "adadelta": ("Adadelta",),
     "log_softmax": ("log_softmax",),
 }
 
@@ -138,6 +139,12 @@ CASES = [
      {"lr": 0.5, "eps": 1e-10, "initial_accumulator_value": 0.1}),
     ("adagrad_weight_decay", "least_squares", "Adagrad", {"lr": 0.5, "eps": 1e-10, "weight_decay": 0.1}),
     ("adagrad_mlp", "mlp", "Adagrad", {"lr": 0.1, "eps": 1e-10}),
+    ("adadelta_quadratic", "quadratic", "Adadelta", {"lr": 1.0, "eps": 1e-2}),
+    ("adadelta_rosenbrock", "rosenbrock", "Adadelta", {"lr": 1.0, "eps": 1e-4}),
+    ("adadelta_paper", "least_squares", "Adadelta", {"lr": 1.0, "rho": 0.95, "eps": 1e-6}),
+    ("adadelta_lr", "least_squares", "Adadelta", {"lr": 0.5, "eps": 1e-3}),
+    ("adadelta_weight_decay", "least_squares", "Adadelta", {"lr": 1.0, "eps": 1e-3, "weight_decay": 0.1}),
+    ("adadelta_mlp", "mlp", "Adadelta", {"lr": 1.0, "eps": 1e-3}),
 ]
 
 HYPER_DEFAULTS = {
@@ -153,7 +160,7 @@ HYPER_DEFAULTS = {
 }
 
 
-# The hyperparameters only RMSprop and Adagrad have (written only in their
+# The hyperparameters only RMSprop, Adagrad and Adadelta have (written only in their
 # cases, so the other assignments' data stay as they were).
 EXTRA_DEFAULTS = {
     "alpha": 0.99,
@@ -168,6 +175,9 @@ def torch_optimizer(cls, params, h):
         return torch.optim.RMSprop(params, lr=h["lr"], alpha=h["alpha"], eps=h["eps"], weight_decay=h["weight_decay"],
                                    momentum=h["momentum"], centered=h["centered"], maximize=h["maximize"],
                                    foreach=False)
+    if cls == "Adadelta":
+        return torch.optim.Adadelta(params, lr=h["lr"], rho=h["rho"], eps=h["eps"], weight_decay=h["weight_decay"],
+                                    maximize=h["maximize"], foreach=False)
     if cls == "Adagrad":
         return torch.optim.Adagrad(params, lr=h["lr"], lr_decay=h["lr_decay"], weight_decay=h["weight_decay"],
                                    initial_accumulator_value=h["initial_accumulator_value"], eps=h["eps"],
@@ -185,7 +195,9 @@ def flat(tensors):
 
 
 def run(name, problem, cls, overrides):
-    extra = EXTRA_DEFAULTS if cls in ("RMSprop", "Adagrad") else {}
+    extra = EXTRA_DEFAULTS if cls in ("RMSprop", "Adagrad", "Adadelta") else {}
+    if cls == "Adadelta":
+        extra = {**extra, "rho": 0.9}
     h = {**HYPER_DEFAULTS, **extra, **overrides}
     f, start = PROBLEMS[problem]
     params = [torch.tensor(np.asarray(p, dtype=np.float64), requires_grad=True) for p in start()]

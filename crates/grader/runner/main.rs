@@ -48,6 +48,7 @@ fn main() -> io::Result<()> {
             centered: h[11] != 0.0,
             lr_decay: h[12],
             initial_accumulator_value: h[13],
+            rho: h[14],
         };
         // A free-running job: the problem, its data and the start.
         let free = if mode[0] == wire::FREE {

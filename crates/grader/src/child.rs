@@ -138,6 +138,7 @@ fn input_frames(jobs: &[Job]) -> Result<Vec<u8>> {
             flag(h.centered),
             h.lr_decay,
             h.initial_accumulator_value,
+            h.rho,
         ];
         put_f64s(&mut b, &hyper).expect(IN_MEMORY);
         match job.mode {

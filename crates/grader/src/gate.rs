@@ -79,14 +79,21 @@ fn terminated(kind: LiteralKind) -> bool {
     }
 }
 
+/// Every token of `source` (rustc's lexer) with its text, to the end.
+pub(crate) fn lexed(source: &str) -> impl Iterator<Item = (TokenKind, &str)> {
+    let mut at = 0;
+    tokenize(source, FrontmatterAllowed::No).map(move |t| {
+        let text = &source[at..at + t.len as usize];
+        at += t.len as usize;
+        (t.kind, text)
+    })
+}
+
 /// The tokens of `source` that count, or why it does not lex as Rust.
 fn tokens(source: &str) -> Result<Vec<Token<'_>>, String> {
     let mut out = Vec::new();
-    let mut at = 0;
-    for t in tokenize(source, FrontmatterAllowed::No) {
-        let text = &source[at..at + t.len as usize];
-        at += t.len as usize;
-        match t.kind {
+    for (kind, text) in lexed(source) {
+        match kind {
             TokenKind::Whitespace | TokenKind::LineComment { .. } => {}
             TokenKind::BlockComment { terminated, .. } => {
                 if !terminated {

@@ -247,16 +247,18 @@ pub fn first_non_finite(t: &Trajectory) -> Option<String> {
 /// Whether a test's runs show the submission doing the assignment's work:
 /// a replay with at least one matching step, or whose every step a known
 /// slip explains (the code computes a named variant of the method), or
-/// whose state buffers all agree with the reference's at some step (the
-/// moments are computed, the update that uses them is wrong), or a free
-/// run inside its band. The properties (lr = 0, maximize, determinism) earn their points
+/// whose state buffers all agree with the reference's at some step while
+/// its parameters move (the moments are computed, the update that uses
+/// them is wrong), or a free run inside its band. The properties (lr = 0, maximize, determinism) earn their points
 /// only when some test of the submission does real work: an optimizer
 /// that does nothing would pass them all.
 pub fn does_work(spec: &TestSpec, case: &Case, runs: &[Trajectory]) -> bool {
     let Some(run) = runs.first() else { return false };
     match spec.check {
         Check::Replay => {
-            compare(run, case, TOL, false).matched > 0 || state_agrees(run, case) || diagnose(run, case).is_some()
+            compare(run, case, TOL, false).matched > 0
+                || (state_agrees(run, case) && moves(run, case))
+                || diagnose(run, case).is_some()
         }
         Check::FreeRunning => free_running(case, run, spec.band).is_ok(),
         _ => false,
@@ -271,6 +273,14 @@ fn state_agrees(run: &Trajectory, case: &Case) -> bool {
             && reference
                 .iter()
                 .all(|(name, r)| student.get(name).is_some_and(|s| crate::replay::first_mismatch(s, r, TOL).is_none()))
+    })
+}
+
+/// Whether some step changes some parameter.
+fn moves(run: &Trajectory, case: &Case) -> bool {
+    run.params.iter().enumerate().any(|(t, p)| {
+        let input = case.input(t);
+        p.len() != input.len() || p.iter().zip(input).any(|(a, b)| a.to_bits() != b.to_bits())
     })
 }
 

@@ -12,7 +12,8 @@
 //! fingerprint of the reference solution and of the kit's skeleton (code
 //! every student was given, or every correct answer shares).
 
-use ra_ap_rustc_lexer::{tokenize, FrontmatterAllowed, TokenKind};
+use crate::gate::lexed;
+use ra_ap_rustc_lexer::TokenKind;
 use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 
@@ -34,11 +35,8 @@ const KEYWORDS: &[&str] = &[
 /// The normalised tokens of `source`.
 pub fn tokens(source: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut at = 0;
-    for t in tokenize(source, FrontmatterAllowed::No) {
-        let text = &source[at..at + t.len as usize];
-        at += t.len as usize;
-        match t.kind {
+    for (kind, text) in lexed(source) {
+        match kind {
             TokenKind::Whitespace | TokenKind::LineComment { .. } | TokenKind::BlockComment { .. } => {}
             TokenKind::Ident | TokenKind::RawIdent => {
                 let word = text.trim_start_matches("r#");

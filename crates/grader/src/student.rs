@@ -63,6 +63,8 @@ pub struct Hyper {
     pub lr_decay: f64,
     /// Adagrad's starting value of its sum of squares.
     pub initial_accumulator_value: f64,
+    /// ρ: Adadelta's decay rate of both its running averages.
+    pub rho: f64,
 }
 
 impl Default for Hyper {
@@ -81,6 +83,7 @@ impl Default for Hyper {
             centered: false,
             lr_decay: 0.0,
             initial_accumulator_value: 0.0,
+            rho: 0.9,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! To an optimizer's runner: `u32` jobs; per job a `u8` mode ([`FORCED`] or
 //! [`FREE`]), `u32 n`, `u32 steps`, [`HYPER`] `f64` hyperparameters (lr,
 //! β1, β2, ε, λ, μ, nesterov, amsgrad, decoupled, maximize, α, centered,
-//! lr_decay, initial_accumulator_value), then for a
+//! lr_decay, initial_accumulator_value, ρ), then for a
 //! teacher-forced job per step `n` parameters and `n` gradients; for a
 //! free-running one the problem's number, `u32`-prefixed `x` and `y`, and
 //! the `n` starting parameters. From it, per job: per completed step
@@ -27,7 +27,7 @@
 use std::io::{self, Read, Write};
 
 /// How many `f64` hyperparameters a job carries.
-pub const HYPER: usize = 14;
+pub const HYPER: usize = 15;
 /// Mode of a teacher-forced job: the grader sends every step's inputs.
 pub const FORCED: u8 = 0;
 /// Mode of a free-running job: the runner computes its own gradients.

@@ -504,7 +504,7 @@ mod batch {
 
     #[test]
     fn the_reference_solutions_score_full_marks() {
-        for name in ["adam", "momentum", "rmsprop", "adagrad"] {
+        for name in ["adam", "momentum", "rmsprop", "adagrad", "adadelta"] {
             let dir = tempfile::tempdir().unwrap();
             let subs = dir.path().join("subs");
             std::fs::create_dir_all(&subs).unwrap();
@@ -588,7 +588,7 @@ mod batch {
             ("adam_returns_input", 0.0),
             ("adam_random_noise", 0.0),
             // A slip the grader does not know, with right moments: every
-            // replay 0; the three properties (its state agrees: real work)
+            // replay 0; the three properties (its state agrees and it moves: real work)
             // and the free run, which ends inside Rosenbrock's band.
             ("adam_corrects_m_only", 20.0),
             ("adam_sign_error", 15.0),
@@ -836,8 +836,8 @@ mod batch {
 }
 
 mod course {
-    //! The RMSprop and Adagrad assignments: their corpora graded, every slip
-    //! named, and every known slip shown by a visible test.
+    //! The RMSprop, Adagrad and Adadelta assignments: their corpora graded,
+    //! every slip named, and every known slip shown by a visible test.
     use descent_grader::class::grade_all;
     use descent_grader::kit::assign;
     use std::path::{Path, PathBuf};
@@ -927,8 +927,33 @@ mod course {
     }
 
     #[test]
+    fn the_adadelta_corpus_gets_its_exact_scores_and_diagnoses() {
+        let dir = tempfile::tempdir().unwrap();
+        let grades = graded("adadelta", dir.path());
+        assert_eq!(grades.len(), 4);
+        check(
+            &grades,
+            &[
+                ("adadelta_correct", 100.0, &[]),
+                // Zeiler's form (no lr): every case at lr 1 passes; the lr case
+                // names it; lr = 0 changes the parameters.
+                ("adadelta_paper_form", 85.0, &[("adadelta_lr", "lr_ignored")]),
+                ("adadelta_eps_outside", 15.0, &[("adadelta_quadratic", "eps_outside_root")]),
+            ],
+        );
+        // Right averages, no update: its state agrees but it never moves, so
+        // the properties it passes vacuously earn nothing.
+        let idle = grades.iter().find(|g| g.student == "adadelta_does_nothing").unwrap();
+        assert_eq!(idle.score(), 0.0);
+        assert!(idle.tests[0].output.ends_with(
+            "No known mistake matches these steps; at step 1 every state buffer (acc_delta, square_avg) agrees with \
+             the reference, so the mistake is in the update that uses them"
+        ));
+    }
+
+    #[test]
     fn every_known_slip_of_the_course_is_shown_before_the_deadline() {
-        for name in ["adam", "momentum", "rmsprop", "adagrad", "log_softmax"] {
+        for name in ["adam", "momentum", "rmsprop", "adagrad", "adadelta", "log_softmax"] {
             let dir = tempfile::tempdir().unwrap();
             assign(&root().join("assignments").join(name), &dir.path().join("kit"))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));

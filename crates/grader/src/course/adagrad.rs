@@ -3,7 +3,7 @@
 //! off it is torch.optim.Adagrad, checked against PyTorch in the tests), and
 //! the slips a student makes.
 
-use super::{always, Variant};
+use super::{always, changed, Variant};
 use crate::{Hyper, StudentOptimizer};
 
 /// Adagrad with a switch for each slip.
@@ -68,9 +68,7 @@ pub fn reference(h: &Hyper) -> Box<dyn StudentOptimizer> {
 }
 
 fn adagrad_with(h: &Hyper, change: impl FnOnce(&mut AdagradLike)) -> Box<dyn StudentOptimizer> {
-    let mut a = AdagradLike::torch(h);
-    change(&mut a);
-    Box::new(a)
+    changed(AdagradLike::torch(h), change)
 }
 
 /// The slips of Adagrad.

@@ -3,7 +3,7 @@
 //! switch off it is torch.optim.Adam, checked against PyTorch in the tests),
 //! and the slips a student makes, each a complete optimizer.
 
-use super::{always, Variant};
+use super::{always, changed, Variant};
 use crate::{Hyper, StudentOptimizer};
 
 /// How Adam divides by `1 − β^t`.
@@ -126,9 +126,7 @@ pub fn reference(h: &Hyper) -> Box<dyn StudentOptimizer> {
 }
 
 fn adam_with(h: &Hyper, change: impl FnOnce(&mut AdamLike)) -> Box<dyn StudentOptimizer> {
-    let mut a = AdamLike::torch(h);
-    change(&mut a);
-    Box::new(a)
+    changed(AdamLike::torch(h), change)
 }
 
 /// The slips of Adam, AdamW and AMSGrad.

@@ -12,8 +12,10 @@
 //! | `momentum.rs` | SGD with momentum and Nesterov (descent's own `SgdConfig`) |
 //! | `rmsprop.rs` | RMSprop, plain and centered (descent's own `RmsPropConfig`) |
 //! | `adagrad.rs` | Adagrad with its learning-rate decay ([`adagrad::AdagradLike`]) |
+//! | `adadelta.rs` | Adadelta, torch's and the paper's (lr 1) ([`adadelta::AdadeltaLike`]) |
 //! | `log_softmax.rs` | log-softmax's forward and backward, and their slips |
 
+pub mod adadelta;
 pub mod adagrad;
 pub mod adam;
 pub mod log_softmax;
@@ -75,6 +77,15 @@ pub(crate) fn always(_: &Hyper) -> bool {
     true
 }
 
+/// `base` with one slip's switch set by `change`, as a student's optimizer.
+pub(crate) fn changed<T: StudentOptimizer + 'static>(
+    mut base: T,
+    change: impl FnOnce(&mut T),
+) -> Box<dyn StudentOptimizer> {
+    change(&mut base);
+    Box::new(base)
+}
+
 /// A way to get an op wrong, computed here.
 pub struct OpSlip {
     /// Key (`no_max_subtraction`).
@@ -100,13 +111,14 @@ pub fn op_slips(op: &str) -> &'static [OpSlip] {
 }
 
 /// The reference implementation and the slips for a case of the torch
-/// optimizer `class` (`"Adam"`, `"AdamW"`, `"SGD"`, `"RMSprop"`, `"Adagrad"`).
+/// optimizer `class` (`"Adam"`, `"AdamW"`, `"SGD"`, `"RMSprop"`, `"Adagrad"`, `"Adadelta"`).
 pub fn for_class(class: &str) -> Option<(Build, &'static [Variant])> {
     match class {
         "Adam" | "AdamW" => Some((adam::reference, adam::SLIPS)),
         "SGD" => Some((momentum::reference, momentum::SLIPS)),
         "RMSprop" => Some((rmsprop::reference, rmsprop::SLIPS)),
         "Adagrad" => Some((adagrad::reference, adagrad::SLIPS)),
+        "Adadelta" => Some((adadelta::reference, adadelta::SLIPS)),
         _ => None,
     }
 }
@@ -118,6 +130,7 @@ pub fn description(key: &str) -> Option<&'static str> {
         .chain(momentum::SLIPS)
         .chain(rmsprop::SLIPS)
         .chain(adagrad::SLIPS)
+        .chain(adadelta::SLIPS)
         .find(|v| v.key == key)
         .map(|v| v.description)
 }

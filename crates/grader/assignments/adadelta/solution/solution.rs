@@ -1,0 +1,40 @@
+//! Adadelta, as torch.optim.Adadelta (Zeiler 2012, Algorithm 1, times a
+//! learning rate): the reference solution.
+//!
+//! g ← g + λθ; E[g²] ← ρE[g²] + (1 − ρ)g²; Δ = √(E[Δx²] + ε) / √(E[g²] + ε) · g;
+//! E[Δx²] ← ρE[Δx²] + (1 − ρ)Δ²; θ ← θ − η Δ.
+use crate::student_api::{Hyper, StudentOptimizer};
+
+pub struct Adadelta {
+    h: Hyper,
+    square_avg: Vec<f64>,
+    acc_delta: Vec<f64>,
+}
+
+pub fn build(h: &Hyper) -> Box<dyn StudentOptimizer> {
+    Box::new(Adadelta { h: *h, square_avg: Vec::new(), acc_delta: Vec::new() })
+}
+
+impl StudentOptimizer for Adadelta {
+    fn step(&mut self, params: &mut [f64], grads: &[f64]) {
+        // BEGIN SOLUTION
+        if self.square_avg.is_empty() {
+            self.square_avg = vec![0.0; params.len()];
+            self.acc_delta = vec![0.0; params.len()];
+        }
+        let (rho, eps) = (self.h.rho, self.h.eps);
+        for i in 0..params.len() {
+            let mut g = if self.h.maximize { -grads[i] } else { grads[i] };
+            g += self.h.weight_decay * params[i];
+            self.square_avg[i] = rho * self.square_avg[i] + (1.0 - rho) * g * g;
+            let delta = (self.acc_delta[i] + eps).sqrt() / (self.square_avg[i] + eps).sqrt() * g;
+            self.acc_delta[i] = rho * self.acc_delta[i] + (1.0 - rho) * delta * delta;
+            params[i] -= self.h.lr * delta;
+        }
+        // END SOLUTION
+    }
+
+    fn state(&self) -> Vec<(String, Vec<f64>)> {
+        vec![("square_avg".into(), self.square_avg.clone()), ("acc_delta".into(), self.acc_delta.clone())]
+    }
+}
