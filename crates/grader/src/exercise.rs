@@ -10,6 +10,7 @@
 //! regions are removed from every cell, and every output is cleared (an
 //! output of the reference solution would show its answers).
 
+use crate::compile::STUDENT_API;
 use crate::kit::{strip_solution, BEGIN};
 use descent::{Error, Result};
 use serde_json::Value;
@@ -82,6 +83,82 @@ fn strip_hidden(text: &str) -> Result<String> {
         return Err(Error::data("notebook", "a hidden-test region is never closed"));
     }
     Ok(out)
+}
+
+/// The student API as a notebook cell: `student.rs` without its module
+/// documentation and its `cfg_attr` lines (serde is the grader's, not the
+/// kernel's).
+pub fn api_cell() -> String {
+    STUDENT_API
+        .lines()
+        .filter(|l| !l.starts_with("//!") && !l.contains("cfg_attr"))
+        .skip_while(|l| l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// An optimizer assignment's reference solution (`solution.rs`) as a
+/// reference notebook: the task in words (the file's documentation), the
+/// student API, the solution as a cell tagged `solution`, and a cell that
+/// runs the optimizer on the ill-conditioned quadratic. `grade assign
+/// --notebook` makes the student's copy from it.
+pub fn notebook_of(title: &str, solution_rs: &str) -> String {
+    let doc: String = solution_rs
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(l)))
+        .collect();
+    let code: String = solution_rs
+        .lines()
+        .filter(|l| !l.starts_with("//!") && !l.starts_with("use crate::student_api"))
+        .skip_while(|l| l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let markdown = |text: String| serde_json::json!({"cell_type": "markdown", "metadata": {}, "source": text});
+    let code_cell = |text: String, tags: &[&str]| {
+        serde_json::json!({
+            "cell_type": "code", "execution_count": null, "metadata": {"tags": tags}, "outputs": [], "source": text
+        })
+    };
+    let try_it = "let mut opt = build(&Hyper { lr: 0.05, ..Hyper::default() });\n\
+                  let mut w = vec![-5.0, -2.0];\n\
+                  for t in 1..=100 {\n    \
+                      let g = vec![0.2 * w[0], 4.0 * w[1]];\n    \
+                      opt.step(&mut w, &g);\n    \
+                      if t % 20 == 0 {\n        \
+                          println!(\"step {t}: f = {:.4e}\", 0.1 * w[0] * w[0] + 2.0 * w[1] * w[1]);\n    \
+                      }\n\
+                  }\n\
+                  for (name, values) in opt.state() {\n    \
+                      println!(\"{name}: {:?}\", values);\n\
+                  }\n";
+    let mut nb = serde_json::json!({
+        "cells": [
+            markdown(format!("# Exercise: {title}\n\n{doc}")),
+            markdown("## The interface\n\nThis cell is given (it is the grader's `student_api`): `build(h)` returns \
+                      your optimizer for the hyperparameters `h`; `step` updates one flat vector of parameters from \
+                      its gradients; `state` names your buffers as PyTorch does."
+                .to_string()),
+            code_cell(api_cell(), &[]),
+            markdown("## Your optimizer\n\nWrite the region marked `todo!(\"your code here\")`. The grader compiles \
+                      only this cell."
+                .to_string()),
+            code_cell(code, &["solution"]),
+            markdown("## Try it\n\nA hundred steps on `0.1 x² + 2 y²` from (−5, −2): the loss should fall.".to_string()),
+            code_cell(try_it.to_string(), &[]),
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"},
+            "language_info": {"name": "Rust"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5
+    });
+    // nbformat 4.5 wants an id on every cell.
+    for (i, cell) in nb["cells"].as_array_mut().expect("cells").iter_mut().enumerate() {
+        cell["id"] = format!("cell-{i}").into();
+    }
+    serde_json::to_string_pretty(&nb).expect("JSON")
 }
 
 /// The student's copy of a reference notebook.

@@ -51,6 +51,13 @@ pub fn strip_solution(source: &str) -> Result<String> {
 
 /// Builds the kit of the assignment in `assignment` into `kit`.
 pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
+    assign_as(assignment, kit, false)
+}
+
+/// [`assign`], and with `notebook` an optimizer assignment's kit is an
+/// evcxr notebook exercise (`solution.ipynb`, made from `solution.rs` by
+/// [`crate::exercise::notebook_of`]) instead of a Rust file.
+pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
     let loaded = Loaded::read(assignment)?;
     let visible: Vec<(usize, &TestSpec)> =
         loaded.assignment.rules.tests.iter().enumerate().filter(|(_, t)| t.visibility == Visibility::Visible).collect();
@@ -102,13 +109,22 @@ pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
         ..loaded.assignment.clone()
     };
     // The reference solution: a Rust file, or a notebook's solution cells.
-    let notebook = assignment.join("solution/solution.ipynb");
-    let (solution_path, starter_name) = if notebook.is_file() {
-        (notebook, "solution.ipynb")
+    let notebook_file = assignment.join("solution/solution.ipynb");
+    let (solution_path, starter_name) = if notebook_file.is_file() {
+        (notebook_file, "solution.ipynb")
     } else {
         (assignment.join("solution/solution.rs"), "solution.rs")
     };
-    let solution = std::fs::read_to_string(&solution_path).map_err(|e| Error::io(solution_path.display(), e))?;
+    let mut solution = std::fs::read_to_string(&solution_path).map_err(|e| Error::io(solution_path.display(), e))?;
+    let starter_name = if notebook && starter_name == "solution.rs" {
+        if loaded.assignment.kind != Kind::Optimizer {
+            return Err(Error::invalid("assign", "notebook", "only an optimizer's Rust solution becomes a notebook"));
+        }
+        solution = crate::exercise::notebook_of(&loaded.assignment.title, &solution);
+        "solution.ipynb"
+    } else {
+        starter_name
+    };
     let starter =
         if starter_name == "solution.ipynb" { student_notebook(&solution)? } else { strip_solution(&solution)? };
     let what = match loaded.assignment.kind {

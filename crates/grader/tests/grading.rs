@@ -1001,6 +1001,36 @@ mod kit {
     }
 
     #[test]
+    fn an_optimizer_kit_works_as_a_notebook_exercise() {
+        use descent_grader::kit::assign_as;
+        let assignment = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assignments/rmsprop");
+        let dir = tempfile::tempdir().unwrap();
+        let kit = dir.path().join("kit");
+        assign_as(&assignment, &kit, true).unwrap();
+        assert!(kit.join("solution.ipynb").is_file() && !kit.join("solution.rs").exists());
+        let starter_text = std::fs::read_to_string(kit.join("solution.ipynb")).unwrap();
+        assert!(!starter_text.contains("self.square_avg[i] = a *"), "the solution is in the kit");
+        let starter = check(&kit, &kit.join("solution.ipynb")).unwrap().grade;
+        assert!(starter.gradable && starter.score() == 0.0, "{:#?}", starter.tests);
+        // The student's answer: the solution's region where the todo!() stands.
+        let solution = std::fs::read_to_string(assignment.join("solution/solution.rs")).unwrap();
+        let region =
+            solution.split("// BEGIN SOLUTION\n").nth(1).unwrap().split("        // END SOLUTION").next().unwrap();
+        let mut nb: serde_json::Value = serde_json::from_str(&starter_text).unwrap();
+        for cell in nb["cells"].as_array_mut().unwrap() {
+            if cell["metadata"]["tags"].as_array().is_some_and(|t| t.iter().any(|v| v == "solution")) {
+                let text = cell["source"].as_str().unwrap().replace("        todo!(\"your code here\")\n", region);
+                cell["source"] = text.into();
+            }
+        }
+        std::fs::write(dir.path().join("answer.ipynb"), nb.to_string()).unwrap();
+        let solved = check(&kit, &dir.path().join("answer.ipynb")).unwrap().grade;
+        assert_eq!((solved.score(), solved.max_score()), (80.0, 80.0), "{:#?}", solved.tests);
+        // The API cell is the grader's student API, less serde.
+        assert!(starter_text.contains("pub trait StudentOptimizer") && !starter_text.contains("serde"));
+    }
+
+    #[test]
     fn an_assignment_that_hides_a_known_mistake_until_the_deadline_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let assignment = dir.path().join("a");

@@ -8,7 +8,7 @@
 
 use clap::{ArgGroup, Parser, Subcommand};
 use descent_grader::class::grade_all;
-use descent_grader::kit::{assign, check};
+use descent_grader::kit::{assign_as, check};
 use descent_grader::platform::{export, grade_single, gradescope, prairielearn, Platform};
 use descent_grader::regrade::{publish, stage, STAGED};
 use descent_grader::sandbox::{probe, Isolation};
@@ -73,6 +73,10 @@ enum Command {
         /// The kit's folder.
         #[arg(long, default_value = "kit")]
         out: PathBuf,
+        /// An optimizer's kit as an evcxr notebook exercise (solution.ipynb)
+        /// instead of a Rust file.
+        #[arg(long)]
+        notebook: bool,
     },
     /// Run the visible tests of KIT on your solution, as the grader would.
     Check {
@@ -176,7 +180,7 @@ fn main() -> ExitCode {
     }
     let result = match args.command {
         Command::Run { assignment, submissions, out, jobs } => run(&assignment, &submissions, &out, jobs, progress),
-        Command::Assign { assignment, out } => assign(&assignment, &out).map(|()| {
+        Command::Assign { assignment, out, notebook } => assign_as(&assignment, &out, notebook).map(|()| {
             println!("wrote the kit to {} (visible tests only)", out.display());
         }),
         Command::Check { kit, solution } => {
