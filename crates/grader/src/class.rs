@@ -311,6 +311,7 @@ pub fn grade_all(assignment: &Path, submissions_dir: &Path, out: &Path, jobs: us
     let pairs = similar_pairs(assignment, &subs)?;
     write_atomically(&out.join("similarity.csv"), crate::similarity::csv(&pairs).as_bytes())?;
     write_atomically(&out.join("gradebook.csv"), gradebook_csv(&grades).as_bytes())?;
-    write_atomically(&out.join("index.html"), class_html(&loaded.assignment, &records, &pairs)?.as_bytes())?;
+    let classes: Vec<&str> = loaded.optimizer_cases().iter().map(|c| c.optimizer.as_str()).collect();
+    write_atomically(&out.join("index.html"), class_html(&loaded.assignment, &classes, &records, &pairs)?.as_bytes())?;
     Ok(Graded { records, reused })
 }

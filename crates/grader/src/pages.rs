@@ -217,7 +217,12 @@ fn histogram(grades: &[&Grade]) -> Vec<(String, f64)> {
 
 /// The class summary: scores, the histogram, the mistakes most diagnosed,
 /// the tests most failed and the slowest, every student's line.
-pub fn class_html(assignment: &Assignment, records: &[Record], pairs: &[crate::similarity::Pair]) -> Result<String> {
+pub fn class_html(
+    assignment: &Assignment,
+    classes: &[&str],
+    records: &[Record],
+    pairs: &[crate::similarity::Pair],
+) -> Result<String> {
     let grades: Vec<&Grade> = records.iter().map(|r| &r.grade).collect();
     let kinds = checks(assignment);
     let mut totals: Vec<f64> = grades.iter().map(|g| g.score()).collect();
@@ -258,7 +263,7 @@ pub fn class_html(assignment: &Assignment, records: &[Record], pairs: &[crate::s
     let mut diagnoses: Vec<DiagnosisRow> = mistakes
         .into_iter()
         .map(|(key, (who, tests))| DiagnosisRow {
-            description: description(&key).unwrap_or("").to_string(),
+            description: description(classes, &key).unwrap_or("").to_string(),
             key,
             students: who.len(),
             tests: tests.into_iter().collect::<Vec<_>>().join(", "),

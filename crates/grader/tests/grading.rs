@@ -897,6 +897,10 @@ mod course {
                 ("rmsprop_eps_inside_root", 77.75, &[("rmsprop_large_eps", "eps_inside_root")]),
             ],
         );
+        // The class page words each slip as this assignment's (ε inside is not Adam's slip here).
+        let class = std::fs::read_to_string(dir.path().join("out/index.html")).unwrap();
+        assert!(class.contains("seed 000&#x27;s form") || class.contains("seed 000's form"), "{class}");
+        assert!(class.contains("Similar submissions"));
     }
 
     #[test]

@@ -123,14 +123,14 @@ pub fn for_class(class: &str) -> Option<(Build, &'static [Variant])> {
     }
 }
 
-/// What the slip `key` is, in words (the first list that has it).
-pub fn description(key: &str) -> Option<&'static str> {
-    adam::SLIPS
+/// What the slip `key` is, in words, in the slip lists of the torch
+/// optimizer classes `classes` (an assignment's: `eps_inside_root` is not
+/// the same slip in Adam and in Adadelta).
+pub fn description(classes: &[&str], key: &str) -> Option<&'static str> {
+    classes
         .iter()
-        .chain(momentum::SLIPS)
-        .chain(rmsprop::SLIPS)
-        .chain(adagrad::SLIPS)
-        .chain(adadelta::SLIPS)
+        .filter_map(|c| for_class(c))
+        .flat_map(|(_, slips)| slips.iter())
         .find(|v| v.key == key)
         .map(|v| v.description)
 }
