@@ -4,7 +4,7 @@
 //! tests; with lr = 1 it is Zeiler's Algorithm 1), and the slips a student
 //! makes.
 
-use super::{always, changed, Variant};
+use super::{always, changed, l2_grad, Variant};
 use crate::{Hyper, StudentOptimizer};
 
 /// Adadelta with a switch for each slip.
@@ -41,10 +41,7 @@ impl StudentOptimizer for AdadeltaLike {
         let (rho, eps) = (self.h.rho, self.h.eps);
         let rms = |v: f64, outside: bool| if outside { v.sqrt() + eps } else { (v + eps).sqrt() };
         for i in 0..n {
-            let mut g = if self.h.maximize { -grads[i] } else { grads[i] };
-            if self.h.weight_decay != 0.0 {
-                g += self.h.weight_decay * params[i];
-            }
+            let g = l2_grad(&self.h, grads[i], params[i]);
             let old = self.square_avg[i];
             self.square_avg[i] = rho * old + (1.0 - rho) * g * g;
             let second = if self.stale_square_avg { old } else { self.square_avg[i] };

@@ -3,7 +3,7 @@
 //! off it is torch.optim.Adagrad, checked against PyTorch in the tests), and
 //! the slips a student makes.
 
-use super::{always, changed, Variant};
+use super::{always, changed, l2_grad, Variant};
 use crate::{Hyper, StudentOptimizer};
 
 /// Adagrad with a switch for each slip.
@@ -46,10 +46,7 @@ impl StudentOptimizer for AdagradLike {
         let steps_before = if self.decay_one_ahead { self.t } else { self.t - 1 };
         let clr = self.h.lr / (1.0 + f64::from(steps_before) * self.h.lr_decay);
         for i in 0..n {
-            let mut g = if self.h.maximize { -grads[i] } else { grads[i] };
-            if self.h.weight_decay != 0.0 {
-                g += self.h.weight_decay * params[i];
-            }
+            let g = l2_grad(&self.h, grads[i], params[i]);
             self.sum[i] = if self.ema { 0.99 * self.sum[i] + 0.01 * g * g } else { self.sum[i] + g * g };
             let std = if self.eps_inside { (self.sum[i] + self.h.eps).sqrt() } else { self.sum[i].sqrt() + self.h.eps };
             let step = clr * g / std;

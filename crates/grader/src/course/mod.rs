@@ -77,6 +77,17 @@ pub(crate) fn always(_: &Hyper) -> bool {
     true
 }
 
+/// The gradient an L2-decayed torch optimizer steps on: `−g` when
+/// maximizing, plus `λθ` (Adagrad's, Adadelta's, RMSprop's and SGD's rule).
+pub(crate) fn l2_grad(h: &Hyper, g: f64, param: f64) -> f64 {
+    let g = if h.maximize { -g } else { g };
+    if h.weight_decay != 0.0 {
+        g + h.weight_decay * param
+    } else {
+        g
+    }
+}
+
 /// `base` with one slip's switch set by `change`, as a student's optimizer.
 pub(crate) fn changed<T: StudentOptimizer + 'static>(
     mut base: T,
