@@ -76,7 +76,6 @@ pub const ALSO_DECIDED: &[Registered] = &[
 
 /// Seed statements not decided here, and why.
 pub const NOT_DECIDED: &[Registered] = &[
-    not_decided("000", "Adagrad (limits)", "Adagrad converges slowly because the learning rate is drastically reduced, ending with no learning", "'slowly' names no method to compare with; the shrinking step itself is shown (adagrad_sparse.vanishing_step, a demonstration) and RMSprop against AdaGrad is decided on MNIST (mnist_mlp.rmsprop_faster_than_adagrad)"),
     not_decided("000", "conclusion", "based on the literature, only the Adam optimizer is able to solve all those problems (speed, learning-rate choice, local minima, plateaus, saddle points)", "a conjunction over five problems and over every other method; the parts are decided one by one (mnist_mlp.adaptive_faster, surfaces.adam_avoids_local_minima, surfaces.adaptive_escape_saddle) and 'only Adam' would need every other method to fail one of them, which no single criterion here decides"),
     not_decided("000", "momentum", "momentum smoothens the noise; Adam reduces the noise in the gradient (momentum)", "a property of the exponential average, by construction: for independent gradient noise its variance is (1 − β)/(1 + β) of the gradient's; not an outcome to test"),
     not_decided("002", "AdaGrad", "AdaGrad is slow and sensitive to the learning rate", "'slow' and 'sensitive' name no method to compare with; every run's tuning grid (tuning.csv: score at each lr) shows each method's sensitivity, and RMSprop against AdaGrad is decided on MNIST"),
