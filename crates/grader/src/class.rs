@@ -5,7 +5,7 @@
 
 use crate::child::{run, run_ops, OpOutput};
 use crate::compile::{compile, Built, CompileError};
-use crate::exercise::solution_module;
+use crate::exercise::module_of;
 use crate::intake::{submissions, take, Submission};
 use crate::model::{rustc_version, Kind, Loaded, Record, TestCase};
 use crate::ops::{op_jobs, score_op, OpCase};
@@ -59,8 +59,9 @@ fn optimizer_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Ve
                 jobs.iter().map(|_| Trajectory { stopped: Some(why.clone()), ..Trajectory::default() }).collect()
             }
         };
-        works |= does_work(spec, case, &runs);
-        tests.push(score(spec, case, &runs, rules));
+        let scored = score(spec, case, &runs, rules);
+        works |= does_work(spec, case, &runs, &scored);
+        tests.push(scored);
     }
     if !works {
         tests = rules
@@ -152,11 +153,7 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
     let sha = taken.sha256;
     let text = String::from_utf8_lossy(&source);
     // A notebook's solution cells are the module.
-    let module = if submission.path.extension().is_some_and(|e| e == "ipynb") {
-        solution_module(&text).map_err(|why| why.to_string())
-    } else {
-        Ok(text.into_owned())
-    };
+    let module = module_of(&text, is_notebook(&submission.path)).map_err(|why| why.to_string());
     let kind = loaded.assignment.kind;
     let built = match &module {
         Ok(module) => compile(module, kind, work, Duration::from_secs(120))?,
@@ -195,38 +192,26 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
 /// kit's skeleton. A submission that was refused or holds no module counts
 /// as empty.
 fn similar_pairs(assignment: &Path, subs: &[Submission]) -> Result<Vec<crate::similarity::Pair>> {
-    let module = |path: &Path, text: &str| -> Option<String> {
-        if path.extension().is_some_and(|e| e == "ipynb") {
-            solution_module(text).ok()
-        } else {
-            Some(text.to_string())
-        }
-    };
     let students: Vec<(String, String)> = subs
         .iter()
         .map(|s| {
             let text = take(s).ok().and_then(|t| t.source.ok()).map(|b| String::from_utf8_lossy(&b).into_owned());
-            (s.student.clone(), text.and_then(|t| module(&s.path, &t)).unwrap_or_default())
+            (s.student.clone(), text.and_then(|t| module_of(&t, is_notebook(&s.path)).ok()).unwrap_or_default())
         })
         .collect();
     let mut given = Vec::new();
-    for name in ["solution/solution.rs", "solution/solution.ipynb"] {
-        let path = assignment.join(name);
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let (solution, skeleton) = if name.ends_with("ipynb") {
-                (
-                    solution_module(&text)?,
-                    crate::exercise::student_notebook(&text).ok().and_then(|n| solution_module(&n).ok()),
-                )
-            } else {
-                (text.clone(), crate::kit::strip_solution(&text).ok())
-            };
-            given.push(solution);
-            given.extend(skeleton);
-        }
+    if let Ok((solution, notebook)) = crate::kit::reference_solution(assignment) {
+        let skeleton = crate::kit::starter(&solution, notebook).ok().and_then(|s| module_of(&s, notebook).ok());
+        given.push(module_of(&solution, notebook)?);
+        given.extend(skeleton);
     }
     let given: Vec<&str> = given.iter().map(String::as_str).collect();
     Ok(crate::similarity::pairs(&students, &given))
+}
+
+/// Whether a submission is a notebook (its solution cells are the module).
+fn is_notebook(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "ipynb")
 }
 
 /// What [`grade_all`] did.

@@ -62,6 +62,16 @@ pub fn solution_module(notebook: &str) -> Result<String> {
     Ok(module)
 }
 
+/// The module a submission's text makes: a notebook's solution cells
+/// ([`solution_module`]), or the Rust file as it is.
+pub fn module_of(text: &str, is_notebook: bool) -> Result<String> {
+    if is_notebook {
+        solution_module(text)
+    } else {
+        Ok(text.to_string())
+    }
+}
+
 /// `text` without its hidden-test regions.
 fn strip_hidden(text: &str) -> Result<String> {
     let mut out = String::new();

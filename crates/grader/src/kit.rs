@@ -49,6 +49,27 @@ pub fn strip_solution(source: &str) -> Result<String> {
     Ok(out)
 }
 
+/// The assignment's reference solution and whether it is a notebook:
+/// `solution/solution.ipynb` (its solution cells are the module) when there
+/// is one, else `solution/solution.rs`.
+pub fn reference_solution(assignment: &Path) -> Result<(String, bool)> {
+    let notebook = assignment.join("solution/solution.ipynb");
+    let (path, is_notebook) =
+        if notebook.is_file() { (notebook, true) } else { (assignment.join("solution/solution.rs"), false) };
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(path.display(), e))?;
+    Ok((text, is_notebook))
+}
+
+/// What the kit gives the student for `solution`: its solution regions as
+/// `todo!()` (a notebook's solution cells likewise, outputs cleared).
+pub fn starter(solution: &str, is_notebook: bool) -> Result<String> {
+    if is_notebook {
+        student_notebook(solution)
+    } else {
+        strip_solution(solution)
+    }
+}
+
 /// Builds the kit of the assignment in `assignment` into `kit`.
 pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
     assign_as(assignment, kit, false)
@@ -108,25 +129,16 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
         rules: Rules { tests: visible.iter().map(|(_, t)| (*t).clone()).collect(), ..loaded.assignment.rules.clone() },
         ..loaded.assignment.clone()
     };
-    // The reference solution: a Rust file, or a notebook's solution cells.
-    let notebook_file = assignment.join("solution/solution.ipynb");
-    let (solution_path, starter_name) = if notebook_file.is_file() {
-        (notebook_file, "solution.ipynb")
-    } else {
-        (assignment.join("solution/solution.rs"), "solution.rs")
-    };
-    let mut solution = std::fs::read_to_string(&solution_path).map_err(|e| Error::io(solution_path.display(), e))?;
-    let starter_name = if notebook && starter_name == "solution.rs" {
+    let (mut solution, mut is_notebook) = reference_solution(assignment)?;
+    if notebook && !is_notebook {
         if loaded.assignment.kind != Kind::Optimizer {
             return Err(Error::invalid("assign", "notebook", "only an optimizer's Rust solution becomes a notebook"));
         }
         solution = crate::exercise::notebook_of(&loaded.assignment.title, &solution);
-        "solution.ipynb"
-    } else {
-        starter_name
-    };
-    let starter =
-        if starter_name == "solution.ipynb" { student_notebook(&solution)? } else { strip_solution(&solution)? };
+        is_notebook = true;
+    }
+    let starter_name = if is_notebook { "solution.ipynb" } else { "solution.rs" };
+    let starter = starter(&solution, is_notebook)?;
     let what = match loaded.assignment.kind {
         Kind::Optimizer => {
             "Your optimizer implements `StudentOptimizer` (see `student_api.rs`): `step` updates a flat vector of \

@@ -251,28 +251,33 @@ pub fn first_non_finite(t: &Trajectory) -> Option<String> {
 /// its parameters move (the moments are computed, the update that uses
 /// them is wrong), or a free run inside its band. The properties (lr = 0, maximize, determinism) earn their points
 /// only when some test of the submission does real work: an optimizer
-/// that does nothing would pass them all.
-pub fn does_work(spec: &TestSpec, case: &Case, runs: &[Trajectory]) -> bool {
+/// that does nothing would pass them all. `scored` is the test's result
+/// from [`score`], whose diagnosis is reused rather than searched again.
+pub fn does_work(spec: &TestSpec, case: &Case, runs: &[Trajectory], scored: &TestResult) -> bool {
     let Some(run) = runs.first() else { return false };
     match spec.check {
+        // A replay whose every step matches has no diagnosis, but then its
+        // parameters match too.
         Check::Replay => {
             compare(run, case, TOL, false).matched > 0
                 || (state_agrees(run, case) && moves(run, case))
-                || diagnose(run, case).is_some()
+                || scored.diagnosis.is_some()
         }
         Check::FreeRunning => free_running(case, run, spec.band).is_ok(),
         _ => false,
     }
 }
 
+/// Whether the student's buffer `name` agrees with the reference's `r`.
+fn buffer_agrees(student: &BTreeMap<String, Vec<f64>>, name: &str, r: &[f64]) -> bool {
+    student.get(name).is_some_and(|s| crate::replay::first_mismatch(s, r, TOL).is_none())
+}
+
 /// Whether at some step the reference has state and every buffer of it
 /// agrees with the student's.
 fn state_agrees(run: &Trajectory, case: &Case) -> bool {
     run.state.iter().zip(&case.state).any(|(student, reference)| {
-        !reference.is_empty()
-            && reference
-                .iter()
-                .all(|(name, r)| student.get(name).is_some_and(|s| crate::replay::first_mismatch(s, r, TOL).is_none()))
+        !reference.is_empty() && reference.iter().all(|(name, r)| buffer_agrees(student, name, r))
     })
 }
 
@@ -432,11 +437,8 @@ fn unknown_slip(trajectory: &Trajectory, case: &Case, step: usize) -> String {
     let (Some(student), Some(reference)) = (trajectory.state.get(step - 1), case.state.get(step - 1)) else {
         return out;
     };
-    let agree = |name: &String, r: &Vec<f64>| {
-        student.get(name).is_some_and(|s| crate::replay::first_mismatch(s, r, TOL).is_none())
-    };
     let (right, wrong): (Vec<&String>, Vec<&String>) =
-        reference.keys().partition(|name| agree(name, &reference[*name]));
+        reference.keys().partition(|name| buffer_agrees(student, name, &reference[*name]));
     let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
     match (right.is_empty(), wrong.is_empty()) {
         (false, true) => out.push_str(&format!(
