@@ -235,7 +235,7 @@ impl Claim {
 
     /// Applies the ledger's correction: a verdict it changes keeps the
     /// per-claim one beside it, and the detail says why.
-    pub fn corrected(mut self, c: Corrected) -> Claim {
+    pub fn correct(&mut self, c: Corrected) {
         if c.verdict != self.verdict {
             self.detail = format!(
                 "{} per claim, inconclusive over the run: p = {:.2e} > {:.2e} (Holm); {}",
@@ -247,7 +247,6 @@ impl Claim {
             self.correction = Some(Correction { per_claim: self.verdict, level: c.level });
             self.verdict = c.verdict;
         }
-        self
     }
 
     /// The verdict as shown: "demonstration: supported" for a

@@ -161,5 +161,5 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
 
 /// Test accuracy after `epoch` (0 for a run that did not reach it).
 fn test_accuracy(h: &descent::train::RunHistory, epoch: usize) -> f64 {
-    h.rows.iter().find(|r| r.split == "test" && r.metric == "accuracy" && r.epoch == epoch as f64).map_or(0.0, |r| r.value)
+    h.at("test", "accuracy", epoch).unwrap_or(0.0)
 }

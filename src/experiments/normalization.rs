@@ -123,12 +123,7 @@ pub const DATA_STANDARDIZED_FASTER: ClaimSpec = ClaimSpec::evidence(
 /// scores [`DIVERGED_ACCURACY`] for the epochs it did not finish.
 fn accuracies(h: &descent::train::RunHistory, epochs: usize) -> Vec<f64> {
     (1..=epochs)
-        .map(|e| {
-            h.rows
-                .iter()
-                .find(|r| r.split == "test" && r.metric == "accuracy" && r.epoch == e as f64)
-                .map_or(DIVERGED_ACCURACY, |r| r.value)
-        })
+        .map(|e| h.at("test", "accuracy", e).unwrap_or(DIVERGED_ACCURACY))
         .collect()
 }
 

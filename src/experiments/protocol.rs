@@ -305,8 +305,7 @@ impl Estimate {
 
     /// Claim "the quantity is above `t`".
     pub fn above(&self, t: f64) -> Check {
-        let c = self.negated().below(-t);
-        Check { verdict: c.verdict, p_for: c.p_for, p_against: c.p_against }
+        self.negated().below(-t)
     }
 
     /// Claim "the quantity is within `±margin`" (equivalence): supported if

@@ -441,8 +441,7 @@ fn mnist_run(mnist: &Mnist, train_n: usize, epochs: usize, choice: &Choice, seed
     let h = choice.run(train_n, epochs, seed)?.train(mnist)?;
     let completed = matches!(h.status, RunStatus::Completed);
     let at = |split: &str, metric: &str, e: usize, failed: f64| {
-        let row = h.rows.iter().find(|r| r.split == split && r.metric == metric && r.epoch == e as f64);
-        row.filter(|_| completed).map_or(failed, |r| r.value)
+        h.at(split, metric, e).filter(|_| completed).unwrap_or(failed)
     };
     let curve = |split: &str, metric: &str, failed: f64, f: fn(f64) -> f64| {
         (1..=epochs).map(|e| f(at(split, metric, e, failed))).collect::<Vec<f64>>()

@@ -308,8 +308,7 @@ fn correct_for_multiplicity(sections: &mut [Section]) {
     let mut corrected = multiplicity::holm(&family, multiplicity::FAMILY_ALPHA).into_iter();
     for claim in sections.iter_mut().flat_map(|s| &mut s.claims) {
         if tested(claim) {
-            let c = corrected.next().expect("one correction per claim of the family");
-            *claim = claim.clone().corrected(c);
+            claim.correct(corrected.next().expect("one correction per claim of the family"));
         }
     }
 }

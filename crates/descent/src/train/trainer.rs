@@ -124,6 +124,11 @@ impl RunHistory {
     pub fn last(&self, split: &str, metric: &str) -> Option<f64> {
         self.rows.iter().rev().find(|r| r.split == split && r.metric == metric).map(|r| r.value)
     }
+
+    /// The value of `metric` on `split` measured after `epoch`, if it was.
+    pub fn at(&self, split: &str, metric: &str, epoch: usize) -> Option<f64> {
+        self.rows.iter().find(|r| r.split == split && r.metric == metric && r.epoch == epoch as f64).map(|r| r.value)
+    }
 }
 
 /// Loss of `output` against `targets` (mean over the batch).
