@@ -15,7 +15,8 @@ compares its final loss with torch's.
 
 It also writes op cases (`op_cases`: torch.log_softmax's output and its
 gradient for an upstream dy, at seeded inputs, some with logits in the
-hundreds) and each assignment's hidden reference data,
+hundreds; and the autodiff assignment's matmul, relu, broadcasted add and
+F.cross_entropy, with the gradient of every differentiable input) and each assignment's hidden reference data,
 crates/grader/assignments/NAME/hidden/reference.json (the cases of its optimizers or op).
 
 Run:  pip install torch numpy && python3 scripts/golden/grading.py
@@ -44,6 +45,7 @@ ASSIGNMENTS = {
     "adagrad": ("Adagrad",),
     "adadelta": ("Adadelta",),
     "log_softmax": ("log_softmax",),
+    "autodiff": ("matmul", "relu", "add", "softmax_cross_entropy"),
 }
 
 # Op cases: (name, op, shape, scale of the inputs, points). Each point is an
@@ -67,6 +69,65 @@ def op_case(name, op, shape, scale, points, rng):
         y = fn(x)
         (dx,) = torch.autograd.grad(y, x, dy)
         case["points"].append({"x": flat([x]), "dy": flat([dy]), "y": flat([y]), "dx": flat([dx])})
+    return case
+
+
+# The autodiff assignment's ops: (name, op, input shapes, scale, points,
+# inputs). "zeros" puts exact zeros in ReLU's input (torch's gradient there
+# is 0); "away" keeps it at least 0.2 from the kink, where central
+# differences are exact enough for a gradient check. The labels of
+# softmax cross-entropy are class indices, stored as floats.
+AUTODIFF_CASES = [
+    ("matmul_small", "matmul", [(3, 4), (4, 2)], 1.0, 3, None),
+    ("matmul_wide", "matmul", [(5, 3), (3, 6)], 1.0, 2, None),
+    ("matmul_tiny", "matmul", [(2, 3), (3, 2)], 1.0, 2, None),
+    ("relu_zeros", "relu", [(4, 5)], 1.0, 3, "zeros"),
+    ("relu_wide", "relu", [(6, 7)], 2.0, 2, "zeros"),
+    ("relu_away", "relu", [(3, 4)], 1.0, 2, "away"),
+    ("add_small", "add", [(4, 3), (3,)], 1.0, 3, None),
+    ("add_wide", "add", [(7, 5), (5,)], 1.0, 2, None),
+    ("add_tiny", "add", [(2, 3), (3,)], 1.0, 2, None),
+    ("ce_small", "softmax_cross_entropy", [(4, 5), (4,)], 1.0, 3, None),
+    ("ce_large_logits", "softmax_cross_entropy", [(3, 4), (3,)], 1000.0, 3, None),
+    ("ce_batch", "softmax_cross_entropy", [(8, 6), (8,)], 2.0, 2, None),
+    ("ce_tiny", "softmax_cross_entropy", [(2, 3), (2,)], 1.0, 2, None),
+]
+INPUT_NAMES = {
+    "matmul": ["a", "b"],
+    "relu": ["x"],
+    "add": ["x", "b"],
+    "softmax_cross_entropy": ["logits", "labels"],
+}
+
+
+def autodiff_case(name, op, shapes, scale, points, inputs, rng):
+    case = {"name": name, "op": op, "names": INPUT_NAMES[op], "shapes": [list(s) for s in shapes], "points": []}
+    for _ in range(points):
+        if op == "softmax_cross_entropy":
+            (n, c), _ = shapes
+            z = torch.tensor(rng.normal(size=(n, c)) * scale, requires_grad=True)
+            labels = torch.tensor(rng.integers(0, c, size=n))
+            xs, wrt = [z, labels.double()], [z]
+            y = torch.nn.functional.cross_entropy(z, labels)
+        else:
+            xs = [torch.tensor(rng.normal(size=s) * scale) for s in shapes]
+            if inputs == "zeros":
+                xs[0].view(-1)[::3] = 0.0
+            elif inputs == "away":
+                xs[0] = torch.sign(xs[0]) * (0.2 + xs[0].abs())
+            for x in xs:
+                x.requires_grad_(True)
+            wrt = xs
+            y = {"matmul": lambda: xs[0] @ xs[1], "relu": lambda: torch.relu(xs[0]), "add": lambda: xs[0] + xs[1]}[op]()
+        dy = torch.tensor(rng.normal(size=tuple(y.shape)))
+        grads = torch.autograd.grad(y, wrt, dy)
+        grads = list(grads) + [None] * (len(xs) - len(grads))
+        case["points"].append({
+            "inputs": [flat([x]) for x in xs],
+            "dy": flat([dy]),
+            "y": flat([y]),
+            "grads": [None if g is None else flat([g]) for g in grads],
+        })
     return case
 
 
@@ -226,6 +287,9 @@ def main():
     cases = [run(*c) for c in CASES]
     rng = np.random.default_rng(20261201)
     op_cases = [op_case(*c, rng) for c in OP_CASES]
+    # Their own generator: the cases before them stay as they were.
+    autodiff_rng = np.random.default_rng(20261205)
+    op_cases += [autodiff_case(*c, autodiff_rng) for c in AUTODIFF_CASES]
     meta = {"generator": "scripts/golden/grading.py", "torch": torch.__version__, "steps": STEPS}
     with open(OUT, "w") as fh:
         json.dump({"meta": meta, "cases": cases, "op_cases": op_cases}, fh)

@@ -7,7 +7,7 @@
 use crate::problems::Problem;
 use crate::replay::{Case, Trajectory};
 use crate::sandbox::{isolation, kill_all, Cell, Limits, View};
-use crate::wire::{self, put_f64s, put_u32, Frames};
+use crate::wire::{self, put_call, put_f64s, put_u32, Call, Frames};
 use crate::Hyper;
 use descent::{Error, Result};
 use std::collections::BTreeMap;
@@ -291,58 +291,47 @@ pub fn run(binary: &Path, jobs: &[Job], timeout: Duration) -> Result<ChildRun> {
     Ok(ChildRun { trajectories, failure, stderr })
 }
 
-/// One call of a student's op.
-#[derive(Debug, Clone)]
-pub struct OpJob {
-    /// The input's shape.
-    pub shape: Vec<usize>,
-    /// The input, row-major.
-    pub x: Vec<f64>,
-    /// The upstream gradient for `backward`; `None` calls `forward`.
-    pub dy: Option<Vec<f64>>,
-}
-
 /// What one call of the op returned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpOutput {
-    /// The values, or why there are none (a panic, the run's end).
-    pub values: std::result::Result<Vec<f64>, String>,
+    /// The arrays (a forward's output; a backward's gradient per input),
+    /// or why there are none (a panic, the run's end).
+    pub values: std::result::Result<Vec<Vec<f64>>, String>,
     /// Seconds the call took (the child's clock).
     pub seconds: f64,
 }
 
-/// Runs the op runner `binary` on `jobs` with a wall-clock `timeout`: one
-/// output per job (those after a crash say how the run ended), and how the
-/// run ended when it did not end normally.
-pub fn run_ops(binary: &Path, jobs: &[OpJob], timeout: Duration) -> Result<(Vec<OpOutput>, Option<String>)> {
+/// Most arrays read from one answer of a runner (a function has a few
+/// inputs).
+const MAX_ARRAYS: usize = 16;
+
+/// Runs the op runner `binary` on `calls` with a wall-clock `timeout`: one
+/// output per call (those after a crash say how the run ended), and how
+/// the run ended when it did not end normally.
+pub fn run_ops(binary: &Path, calls: &[Call], timeout: Duration) -> Result<(Vec<OpOutput>, Option<String>)> {
     let mut input = Vec::new();
-    put_u32(&mut input, jobs.len()).expect(IN_MEMORY);
-    for j in jobs {
-        input.push(u8::from(j.dy.is_some()));
-        put_u32(&mut input, j.shape.len()).expect(IN_MEMORY);
-        j.shape.iter().for_each(|&d| put_u32(&mut input, d).expect(IN_MEMORY));
-        put_u32(&mut input, j.x.len()).expect(IN_MEMORY);
-        put_f64s(&mut input, &j.x).expect(IN_MEMORY);
-        if let Some(dy) = &j.dy {
-            put_u32(&mut input, dy.len()).expect(IN_MEMORY);
-            put_f64s(&mut input, dy).expect(IN_MEMORY);
-        }
+    put_u32(&mut input, calls.len()).expect(IN_MEMORY);
+    for c in calls {
+        put_call(&mut input, c).expect(IN_MEMORY);
     }
     let (failure, out, _) = converse(binary, input, timeout)?;
     let mut frames = Frames::new(&out);
-    let mut outputs = Vec::with_capacity(jobs.len());
-    for _ in jobs {
+    let mut outputs = Vec::with_capacity(calls.len());
+    let malformed = || "the output is malformed".to_string();
+    for _ in calls {
         let values = match frames.u8() {
-            Some(wire::VALUES) => {
-                frames.u32().and_then(|n| frames.f64s(n)).ok_or_else(|| "the output is malformed".to_string())
-            }
-            Some(wire::PANICKED) => Err(frames.text().unwrap_or_else(|| "the output is malformed".into())),
+            Some(wire::VALUES) => frames
+                .u32()
+                .filter(|&k| k <= MAX_ARRAYS)
+                .and_then(|k| (0..k).map(|_| frames.u32().and_then(|n| frames.f64s(n))).collect::<Option<Vec<_>>>())
+                .ok_or_else(malformed),
+            Some(wire::PANICKED) => Err(frames.text().unwrap_or_else(malformed)),
             _ => break,
         };
         let Some(seconds) = frames.f64s(1) else { break };
         outputs.push(OpOutput { values, seconds: seconds[0] });
     }
     let why = failure.clone().unwrap_or_else(|| ENDED_EARLY.into());
-    outputs.resize_with(jobs.len(), || OpOutput { values: Err(why.clone()), seconds: 0.0 });
+    outputs.resize_with(calls.len(), || OpOutput { values: Err(why.clone()), seconds: 0.0 });
     Ok((outputs, failure))
 }

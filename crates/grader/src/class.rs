@@ -7,8 +7,8 @@ use crate::child::{run, run_ops, OpOutput};
 use crate::compile::{compile, Built, CompileError};
 use crate::exercise::module_of;
 use crate::intake::{submissions, take, Submission};
-use crate::model::{rustc_version, Kind, Loaded, Record, TestCase};
-use crate::ops::{op_jobs, score_op, OpCase};
+use crate::model::{rustc_version, Kind, Loaded, Record};
+use crate::ops::{op_jobs, score_op};
 use crate::pages::{class_html, feedback_html};
 use crate::platform::{gradebook_csv, Platform};
 use crate::replay::{Case, Trajectory};
@@ -116,8 +116,7 @@ impl Budget {
 /// An op's tests, the same way.
 fn op_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Vec<TestResult>, Option<String>)> {
     let rules = &loaded.assignment.rules;
-    let cases: Vec<&OpCase> =
-        loaded.cases.iter().filter_map(|c| if let TestCase::Op(c) = c { Some(c) } else { None }).collect();
+    let cases = loaded.op_cases();
     let mut budget = Budget::new(timeout);
     let mut tests = Vec::new();
     for (spec, case) in rules.tests.iter().zip(&cases) {
@@ -170,7 +169,7 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
             let timeout = Duration::from_secs_f64(loaded.assignment.timeout_seconds);
             let (tests, failure) = match kind {
                 Kind::Optimizer => optimizer_tests(loaded, &bin, timeout)?,
-                Kind::Op => op_tests(loaded, &bin, timeout)?,
+                Kind::Op | Kind::Function => op_tests(loaded, &bin, timeout)?,
             };
             let message = failure.map_or_else(String::new, |f| format!("the run ended badly: {f}"));
             Grade {

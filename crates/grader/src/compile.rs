@@ -1,5 +1,5 @@
 //! Compiling a student's `solution.rs` into a runner: `runner/main.rs` (or
-//! `runner/op_main.rs` for an op) + `student.rs` (as `student_api.rs`) +
+//! `runner/op_main.rs` for an op, `runner/function_main.rs` for functions) + `student.rs` (as `student_api.rs`) +
 //! `problems.rs` + `wire.rs` + the student's file, compiled by `rustc` alone
 //! (no cargo, no dependencies, no build script, no procedural macros), so a
 //! submission compiles in about a second, in a cell of its own
@@ -17,6 +17,8 @@ use std::time::Duration;
 pub const KIT_MAIN: &str = include_str!("../runner/main.rs");
 /// The runner's `main.rs` for an op.
 pub const OP_MAIN: &str = include_str!("../runner/op_main.rs");
+/// The runner's `main.rs` for functions.
+pub const FUNCTION_MAIN: &str = include_str!("../runner/function_main.rs");
 /// The student-facing API, the same file as [`crate::student`].
 pub const STUDENT_API: &str = include_str!("student.rs");
 /// The problems a free-running job uses, the same file as [`crate::problems`].
@@ -74,6 +76,7 @@ pub fn compile_gated(solution: &str, kind: Kind, work: &Path, timeout: Duration,
     let main = match kind {
         Kind::Optimizer => KIT_MAIN,
         Kind::Op => OP_MAIN,
+        Kind::Function => FUNCTION_MAIN,
     };
     for (name, text) in [
         ("main.rs", main),

@@ -12,6 +12,7 @@
 
 use crate::compile::STUDENT_API;
 use crate::kit::{strip_solution, BEGIN};
+use crate::model::Kind;
 use descent::{Error, Result};
 use serde_json::Value;
 
@@ -107,12 +108,93 @@ pub fn api_cell() -> String {
         .collect()
 }
 
-/// An optimizer assignment's reference solution (`solution.rs`) as a
+/// A cell that runs an optimizer a hundred steps on the ill-conditioned
+/// quadratic.
+const TRY_OPTIMIZER: &str = "let mut opt = build(&Hyper { lr: 0.05, ..Hyper::default() });\n\
+                  let mut w = vec![-5.0, -2.0];\n\
+                  for t in 1..=100 {\n    \
+                      let g = vec![0.2 * w[0], 4.0 * w[1]];\n    \
+                      opt.step(&mut w, &g);\n    \
+                      if t % 20 == 0 {\n        \
+                          println!(\"step {t}: f = {:.4e}\", 0.1 * w[0] * w[0] + 2.0 * w[1] * w[1]);\n    \
+                      }\n\
+                  }\n\
+                  for (name, values) in opt.state() {\n    \
+                      println!(\"{name}: {:?}\", values);\n\
+                  }\n";
+
+/// A cell that checks every function of the autodiff assignment against
+/// central differences of its own forward.
+const TRY_FUNCTIONS: &str = r#"/// The largest |analytic − numeric| of `op`'s backward over the first
+/// `differentiable` inputs, by central differences of its forward.
+fn max_gradient_error(op: &str, inputs: &[(Vec<f64>, Vec<usize>)], differentiable: usize) -> f64 {
+    let f = build_function(op).expect("build_function knows the op");
+    let forward = |xs: &[(Vec<f64>, Vec<usize>)]| {
+        let t: Vec<Tensor> = xs.iter().map(|(data, shape)| Tensor { data, shape }).collect();
+        f.forward(&t)
+    };
+    let dy: Vec<f64> = (0..forward(inputs).len()).map(|i| 0.5 + 0.25 * i as f64).collect();
+    let t: Vec<Tensor> = inputs.iter().map(|(data, shape)| Tensor { data, shape }).collect();
+    let analytic = f.backward(&t, &dy);
+    let h = 1e-6;
+    let mut worst = 0.0_f64;
+    for k in 0..differentiable {
+        for j in 0..inputs[k].0.len() {
+            let (mut plus, mut minus) = (inputs.to_vec(), inputs.to_vec());
+            plus[k].0[j] += h;
+            minus[k].0[j] -= h;
+            let (yp, ym) = (forward(&plus), forward(&minus));
+            let numeric = dy.iter().zip(yp.iter().zip(&ym)).map(|(g, (a, b))| g * (a - b)).sum::<f64>() / (2.0 * h);
+            worst = worst.max((analytic[k][j] - numeric).abs());
+        }
+    }
+    worst
+}
+
+/// `n` inputs in [−scale, scale], away from ReLU's kink at 0 (central
+/// differences across it would be wrong).
+fn grid(n: usize, scale: f64) -> Vec<f64> {
+    (0..n).map(|i| scale * ((i * 7 % 11) as f64 - 5.0) / 5.0 + 0.05).collect()
+}
+
+for (op, inputs, differentiable) in [
+    ("matmul", vec![(grid(6, 1.0), vec![2, 3]), (grid(12, 0.5), vec![3, 4])], 2),
+    ("relu", vec![(grid(6, 1.0), vec![2, 3])], 1),
+    ("add", vec![(grid(6, 1.0), vec![2, 3]), (grid(3, 1.0), vec![3])], 2),
+    ("softmax_cross_entropy", vec![(grid(6, 2.0), vec![2, 3]), (vec![0.0, 2.0], vec![2])], 1),
+] {
+    println!("{op}: largest |analytic − numeric| = {:e}", max_gradient_error(op, &inputs, differentiable));
+}
+"#;
+
+/// An optimizer's or functions' reference solution (`solution.rs`) as a
 /// reference notebook: the task in words (the file's documentation), the
 /// student API, the solution as a cell tagged `solution`, and a cell that
-/// runs the optimizer on the ill-conditioned quadratic. `grade assign
+/// tries it (an optimizer on the ill-conditioned quadratic; functions
+/// against central differences of their forwards). `grade assign
 /// --notebook` makes the student's copy from it.
-pub fn notebook_of(title: &str, solution_rs: &str) -> String {
+pub fn notebook_of(kind: Kind, title: &str, solution_rs: &str) -> Result<String> {
+    let (interface, yours, try_it, try_text) = match kind {
+        Kind::Optimizer => (
+            "`build(h)` returns your optimizer for the hyperparameters `h`; `step` updates one flat vector of \
+             parameters from its gradients; `state` names your buffers as PyTorch does.",
+            "Your optimizer",
+            TRY_OPTIMIZER,
+            "A hundred steps on `0.1 x² + 2 y²` from (−5, −2): the loss should fall.",
+        ),
+        Kind::Function => (
+            "`build_function(op)` returns the op called `op`; `forward` maps its input arrays (`Tensor`: values \
+             row-major and a shape) to its output; `backward` returns the gradient of each input for an upstream \
+             gradient `dy`.",
+            "Your ops",
+            TRY_FUNCTIONS,
+            "Each backward against central differences of its forward, the check the grader makes (it also \
+             compares with PyTorch): every largest difference should be below about 1e-8.",
+        ),
+        Kind::Op => {
+            return Err(Error::invalid("assign", "notebook", "an op's exercise is written as a notebook already"))
+        }
+    };
     let doc: String = solution_rs
         .lines()
         .filter_map(|l| l.strip_prefix("//!"))
@@ -130,31 +212,17 @@ pub fn notebook_of(title: &str, solution_rs: &str) -> String {
             "cell_type": "code", "execution_count": null, "metadata": {"tags": tags}, "outputs": [], "source": text
         })
     };
-    let try_it = "let mut opt = build(&Hyper { lr: 0.05, ..Hyper::default() });\n\
-                  let mut w = vec![-5.0, -2.0];\n\
-                  for t in 1..=100 {\n    \
-                      let g = vec![0.2 * w[0], 4.0 * w[1]];\n    \
-                      opt.step(&mut w, &g);\n    \
-                      if t % 20 == 0 {\n        \
-                          println!(\"step {t}: f = {:.4e}\", 0.1 * w[0] * w[0] + 2.0 * w[1] * w[1]);\n    \
-                      }\n\
-                  }\n\
-                  for (name, values) in opt.state() {\n    \
-                      println!(\"{name}: {:?}\", values);\n\
-                  }\n";
     let mut nb = serde_json::json!({
         "cells": [
             markdown(format!("# Exercise: {title}\n\n{doc}")),
-            markdown("## The interface\n\nThis cell is given (it is the grader's `student_api`): `build(h)` returns \
-                      your optimizer for the hyperparameters `h`; `step` updates one flat vector of parameters from \
-                      its gradients; `state` names your buffers as PyTorch does."
-                .to_string()),
+            markdown(format!("## The interface\n\nThis cell is given (it is the grader's `student_api`): {interface}")),
             code_cell(api_cell(), &[]),
-            markdown("## Your optimizer\n\nWrite the region marked `todo!(\"your code here\")`. The grader compiles \
-                      only this cell."
-                .to_string()),
+            markdown(format!(
+                "## {yours}\n\nWrite the regions marked `todo!(\"your code here\")`. The grader compiles only this \
+                 cell."
+            )),
             code_cell(code, &["solution"]),
-            markdown("## Try it\n\nA hundred steps on `0.1 x² + 2 y²` from (−5, −2): the loss should fall.".to_string()),
+            markdown(format!("## Try it\n\n{try_text}")),
             code_cell(try_it.to_string(), &[]),
         ],
         "metadata": {
@@ -168,7 +236,7 @@ pub fn notebook_of(title: &str, solution_rs: &str) -> String {
     for (i, cell) in nb["cells"].as_array_mut().expect("cells").iter_mut().enumerate() {
         cell["id"] = format!("cell-{i}").into();
     }
-    serde_json::to_string_pretty(&nb).expect("JSON")
+    Ok(serde_json::to_string_pretty(&nb).expect("JSON"))
 }
 
 /// The student's copy of a reference notebook.

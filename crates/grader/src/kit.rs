@@ -75,7 +75,7 @@ pub fn assign(assignment: &Path, kit: &Path) -> Result<()> {
     assign_as(assignment, kit, false)
 }
 
-/// [`assign`], and with `notebook` an optimizer assignment's kit is an
+/// [`assign`], and with `notebook` an optimizer's or functions' kit is an
 /// evcxr notebook exercise (`solution.ipynb`, made from `solution.rs` by
 /// [`crate::exercise::notebook_of`]) instead of a Rust file.
 pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
@@ -102,18 +102,24 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
     }
     // Every known slip must be visible before the deadline.
     let optimizer_cases: Vec<&crate::replay::Case> = loaded.optimizer_cases();
-    if optimizer_cases.len() == loaded.cases.len() {
-        let invisible = crate::diagnose::invisible_slips(&loaded.assignment.rules.tests, &optimizer_cases);
-        if !invisible.is_empty() {
-            return Err(Error::data(
-                assignment.join("assignment.json").display(),
-                format!(
-                    "a student could not see every known mistake before the deadline: {}; add a visible test whose \
-                     case shows it",
-                    invisible.join("; ")
-                ),
-            ));
-        }
+    let op_cases: Vec<&crate::ops::OpCase> = loaded.op_cases();
+    let tests = &loaded.assignment.rules.tests;
+    let invisible = if optimizer_cases.len() == loaded.cases.len() {
+        crate::diagnose::invisible_slips(tests, &optimizer_cases)
+    } else if op_cases.len() == loaded.cases.len() {
+        crate::ops::invisible_slips(tests, &op_cases)
+    } else {
+        Vec::new()
+    };
+    if !invisible.is_empty() {
+        return Err(Error::data(
+            assignment.join("assignment.json").display(),
+            format!(
+                "a student could not see every known mistake before the deadline: {}; add a visible test whose case \
+                 shows it",
+                invisible.join("; ")
+            ),
+        ));
     }
     let mut cases: Vec<&TestCase> = Vec::new();
     for &(i, _) in &visible {
@@ -131,10 +137,7 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
     };
     let (mut solution, mut is_notebook) = reference_solution(assignment)?;
     if notebook && !is_notebook {
-        if loaded.assignment.kind != Kind::Optimizer {
-            return Err(Error::invalid("assign", "notebook", "only an optimizer's Rust solution becomes a notebook"));
-        }
-        solution = crate::exercise::notebook_of(&loaded.assignment.title, &solution);
+        solution = crate::exercise::notebook_of(loaded.assignment.kind, &loaded.assignment.title, &solution)?;
         is_notebook = true;
     }
     let starter_name = if is_notebook { "solution.ipynb" } else { "solution.rs" };
@@ -149,6 +152,12 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
             "Your op implements `StudentOp` (see `student_api.rs`): `forward` maps an array (row-major, with its \
              shape) to the op's output, `backward` returns the gradient with respect to the input for an upstream \
              gradient `dy`; `build_op()` returns it."
+        }
+        Kind::Function => {
+            "Each op implements `StudentFunction` (see `student_api.rs`): `forward` maps its input arrays (each \
+             row-major, with its shape) to its output, `backward` returns the gradient with respect to each input \
+             for an upstream gradient `dy` (an empty vector for an input that is not differentiable); \
+             `build_function(op)` returns the op called `op`."
         }
     };
     let file_note = if starter_name == "solution.ipynb" {

@@ -32,6 +32,16 @@ pub enum Kind {
     Optimizer,
     /// A [`crate::StudentOp`] (`pub fn build_op()`).
     Op,
+    /// [`crate::StudentFunction`]s, one per op of the cases
+    /// (`pub fn build_function(op: &str)`).
+    Function,
+}
+
+impl Kind {
+    /// Whether its tests are an op's (forward, backward, gradient check).
+    pub fn is_op(self) -> bool {
+        matches!(self, Kind::Op | Kind::Function)
+    }
 }
 
 /// `assignment.json`.
@@ -106,6 +116,12 @@ impl Loaded {
         self.cases.iter().filter_map(|c| if let TestCase::Optimizer(c) = c { Some(&**c) } else { None }).collect()
     }
 
+    /// The op cases of the tests, in the tests' order (none for an
+    /// optimizer's assignment).
+    pub fn op_cases(&self) -> Vec<&OpCase> {
+        self.cases.iter().filter_map(|c| if let TestCase::Op(c) = c { Some(c) } else { None }).collect()
+    }
+
     /// Reads `dir/assignment.json` and its reference cases; every test must
     /// name a case that exists.
     pub fn read(dir: &Path) -> Result<Loaded> {
@@ -125,7 +141,7 @@ impl Loaded {
             .tests
             .iter()
             .map(|t| {
-                if t.check.is_op() != (assignment.kind == Kind::Op) {
+                if t.check.is_op() != assignment.kind.is_op() {
                     return Err(Error::data(
                         spec_path.display(),
                         format!(

@@ -113,3 +113,27 @@ pub trait StudentOp {
     /// vector-Jacobian product with the upstream gradient `dy`.
     fn backward(&self, x: &[f64], shape: &[usize], dy: &[f64]) -> Vec<f64>;
 }
+
+/// An array given to a [`StudentFunction`]: its values row-major, and its
+/// shape (`[]` for a scalar).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tensor<'a> {
+    /// The values, row-major.
+    pub data: &'a [f64],
+    /// The shape.
+    pub shape: &'a [usize],
+}
+
+/// A student's differentiable function of one or more arrays (an autodiff
+/// engine's op: `matmul(a, b)`, `relu(x)`, ...). A submission defines
+/// `pub fn build_function(op: &str) -> Option<Box<dyn StudentFunction>>`.
+pub trait StudentFunction {
+    /// The output at `inputs`, row-major.
+    fn forward(&self, inputs: &[Tensor]) -> Vec<f64>;
+
+    /// The gradient of `Σ dy · forward(inputs)` with respect to each input,
+    /// in the inputs' order (the vector-Jacobian products with the upstream
+    /// gradient `dy`); an empty vector for an input that is not
+    /// differentiable, such as class labels.
+    fn backward(&self, inputs: &[Tensor], dy: &[f64]) -> Vec<Vec<f64>>;
+}

@@ -14,11 +14,13 @@
 //! `u32`-prefixed `f64`s; [`PANICKED`] and a `u32`-prefixed message if it
 //! panicked; [`END`] and the job's seconds (`f64`) at its end.
 //!
-//! To an op's runner: `u32` jobs; per job a `u8` (0 forward, 1 backward),
-//! the shape (`u32` rank, `u32` sizes), a `u32`-prefixed input and, for a
-//! backward, a `u32`-prefixed `dy`. From it, per job [`VALUES`] and
-//! `u32`-prefixed values, or [`PANICKED`] and a `u32`-prefixed message, then
-//! the call's seconds (`f64`).
+//! To an op's or function's runner: `u32` jobs; per job a `u8` (0 forward,
+//! 1 backward), the op's `u32`-prefixed name, `u32` inputs, each its shape
+//! (`u32` rank, `u32` sizes) and `u32`-prefixed values, and, for a
+//! backward, a `u32`-prefixed `dy`. From it, per job [`VALUES`], `u32`
+//! arrays and each `u32`-prefixed values (a forward's output, or a
+//! backward's gradient per input), or [`PANICKED`] and a `u32`-prefixed
+//! message, then the call's seconds (`f64`).
 //!
 //! The runner reads the grader's (trusted) input as a stream; the grader
 //! reads the runner's (untrusted) output with [`Frames`], which never
@@ -81,6 +83,94 @@ pub fn panic_text(e: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| e.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// One call of an op or function, as its runner reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// The op (`matmul`).
+    pub op: String,
+    /// Its inputs: each its shape and its values, row-major.
+    pub inputs: Vec<(Vec<usize>, Vec<f64>)>,
+    /// The upstream gradient of a backward; `None` for a forward.
+    pub dy: Option<Vec<f64>>,
+}
+
+/// Writes `call` in the runner's input format.
+pub fn put_call(w: &mut impl Write, call: &Call) -> io::Result<()> {
+    w.write_all(&[u8::from(call.dy.is_some())])?;
+    put_bytes(w, call.op.as_bytes())?;
+    put_u32(w, call.inputs.len())?;
+    for (shape, values) in &call.inputs {
+        put_u32(w, shape.len())?;
+        for &d in shape {
+            put_u32(w, d)?;
+        }
+        put_u32(w, values.len())?;
+        put_f64s(w, values)?;
+    }
+    if let Some(dy) = &call.dy {
+        put_u32(w, dy.len())?;
+        put_f64s(w, dy)?;
+    }
+    Ok(())
+}
+
+/// Reads a [`Call`] (the runner's side).
+pub fn call_from(r: &mut impl Read) -> io::Result<Call> {
+    let mut kind = [0];
+    r.read_exact(&mut kind)?;
+    let n = u32_from(r)?;
+    let mut op = vec![0; n];
+    r.read_exact(&mut op)?;
+    let k = u32_from(r)?;
+    let mut inputs = Vec::with_capacity(k);
+    for _ in 0..k {
+        let rank = u32_from(r)?;
+        let shape = (0..rank).map(|_| u32_from(r)).collect::<io::Result<Vec<_>>>()?;
+        let n = u32_from(r)?;
+        inputs.push((shape, f64s_from(r, n)?));
+    }
+    let dy = if kind[0] == 1 {
+        let n = u32_from(r)?;
+        Some(f64s_from(r, n)?)
+    } else {
+        None
+    };
+    Ok(Call { op: String::from_utf8_lossy(&op).into_owned(), inputs, dy })
+}
+
+/// The op runner's loop: reads the calls from stdin and writes what
+/// `answer` gives for each (a panic in it becomes [`PANICKED`]) to stdout.
+pub fn serve(mut answer: impl FnMut(&Call) -> Result<Vec<Vec<f64>>, String>) -> io::Result<()> {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let mut input = io::stdin().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    std::panic::set_hook(Box::new(|_| {}));
+    let jobs = u32_from(&mut input)?;
+    for _ in 0..jobs {
+        let call = call_from(&mut input)?;
+        let started = std::time::Instant::now();
+        let what = if call.dy.is_some() { "backward" } else { "forward" };
+        let result = catch_unwind(AssertUnwindSafe(|| answer(&call)))
+            .unwrap_or_else(|e| Err(format!("panicked in {what}: {}", panic_text(e.as_ref()))));
+        match result {
+            Ok(arrays) => {
+                out.write_all(&[VALUES])?;
+                put_u32(&mut out, arrays.len())?;
+                for a in &arrays {
+                    put_u32(&mut out, a.len())?;
+                    put_f64s(&mut out, a)?;
+                }
+            }
+            Err(m) => {
+                out.write_all(&[PANICKED])?;
+                put_bytes(&mut out, m.as_bytes())?;
+            }
+        }
+        put_f64s(&mut out, &[started.elapsed().as_secs_f64()])?;
+    }
+    out.flush()
 }
 
 /// Reads frames from a runner's output: each read is `None` at the end of

@@ -1369,12 +1369,14 @@ mod ops {
     #[test]
     fn the_graders_log_softmax_is_pytorchs_and_every_slip_differs_from_it() {
         let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1.0));
-        for case in golden::<File>("grading.json").op_cases {
+        for case in golden::<File>("grading.json").op_cases.into_iter().filter(|c| c.op == "log_softmax") {
             for p in &case.points {
-                assert!(close(&log_softmax(&p.x, &case.shape), &p.y), "{}", case.name);
-                assert!(close(&log_softmax_backward(&p.x, &case.shape, &p.dy), &p.dx), "{}", case.name);
+                let (x, shape, dx) = (&p.inputs[0], &case.shapes[0], p.grads[0].as_deref().unwrap());
+                assert!(close(&log_softmax(x, shape), &p.y), "{}", case.name);
+                assert!(close(&log_softmax_backward(x, shape, &p.dy), dx), "{}", case.name);
                 for slip in SLIPS.iter().filter(|s| !s.forward) {
-                    assert!(!close(&(slip.compute)(&p.x, &case.shape, &p.dy), &p.dx), "{}: {}", case.name, slip.key);
+                    let slipped = (slip.compute)(&p.inputs, &case.shapes, &p.dy);
+                    assert!(!close(&slipped[0], dx), "{}: {}", case.name, slip.key);
                 }
             }
         }
@@ -1687,5 +1689,204 @@ mod attacks {
             })
             .count();
         assert_eq!(runners, 0, "a submission's process outlived its run");
+    }
+}
+
+mod autodiff {
+    //! The autodiff assignment: the grader's ops are PyTorch's, every slip
+    //! differs from them and is visible, the sample corpus gets its exact
+    //! scores and diagnoses, and the kit works as a Rust file and as a
+    //! notebook exercise.
+    use super::golden;
+    use descent_grader::class::grade_all;
+    use descent_grader::course::autodiff::{backward, forward, OPS};
+    use descent_grader::course::op_slips;
+    use descent_grader::kit::{assign, assign_as, check, reference_solution};
+    use descent_grader::model::Loaded;
+    use descent_grader::ops::OpCase;
+    use serde::Deserialize;
+    use std::path::PathBuf;
+
+    #[derive(Deserialize)]
+    struct File {
+        op_cases: Vec<OpCase>,
+    }
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn close(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1.0))
+    }
+
+    #[test]
+    fn the_graders_ops_are_pytorchs_and_every_slip_differs_from_them() {
+        let cases: Vec<OpCase> =
+            golden::<File>("grading.json").op_cases.into_iter().filter(|c| OPS.contains(&c.op.as_str())).collect();
+        assert_eq!(cases.len(), 13);
+        for op in OPS {
+            let mine: Vec<&OpCase> = cases.iter().filter(|c| c.op == op).collect();
+            assert!(!mine.is_empty(), "{op} has no case");
+            for case in &mine {
+                for p in &case.points {
+                    assert!(close(&forward(op, &p.inputs, &case.shapes), &p.y), "{}", case.name);
+                    let grads = backward(op, &p.inputs, &case.shapes, &p.dy);
+                    for (g, r) in grads.iter().zip(&p.grads) {
+                        match r {
+                            Some(r) => assert!(close(g, r), "{}", case.name),
+                            None => assert!(g.is_empty(), "{}", case.name),
+                        }
+                    }
+                }
+            }
+            for slip in op_slips(op) {
+                let differs = mine.iter().any(|c| {
+                    c.points.iter().any(|p| {
+                        let s = (slip.compute)(&p.inputs, &c.shapes, &p.dy);
+                        p.grads.iter().enumerate().any(|(i, r)| r.as_ref().is_some_and(|r| !close(&s[i], r)))
+                    })
+                });
+                assert!(differs, "{op}: slip {} is PyTorch's on every case", slip.key);
+            }
+        }
+    }
+
+    #[test]
+    fn the_autodiff_corpus_gets_its_exact_scores_and_diagnoses() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = dir.path().join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        for e in std::fs::read_dir(root().join("tests/submissions/autodiff")).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
+        }
+        let assignment = root().join("assignments/autodiff");
+        std::fs::copy(assignment.join("solution/solution.rs"), subs.join("autodiff_correct.rs")).unwrap();
+        let (solution, _) = reference_solution(&assignment).unwrap();
+        let starter = descent_grader::kit::starter(&solution, false).unwrap();
+        std::fs::write(subs.join("autodiff_starter.rs"), starter).unwrap();
+        let graded = grade_all(&assignment, &subs, &dir.path().join("out"), 2, false).unwrap();
+        let by = |s: &str| &graded.records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        let test = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().clone();
+        // 50 visible backward, 20 hidden backward, 20 gradient check.
+        for (student, score, slip, on) in [
+            ("autodiff_correct", 90.0, None, ""),
+            ("autodiff_starter", 0.0, None, ""),
+            ("autodiff_zeros", 0.0, None, ""),
+            ("autodiff_matmul_swapped", 70.0, Some("gradients_swapped"), "matmul_backward"),
+            ("autodiff_matmul_untransposed", 70.0, Some("untransposed_factors"), "matmul_backward"),
+            // Only the cases with exact zeros show it; the gradient check is
+            // away from the kink.
+            ("autodiff_relu_at_zero", 75.0, Some("gradient_at_zero"), "relu_backward"),
+            ("autodiff_relu_identity", 70.0, Some("identity_backward"), "relu_backward"),
+            ("autodiff_bias_mean", 70.0, Some("bias_grad_mean"), "add_backward"),
+            ("autodiff_ce_no_mean", 60.0, Some("no_mean"), "cross_entropy_backward"),
+            // Large logits only.
+            ("autodiff_ce_naive_softmax", 80.0, Some("naive_softmax"), "cross_entropy_backward_large_logits"),
+            ("autodiff_ce_ignores_dy", 60.0, None, "cross_entropy_backward"),
+        ] {
+            assert_eq!(by(student).score(), score, "{student}: {:#?}", by(student).tests);
+            if !on.is_empty() {
+                let t = test(student, on);
+                assert_eq!(t.diagnosis.as_ref().map(|d| d.key.as_str()), slip, "{student}: {}", t.output);
+            }
+        }
+        // Which input, which element, both values.
+        let swapped = test("autodiff_matmul_swapped", "matmul_backward").output;
+        assert!(
+            swapped.starts_with(
+                "backward: 0 of 3 points match PyTorch; first difference at point 1: the gradient of a: 8 values, \
+                 PyTorch's 12"
+            ),
+            "{swapped}"
+        );
+        // A forward of zeros cannot pass a gradient check by differentiating zeros.
+        let zeros = test("autodiff_zeros", "relu_gradcheck").output;
+        assert!(zeros.contains("0 of 2 points pass; worst element: point 1, index"), "{zeros}");
+        assert!(test("autodiff_starter", "add_backward")
+            .output
+            .ends_with("panicked in backward: not yet implemented: your code here"));
+    }
+
+    #[test]
+    fn a_gradient_check_of_a_wrong_forward_earns_nothing() {
+        // The forward and backward of zero: their differences agree exactly.
+        let dir = tempfile::tempdir().unwrap();
+        let subs = dir.path().join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        std::fs::write(
+            subs.join("constant.rs"),
+            "use crate::student_api::*;\npub struct Zero;\nimpl StudentFunction for Zero {\n    fn forward(&self, \
+             i: &[Tensor]) -> Vec<f64> { vec![0.0; i[0].data.len()] }\n    fn backward(&self, i: &[Tensor], _: \
+             &[f64]) -> Vec<Vec<f64>> { i.iter().map(|t| vec![0.0; t.data.len()]).collect() }\n}\npub fn \
+             build_function(_: &str) -> Option<Box<dyn StudentFunction>> { Some(Box::new(Zero)) }\n",
+        )
+        .unwrap();
+        let graded = grade_all(&root().join("assignments/autodiff"), &subs, &dir.path().join("out"), 1, false).unwrap();
+        let grade = &graded.records[0].grade;
+        assert_eq!(grade.score(), 0.0, "{:#?}", grade.tests);
+        let gc = &grade.tests.iter().find(|t| t.name == "relu_gradcheck").unwrap().output;
+        assert!(gc.contains("your forward is not PyTorch's there"), "{gc}");
+    }
+
+    #[test]
+    fn every_slip_is_visible_and_hiding_one_is_refused() {
+        let assignment = root().join("assignments/autodiff");
+        let dir = tempfile::tempdir().unwrap();
+        assign(&assignment, &dir.path().join("kit")).unwrap();
+        // The only case with large logits hidden: the naive softmax is unseen.
+        let copy = dir.path().join("copy");
+        std::fs::create_dir_all(copy.join("hidden")).unwrap();
+        std::fs::copy(assignment.join("hidden/reference.json"), copy.join("hidden/reference.json")).unwrap();
+        std::fs::create_dir_all(copy.join("solution")).unwrap();
+        std::fs::copy(assignment.join("solution/solution.rs"), copy.join("solution/solution.rs")).unwrap();
+        let spec = std::fs::read_to_string(assignment.join("assignment.json")).unwrap();
+        let mut json: serde_json::Value = serde_json::from_str(&spec).unwrap();
+        for t in json["rules"]["tests"].as_array_mut().unwrap() {
+            if t["case"] == "ce_large_logits" {
+                t["visibility"] = "hidden".into();
+            }
+        }
+        std::fs::write(copy.join("assignment.json"), json.to_string()).unwrap();
+        let err = assign(&copy, &dir.path().join("kit2")).unwrap_err().to_string();
+        assert!(err.contains("naive_softmax (") && !err.contains("no_mean ("), "{err}");
+    }
+
+    #[test]
+    fn the_kit_works_as_a_rust_file_and_as_a_notebook() {
+        let assignment = root().join("assignments/autodiff");
+        let loaded = Loaded::read(&assignment).unwrap();
+        let visible = loaded
+            .assignment
+            .rules
+            .tests
+            .iter()
+            .filter(|t| t.visibility == descent_grader::Visibility::Visible)
+            .map(|t| t.points)
+            .sum::<f64>();
+        let dir = tempfile::tempdir().unwrap();
+        for notebook in [false, true] {
+            let kit = dir.path().join(format!("kit{notebook}"));
+            assign_as(&assignment, &kit, notebook).unwrap();
+            let name = if notebook { "solution.ipynb" } else { "solution.rs" };
+            let starter = std::fs::read_to_string(kit.join(name)).unwrap();
+            assert!(
+                !starter.contains("dlogits.push") && !starter.contains("da[i * k + p]"),
+                "the answer is in the kit"
+            );
+            let start = check(&kit, &kit.join(name)).unwrap().grade;
+            assert!(start.gradable && start.score() == 0.0, "{:#?}", start.tests);
+        }
+        // The reference, as a file and as the reference notebook, scores
+        // every visible point.
+        let solved = check(&dir.path().join("kitfalse"), &assignment.join("solution/solution.rs")).unwrap().grade;
+        assert_eq!((solved.score(), solved.max_score()), (visible, visible));
+        let (solution, _) = reference_solution(&assignment).unwrap();
+        let notebook = descent_grader::exercise::notebook_of(loaded.assignment.kind, "t", &solution).unwrap();
+        let answer = dir.path().join("answer.ipynb");
+        std::fs::write(&answer, notebook).unwrap();
+        let solved = check(&dir.path().join("kittrue"), &answer).unwrap().grade;
+        assert_eq!(solved.score(), visible, "{:#?}", solved.tests);
     }
 }

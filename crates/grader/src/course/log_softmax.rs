@@ -50,25 +50,25 @@ pub const SLIPS: &[OpSlip] = &[
         description: "log(exp(x) / Σ exp(x)) without subtracting the row's maximum: exp overflows to ∞ above \
                       about 709 and underflows to 0 far below the row's maximum, so large logits give NaN or −∞",
         forward: true,
-        compute: |x, shape, _| log_softmax_naive(x, shape),
+        compute: |xs, shapes, _| vec![log_softmax_naive(&xs[0], &shapes[0])],
     },
     OpSlip {
         key: "missing_sum_of_dy",
         description: "dx = dy − softmax(x), without multiplying the softmax by the row's Σ dy",
         forward: false,
-        compute: |x, shape, dy| row_backward(x, shape, dy, |s, g, _, _| g - s),
+        compute: |xs, shapes, dy| vec![row_backward(&xs[0], &shapes[0], dy, |s, g, _, _| g - s)],
     },
     OpSlip {
         key: "diagonal_jacobian",
         description: "only the Jacobian's diagonal: dx = dy · (1 − softmax(x))",
         forward: false,
-        compute: |x, shape, dy| row_backward(x, shape, dy, |s, g, _, _| g * (1.0 - s)),
+        compute: |xs, shapes, dy| vec![row_backward(&xs[0], &shapes[0], dy, |s, g, _, _| g * (1.0 - s))],
     },
     OpSlip {
         key: "softmax_backward",
         description: "the backward of softmax, not of log-softmax: dx = s · (dy − Σ s·dy)",
         forward: false,
-        compute: |x, shape, dy| row_backward(x, shape, dy, |s, g, _, w| s * (g - w)),
+        compute: |xs, shapes, dy| vec![row_backward(&xs[0], &shapes[0], dy, |s, g, _, w| s * (g - w))],
     },
 ];
 

@@ -14,10 +14,12 @@
 //! | `adagrad.rs` | Adagrad with its learning-rate decay ([`adagrad::AdagradLike`]) |
 //! | `adadelta.rs` | Adadelta, torch's and the paper's (lr 1) ([`adadelta::AdadeltaLike`]) |
 //! | `log_softmax.rs` | log-softmax's forward and backward, and their slips |
+//! | `autodiff.rs` | the backward of matmul, ReLU, a broadcasted add and softmax cross-entropy, and their slips |
 
 pub mod adadelta;
 pub mod adagrad;
 pub mod adam;
+pub mod autodiff;
 pub mod log_softmax;
 pub mod momentum;
 pub mod rmsprop;
@@ -105,18 +107,24 @@ pub struct OpSlip {
     pub description: &'static str,
     /// Whether it is a slip of the forward (else of the backward).
     pub forward: bool,
-    /// Its output: the forward's at `x`, or the backward's at `(x, dy)`.
+    /// Its output: the forward's `[y]` at the inputs, or the backward's
+    /// gradients at `(inputs, dy)`.
     pub compute: OpFn,
 }
 
-/// An op's output from `(x, shape, dy)` (`dy` unused by a forward).
-pub type OpFn = fn(&[f64], &[usize], &[f64]) -> Vec<f64>;
+/// An op's output arrays from `(inputs, shapes, dy)` (`dy` unused by a
+/// forward).
+pub type OpFn = fn(&[Vec<f64>], &[Vec<usize>], &[f64]) -> Vec<Vec<f64>>;
 
 /// The known slips of the op `op` (`log_softmax`); none for an op without
 /// a list.
 pub fn op_slips(op: &str) -> &'static [OpSlip] {
     match op {
         "log_softmax" => log_softmax::SLIPS,
+        "matmul" => autodiff::MATMUL_SLIPS,
+        "relu" => autodiff::RELU_SLIPS,
+        "add" => autodiff::ADD_SLIPS,
+        "softmax_cross_entropy" => autodiff::CE_SLIPS,
         _ => &[],
     }
 }
