@@ -16,7 +16,10 @@ compares its final loss with torch's.
 It also writes op cases (`op_cases`: torch.log_softmax's output and its
 gradient for an upstream dy, at seeded inputs, some with logits in the
 hundreds; and the autodiff assignment's matmul, relu, broadcasted add and
-F.cross_entropy, with the gradient of every differentiable input) and each assignment's hidden reference data,
+F.cross_entropy, with the gradient of every differentiable input; and
+the learning rates of torch.optim.lr_scheduler's StepLR, ExponentialLR,
+LinearLR then CosineAnnealingLR (SequentialLR) and ReduceLROnPlateau, epoch
+by epoch) and each assignment's hidden reference data,
 crates/grader/assignments/NAME/hidden/reference.json (the cases of its optimizers or op).
 
 Run:  pip install torch numpy && python3 scripts/golden/grading.py
@@ -46,6 +49,7 @@ ASSIGNMENTS = {
     "adadelta": ("Adadelta",),
     "log_softmax": ("log_softmax",),
     "autodiff": ("matmul", "relu", "add", "softmax_cross_entropy"),
+    "schedules": ("step_lr", "exponential_lr", "cosine_warmup", "reduce_on_plateau"),
 }
 
 # Op cases: (name, op, shape, scale of the inputs, points). Each point is an
@@ -128,6 +132,88 @@ def autodiff_case(name, op, shapes, scale, points, inputs, rng):
             "y": flat([y]),
             "grads": [None if g is None else flat([g]) for g in grads],
         })
+    return case
+
+
+# The learning-rate schedules: (name, schedule, epochs, configurations).
+# A configuration names torch's hyperparameters (the rest take
+# SCHEDULE_DEFAULTS); its point is the hyperparameters in HYPER_ORDER and an
+# epoch's validation losses (only reduce_on_plateau reads them), and its
+# output torch's learning rate before the first epoch and after each
+# scheduler.step().
+HYPER_ORDER = ["lr", "step_size", "gamma", "warmup_epochs", "start_factor", "t_max", "eta_min", "factor",
+               "patience", "threshold", "cooldown", "min_lr"]
+SCHEDULE_DEFAULTS = {"lr": 0.1, "step_size": 1, "gamma": 0.1, "warmup_epochs": 0, "start_factor": 1.0 / 3,
+                     "t_max": 1, "eta_min": 0.0, "factor": 0.1, "patience": 10, "threshold": 1e-4, "cooldown": 0,
+                     "min_lr": 0.0}
+SCHEDULE_CASES = [
+    ("step_lr", "step_lr", 20, [dict(lr=0.1, step_size=3, gamma=0.5), dict(lr=1.0, step_size=5, gamma=0.1),
+                                dict(lr=0.05, step_size=2, gamma=0.9)]),
+    ("step_lr_long", "step_lr", 60, [dict(lr=0.3, step_size=7, gamma=0.7), dict(lr=0.01, step_size=1, gamma=0.95)]),
+    ("exponential_lr", "exponential_lr", 15, [dict(lr=0.1, gamma=0.9), dict(lr=1.0, gamma=0.5),
+                                              dict(lr=0.02, gamma=0.99)]),
+    ("cosine_warmup", "cosine_warmup", 25, [
+        dict(lr=0.1, warmup_epochs=5, start_factor=0.1, t_max=20, eta_min=0.001),
+        dict(lr=1.0, warmup_epochs=3, start_factor=0.25, t_max=10, eta_min=0.0),
+        dict(lr=0.01, warmup_epochs=1, start_factor=0.5, t_max=7, eta_min=1e-4)]),
+    ("cosine_warmup_long", "cosine_warmup", 50, [
+        dict(lr=0.5, warmup_epochs=10, start_factor=0.01, t_max=40, eta_min=0.005),
+        dict(lr=0.2, warmup_epochs=2, start_factor=0.2, t_max=48, eta_min=0.0)]),
+    ("reduce_on_plateau", "reduce_on_plateau", 40, [
+        dict(lr=0.1, factor=0.5, patience=2, threshold=0.01, cooldown=1, min_lr=1e-3),
+        dict(lr=1.0, factor=0.1, patience=0, threshold=1e-4, cooldown=0, min_lr=0.0),
+        dict(lr=0.1, factor=0.3, patience=1, threshold=0.05, cooldown=2, min_lr=0.02)]),
+    ("reduce_on_plateau_noisy", "reduce_on_plateau", 60, [
+        dict(lr=0.05, factor=0.5, patience=4, threshold=0.001, cooldown=3, min_lr=0.001),
+        dict(lr=0.3, factor=0.3, patience=1, threshold=0.02, cooldown=0, min_lr=0.01)]),
+]
+
+
+def losses_with_plateaus(epochs, rng):
+    """A validation loss that falls, stalls and falls again, with noise: the
+    stalls are what reduce-on-plateau waits for."""
+    level, out = 5.0, []
+    for t in range(epochs):
+        if (t // 8) % 2 == 0:
+            level *= 0.93
+        out.append(level * (1.0 + 0.02 * rng.normal()))
+    return out
+
+
+def torch_schedule(schedule, opt, h):
+    sched = torch.optim.lr_scheduler
+    if schedule == "step_lr":
+        return sched.StepLR(opt, step_size=h["step_size"], gamma=h["gamma"])
+    if schedule == "exponential_lr":
+        return sched.ExponentialLR(opt, gamma=h["gamma"])
+    if schedule == "cosine_warmup":
+        warmup = sched.LinearLR(opt, start_factor=h["start_factor"], end_factor=1.0, total_iters=h["warmup_epochs"])
+        cosine = sched.CosineAnnealingLR(opt, T_max=h["t_max"], eta_min=h["eta_min"])
+        return sched.SequentialLR(opt, [warmup, cosine], milestones=[h["warmup_epochs"]])
+    return sched.ReduceLROnPlateau(opt, mode="min", factor=h["factor"], patience=h["patience"],
+                                   threshold=h["threshold"], threshold_mode="rel", cooldown=h["cooldown"],
+                                   min_lr=h["min_lr"])
+
+
+def schedule_case(name, schedule, epochs, configs, rng):
+    case = {"name": name, "op": schedule, "names": ["hyper", "losses"],
+            "shapes": [[len(HYPER_ORDER)], [epochs]], "points": []}
+    for config in configs:
+        h = dict(SCHEDULE_DEFAULTS, **config)
+        losses = losses_with_plateaus(epochs, rng)
+        param = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([param], lr=h["lr"])
+        s = torch_schedule(schedule, opt, h)
+        lrs = [opt.param_groups[0]["lr"]]
+        for loss in losses:
+            opt.step()
+            if schedule == "reduce_on_plateau":
+                s.step(loss)
+            else:
+                s.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        case["points"].append({"inputs": [[float(h[k]) for k in HYPER_ORDER], losses], "dy": [], "y": lrs,
+                               "grads": [None, None]})
     return case
 
 
@@ -290,6 +376,8 @@ def main():
     # Their own generator: the cases before them stay as they were.
     autodiff_rng = np.random.default_rng(20261205)
     op_cases += [autodiff_case(*c, autodiff_rng) for c in AUTODIFF_CASES]
+    schedule_rng = np.random.default_rng(20261206)
+    op_cases += [schedule_case(*c, schedule_rng) for c in SCHEDULE_CASES]
     meta = {"generator": "scripts/golden/grading.py", "torch": torch.__version__, "steps": STEPS}
     with open(OUT, "w") as fh:
         json.dump({"meta": meta, "cases": cases, "op_cases": op_cases}, fh)

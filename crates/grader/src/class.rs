@@ -169,7 +169,7 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
             let timeout = Duration::from_secs_f64(loaded.assignment.timeout_seconds);
             let (tests, failure) = match kind {
                 Kind::Optimizer => optimizer_tests(loaded, &bin, timeout)?,
-                Kind::Op | Kind::Function => op_tests(loaded, &bin, timeout)?,
+                Kind::Op | Kind::Function | Kind::Schedule => op_tests(loaded, &bin, timeout)?,
             };
             let message = failure.map_or_else(String::new, |f| format!("the run ended badly: {f}"));
             Grade {

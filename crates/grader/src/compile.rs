@@ -1,5 +1,5 @@
 //! Compiling a student's `solution.rs` into a runner: `runner/main.rs` (or
-//! `runner/op_main.rs` for an op, `runner/function_main.rs` for functions) + `student.rs` (as `student_api.rs`) +
+//! `runner/op_main.rs` for an op, `runner/function_main.rs` for functions, `runner/schedule_main.rs` for schedules) + `student.rs` (as `student_api.rs`) +
 //! `problems.rs` + `wire.rs` + the student's file, compiled by `rustc` alone
 //! (no cargo, no dependencies, no build script, no procedural macros), so a
 //! submission compiles in about a second, in a cell of its own
@@ -19,6 +19,8 @@ pub const KIT_MAIN: &str = include_str!("../runner/main.rs");
 pub const OP_MAIN: &str = include_str!("../runner/op_main.rs");
 /// The runner's `main.rs` for functions.
 pub const FUNCTION_MAIN: &str = include_str!("../runner/function_main.rs");
+/// The runner's `main.rs` for learning-rate schedules.
+pub const SCHEDULE_MAIN: &str = include_str!("../runner/schedule_main.rs");
 /// The student-facing API, the same file as [`crate::student`].
 pub const STUDENT_API: &str = include_str!("student.rs");
 /// The problems a free-running job uses, the same file as [`crate::problems`].
@@ -77,6 +79,7 @@ pub fn compile_gated(solution: &str, kind: Kind, work: &Path, timeout: Duration,
         Kind::Optimizer => KIT_MAIN,
         Kind::Op => OP_MAIN,
         Kind::Function => FUNCTION_MAIN,
+        Kind::Schedule => SCHEDULE_MAIN,
     };
     for (name, text) in [
         ("main.rs", main),

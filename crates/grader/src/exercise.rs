@@ -167,6 +167,25 @@ for (op, inputs, differentiable) in [
 }
 "#;
 
+/// A cell that prints each schedule's learning rates.
+const TRY_SCHEDULES: &str = r#"let h = ScheduleHyper {
+    lr: 0.1, step_size: 10, gamma: 0.5, warmup_epochs: 5, start_factor: 0.1, t_max: 20, eta_min: 0.001,
+    factor: 0.5, patience: 3, threshold: 1e-4, cooldown: 2, min_lr: 1e-3,
+};
+// A loss that falls for 10 epochs, then stalls.
+let losses: Vec<f64> = (0..30).map(|t| if t < 10 { 1.0 / (1.0 + t as f64) } else { 0.1 }).collect();
+for name in ["step_lr", "exponential_lr", "cosine_warmup", "reduce_on_plateau"] {
+    let mut s = build_schedule(name, &ScheduleHyper { gamma: if name == "exponential_lr" { 0.9 } else { 0.5 }, ..h })
+        .expect("build_schedule knows the name");
+    let mut lrs = vec![s.lr()];
+    for &loss in &losses {
+        s.step(loss);
+        lrs.push(s.lr());
+    }
+    println!("{name:>18}: {}", lrs.iter().step_by(5).map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(" "));
+}
+"#;
+
 /// An optimizer's or functions' reference solution (`solution.rs`) as a
 /// reference notebook: the task in words (the file's documentation), the
 /// student API, the solution as a cell tagged `solution`, and a cell that
@@ -190,6 +209,17 @@ pub fn notebook_of(kind: Kind, title: &str, solution_rs: &str) -> Result<String>
             TRY_FUNCTIONS,
             "Each backward against central differences of its forward, the check the grader makes (it also \
              compares with PyTorch): every largest difference should be below about 1e-8.",
+        ),
+        Kind::Schedule => (
+            "`build_schedule(name, h)` returns the schedule called `name` for the hyperparameters `h` (torch's \
+             names); `lr()` is the learning rate of the coming epoch and `step(loss)` ends an epoch whose \
+             validation loss was `loss`.",
+            "Your schedules",
+            TRY_SCHEDULES,
+            "Each schedule's learning rates over 30 epochs, on a loss that stalls from epoch 10: the step decays \
+             every 10 epochs, the exponential one every epoch, the cosine rises for 5 epochs then falls to \
+             `eta_min` at epoch 25 (and rises after it: the cosine is periodic, as torch's), and reduce-on-plateau halves the rate once the loss has stalled for more \
+             than 3 epochs.",
         ),
         Kind::Op => {
             return Err(Error::invalid("assign", "notebook", "an op's exercise is written as a notebook already"))

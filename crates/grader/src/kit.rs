@@ -159,6 +159,12 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
              for an upstream gradient `dy` (an empty vector for an input that is not differentiable); \
              `build_function(op)` returns the op called `op`."
         }
+        Kind::Schedule => {
+            "Each schedule implements `StudentSchedule` (see `student_api.rs`): `lr()` is the learning rate of the \
+             coming epoch, `step(loss)` ends an epoch whose validation loss was `loss`; `build_schedule(name, h)` \
+             returns the schedule called `name` (`step_lr`, `exponential_lr`, `cosine_warmup`, \
+             `reduce_on_plateau`) for the hyperparameters `h`."
+        }
     };
     let file_note = if starter_name == "solution.ipynb" {
         "Answer in the cells of `solution.ipynb` marked `todo!(\"your code here\")` or `// YOUR CODE HERE` (the \

@@ -11,9 +11,9 @@
 //!
 //! ## Layout
 //! - What a student implements: [`student`] ([`StudentOptimizer`],
-//!   [`StudentOp`], [`StudentFunction`], [`Hyper`]); the problems a free-running test uses
+//!   [`StudentOp`], [`StudentFunction`], [`StudentSchedule`], [`Hyper`]); the problems a free-running test uses
 //!   ([`problems`]); the format between grader and runner ([`wire`]). These
-//!   three files, and `runner/main.rs`, `op_main.rs` or `function_main.rs`, are also
+//!   three files, and `runner/main.rs`, `op_main.rs`, `function_main.rs` or `schedule_main.rs`, are also
 //!   compiled into every submission's runner, with `std` alone.
 //! - Running a submission: [`gate`] (the source gate), [`compile`] (`rustc`
 //!   in a cell), [`child`] (the runner's conversation: inputs in, numbers
@@ -54,4 +54,4 @@ pub mod wire;
 pub use diagnose::{diagnose, Diagnosis};
 pub use replay::{compare, run_forced, Case, Divergence, Replay, Trajectory, TOL};
 pub use score::{score, score_test, ungradable, Check, Grade, Rules, TestResult, TestSpec, Visibility};
-pub use student::{Hyper, StudentFunction, StudentOp, StudentOptimizer, Tensor};
+pub use student::{Hyper, ScheduleHyper, StudentFunction, StudentOp, StudentOptimizer, StudentSchedule, Tensor};

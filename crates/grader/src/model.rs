@@ -35,12 +35,15 @@ pub enum Kind {
     /// [`crate::StudentFunction`]s, one per op of the cases
     /// (`pub fn build_function(op: &str)`).
     Function,
+    /// [`crate::StudentSchedule`]s, one per schedule of the cases
+    /// (`pub fn build_schedule(name: &str, h: &ScheduleHyper)`).
+    Schedule,
 }
 
 impl Kind {
     /// Whether its tests are an op's (forward, backward, gradient check).
     pub fn is_op(self) -> bool {
-        matches!(self, Kind::Op | Kind::Function)
+        matches!(self, Kind::Op | Kind::Function | Kind::Schedule)
     }
 }
 

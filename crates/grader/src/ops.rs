@@ -14,6 +14,7 @@
 //! (or constant) forward proves nothing.
 
 use crate::child::OpOutput;
+use crate::course::schedules::is_schedule;
 use crate::course::{op_slips, OpSlip};
 use crate::diagnose::Diagnosis;
 use crate::replay::{first_mismatch, TOL};
@@ -109,7 +110,7 @@ impl TryFrom<OpCaseFile> for OpCase {
                     && grads.len() == shapes.len()
                     && inputs.iter().zip(&shapes).all(|(v, s)| v.len() == s.iter().product::<usize>())
                     && grads.iter().zip(&inputs).all(|(g, v)| g.as_ref().is_none_or(|g| g.len() == v.len()))
-                    && p.dy.len() == p.y.len();
+                    && (p.dy.is_empty() || p.dy.len() == p.y.len());
                 if !sizes_fit {
                     return Err(format!("op case {:?}, point {}: its arrays do not fit its shapes", f.name, k + 1));
                 }
@@ -236,6 +237,7 @@ fn difference(forward: bool, case: &OpCase, p: &OpPoint, arrays: &[Vec<f64>]) ->
             format!("{} gradients returned for the op's {} inputs", arrays.len(), case.shapes.len())
         });
     }
+    let schedule = is_schedule(&case.op);
     for (i, r) in reference(forward, p) {
         let what = match i {
             Some(i) if case.names.len() > 1 => format!("the gradient of {}: ", case.names[i]),
@@ -246,7 +248,11 @@ fn difference(forward: bool, case: &OpCase, p: &OpPoint, arrays: &[Vec<f64>]) ->
             return Some(format!("{what}{} values, PyTorch's {}", mine.len(), r.len()));
         }
         if let Some((j, s, t)) = first_mismatch(mine, r, TOL) {
-            return Some(format!("{what}element {j} is {s:e}, PyTorch's is {t:e}"));
+            return Some(if schedule {
+                format!("epoch {j}: the learning rate is {s:e}, PyTorch's is {t:e}")
+            } else {
+                format!("{what}element {j} is {s:e}, PyTorch's is {t:e}")
+            });
         }
     }
     None
@@ -254,7 +260,13 @@ fn difference(forward: bool, case: &OpCase, p: &OpPoint, arrays: &[Vec<f64>]) ->
 
 /// Forward or backward against PyTorch, point by point.
 fn values(forward: bool, case: &OpCase, outputs: &[OpOutput]) -> (usize, String, Option<Diagnosis>) {
-    let what = if forward { "forward" } else { "backward" };
+    // A schedule's points are its settings of the hyperparameters.
+    let unit = if is_schedule(&case.op) { "settings" } else { "points" };
+    let what = match (is_schedule(&case.op), forward) {
+        (true, _) => "learning rates",
+        (false, true) => "forward",
+        (false, false) => "backward",
+    };
     let mut matched = 0;
     let mut first = None;
     for (k, (p, o)) in case.points.iter().zip(outputs).enumerate() {
@@ -265,14 +277,15 @@ fn values(forward: bool, case: &OpCase, outputs: &[OpOutput]) -> (usize, String,
         match diff {
             None => matched += 1,
             Some(d) => {
-                first.get_or_insert_with(|| format!("point {}: {d}", k + 1));
+                first.get_or_insert_with(|| format!("{}: {d}", k + 1));
             }
         }
     }
     let n = case.points.len();
-    let mut output = format!("{what}: {matched} of {n} points match PyTorch");
+    let mut output = format!("{what}: {matched} of {n} {unit} match PyTorch");
     if let Some(f) = first {
-        output.push_str(&format!("; first difference at {f}"));
+        output
+            .push_str(&format!("; first difference at {}{f}", if unit == "settings" { "setting " } else { "point " }));
     }
     let diagnosis = (matched < n)
         .then(|| {
@@ -285,7 +298,11 @@ fn values(forward: bool, case: &OpCase, outputs: &[OpOutput]) -> (usize, String,
         .flatten()
         .map(|s| Diagnosis {
             key: s.key.into(),
-            message: format!("your {what} matches {} at every one of the {n} points", s.description),
+            message: format!(
+                "your {what} {} {} at every one of the {n} {unit}",
+                if what.ends_with('s') { "match" } else { "matches" },
+                s.description
+            ),
         });
     if let Some(d) = &diagnosis {
         output.push_str(&format!(". Diagnosis: {}", d.message));

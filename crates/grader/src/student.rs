@@ -137,3 +137,50 @@ pub trait StudentFunction {
     /// differentiable, such as class labels.
     fn backward(&self, inputs: &[Tensor], dy: &[f64]) -> Vec<Vec<f64>>;
 }
+
+/// A learning-rate schedule's hyperparameters, named as in
+/// `torch.optim.lr_scheduler` (each schedule reads its own).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScheduleHyper {
+    /// The base learning rate (the optimizer's `lr`).
+    pub lr: f64,
+    /// StepLR: epochs between decays.
+    pub step_size: usize,
+    /// StepLR, ExponentialLR: the decay factor.
+    pub gamma: f64,
+    /// Cosine with warm-up: the warm-up's epochs (LinearLR's `total_iters`).
+    pub warmup_epochs: usize,
+    /// Cosine with warm-up: the warm-up's first factor of `lr` (LinearLR's).
+    pub start_factor: f64,
+    /// Cosine with warm-up: the cosine's epochs from `lr` down to `eta_min`
+    /// (CosineAnnealingLR's `T_max`).
+    pub t_max: usize,
+    /// Cosine with warm-up: the cosine's floor.
+    pub eta_min: f64,
+    /// ReduceLROnPlateau: the factor a reduction multiplies by.
+    pub factor: f64,
+    /// ReduceLROnPlateau: the epochs without improvement it tolerates.
+    pub patience: usize,
+    /// ReduceLROnPlateau: the relative improvement that counts (mode
+    /// `min`, `threshold_mode` `rel`).
+    pub threshold: f64,
+    /// ReduceLROnPlateau: the epochs after a reduction before it counts
+    /// again.
+    pub cooldown: usize,
+    /// ReduceLROnPlateau: the learning rate's floor.
+    pub min_lr: f64,
+}
+
+/// A student's learning-rate schedule, as `torch.optim.lr_scheduler`'s: the
+/// grader reads `lr()` before the first epoch and after each `step`. A
+/// submission defines `pub fn build_schedule(name: &str, h: &ScheduleHyper)
+/// -> Option<Box<dyn StudentSchedule>>` for the names `step_lr`,
+/// `exponential_lr`, `cosine_warmup` and `reduce_on_plateau`.
+pub trait StudentSchedule {
+    /// The learning rate of the coming epoch.
+    fn lr(&self) -> f64;
+
+    /// The end of an epoch whose validation loss was `loss` (only
+    /// `reduce_on_plateau` reads it).
+    fn step(&mut self, loss: f64);
+}

@@ -1890,3 +1890,142 @@ mod autodiff {
         assert_eq!(solved.score(), visible, "{:#?}", solved.tests);
     }
 }
+
+mod schedules {
+    //! The learning-rate schedules assignment: the grader's schedules are
+    //! torch.optim.lr_scheduler's, every slip differs from them and is
+    //! visible, the sample corpus gets its exact scores and diagnoses, and
+    //! the kit works as a Rust file and as a notebook exercise.
+    use super::golden;
+    use descent_grader::class::grade_all;
+    use descent_grader::course::op_slips;
+    use descent_grader::course::schedules::{learning_rates, SCHEDULES};
+    use descent_grader::kit::{assign_as, check, reference_solution};
+    use descent_grader::ops::OpCase;
+    use serde::Deserialize;
+    use std::path::PathBuf;
+
+    #[derive(Deserialize)]
+    struct File {
+        op_cases: Vec<OpCase>,
+    }
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn the_graders_schedules_are_torchs_and_every_slip_differs_from_them() {
+        let close = |a: &[f64], b: &[f64]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1.0))
+        };
+        let cases: Vec<OpCase> = golden::<File>("grading.json")
+            .op_cases
+            .into_iter()
+            .filter(|c| SCHEDULES.contains(&c.op.as_str()))
+            .collect();
+        assert_eq!(cases.len(), 7);
+        for schedule in SCHEDULES {
+            let mine: Vec<&OpCase> = cases.iter().filter(|c| c.op == schedule).collect();
+            assert!(!mine.is_empty(), "{schedule} has no case");
+            for case in &mine {
+                for p in &case.points {
+                    assert!(close(&learning_rates(schedule, &p.inputs), &p.y), "{}", case.name);
+                }
+            }
+            for slip in op_slips(schedule) {
+                let differs = mine
+                    .iter()
+                    .any(|c| c.points.iter().any(|p| !close(&(slip.compute)(&p.inputs, &c.shapes, &p.dy)[0], &p.y)));
+                assert!(differs, "{schedule}: slip {} is torch's on every case", slip.key);
+            }
+        }
+    }
+
+    #[test]
+    fn the_schedules_corpus_gets_its_exact_scores_and_diagnoses() {
+        let dir = tempfile::tempdir().unwrap();
+        let subs = dir.path().join("subs");
+        std::fs::create_dir_all(&subs).unwrap();
+        for e in std::fs::read_dir(root().join("tests/submissions/schedules")).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
+        }
+        let assignment = root().join("assignments/schedules");
+        std::fs::copy(assignment.join("solution/solution.rs"), subs.join("schedules_correct.rs")).unwrap();
+        let (solution, _) = reference_solution(&assignment).unwrap();
+        std::fs::write(subs.join("schedules_starter.rs"), descent_grader::kit::starter(&solution, false).unwrap())
+            .unwrap();
+        let graded = grade_all(&assignment, &subs, &dir.path().join("out"), 2, false).unwrap();
+        let by = |s: &str| &graded.records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        let test = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().clone();
+        // Visible: step 15, exponential 10, cosine 20, plateau 25; hidden:
+        // step 5, cosine 10, plateau 15. Points are per setting: a slip
+        // that changes nothing at a setting (a cosine to 0 where eta_min is
+        // 0, no cooldown where it is 0) keeps that setting's share.
+        let r = |x: f64| (x * 1000.0).round() / 1000.0;
+        for (student, score, slip, on) in [
+            ("schedules_correct", 100.0, None, ""),
+            ("schedules_starter", 0.0, None, ""),
+            ("schedules_constant", 0.0, None, ""),
+            ("schedules_step_early", 80.0, Some("decays_one_epoch_early"), "step_lr"),
+            // step_size 1 in one hidden setting: continuous is stepped there.
+            ("schedules_step_continuous", 82.5, Some("continuous_decay"), "step_lr"),
+            ("schedules_exponential_early", 90.0, Some("one_epoch_early"), "exponential_lr"),
+            ("schedules_warmup_from_zero", 70.0, Some("warmup_from_zero"), "cosine_warmup"),
+            ("schedules_cosine_not_offset", 70.0, Some("cosine_not_offset"), "cosine_warmup"),
+            ("schedules_cosine_to_zero", 81.667, None, ""),
+            ("schedules_patience_off_by_one", 60.0, Some("patience_off_by_one"), "reduce_on_plateau"),
+            ("schedules_absolute_threshold", 84.167, None, ""),
+            ("schedules_no_cooldown", 83.333, None, ""),
+            ("schedules_below_min_lr", 84.167, None, ""),
+            ("schedules_best_is_last", 60.0, None, "reduce_on_plateau"),
+        ] {
+            assert_eq!(r(by(student).score()), score, "{student}: {:#?}", by(student).tests);
+            if !on.is_empty() {
+                let t = test(student, on);
+                assert_eq!(t.diagnosis.as_ref().map(|d| d.key.as_str()), slip, "{student}: {}", t.output);
+            }
+        }
+        // A slip that leaves some settings alone is still named on the
+        // test where it shows: the diagnosis needs every setting to agree
+        // with the slip, and a setting it leaves alone agrees with it.
+        for (student, on, key) in [
+            ("schedules_cosine_to_zero", "cosine_warmup", "cosine_to_zero"),
+            ("schedules_absolute_threshold", "reduce_on_plateau", "absolute_threshold"),
+            ("schedules_no_cooldown", "reduce_on_plateau", "ignores_cooldown"),
+            ("schedules_below_min_lr", "reduce_on_plateau", "below_min_lr"),
+        ] {
+            let t = test(student, on);
+            assert_eq!(t.diagnosis.as_ref().map(|d| d.key.as_str()), Some(key), "{student}: {}", t.output);
+        }
+        let early = test("schedules_step_early", "step_lr").output;
+        assert!(
+            early.starts_with(
+                "learning rates: 0 of 3 settings match PyTorch; first difference at setting 1: epoch 2: the learning \
+                 rate is 5e-2, PyTorch's is 1e-1"
+            ),
+            "{early}"
+        );
+        assert!(test("schedules_starter", "reduce_on_plateau")
+            .output
+            .ends_with("panicked in reduce_on_plateau: not yet implemented: your code here"));
+    }
+
+    #[test]
+    fn the_kit_works_as_a_rust_file_and_as_a_notebook() {
+        let assignment = root().join("assignments/schedules");
+        let dir = tempfile::tempdir().unwrap();
+        for notebook in [false, true] {
+            let kit = dir.path().join(format!("kit{notebook}"));
+            assign_as(&assignment, &kit, notebook).unwrap();
+            let name = if notebook { "solution.ipynb" } else { "solution.rs" };
+            let starter = std::fs::read_to_string(kit.join(name)).unwrap();
+            assert!(!starter.contains("self.best = loss") && !starter.contains("powi"), "the answer is in the kit");
+            let start = check(&kit, &kit.join(name)).unwrap().grade;
+            assert!(start.gradable && start.score() == 0.0, "{:#?}", start.tests);
+        }
+        let solved = check(&dir.path().join("kitfalse"), &assignment.join("solution/solution.rs")).unwrap().grade;
+        assert_eq!((solved.score(), solved.max_score()), (70.0, 70.0));
+    }
+}

@@ -73,7 +73,7 @@ enum Command {
         /// The kit's folder.
         #[arg(long, default_value = "kit")]
         out: PathBuf,
-        /// An optimizer's or functions' kit as an evcxr notebook exercise (solution.ipynb)
+        /// An optimizer's, schedules' or functions' kit as an evcxr notebook exercise (solution.ipynb)
         /// instead of a Rust file.
         #[arg(long)]
         notebook: bool,

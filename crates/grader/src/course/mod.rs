@@ -14,6 +14,7 @@
 //! | `adagrad.rs` | Adagrad with its learning-rate decay ([`adagrad::AdagradLike`]) |
 //! | `adadelta.rs` | Adadelta, torch's and the paper's (lr 1) ([`adadelta::AdadeltaLike`]) |
 //! | `log_softmax.rs` | log-softmax's forward and backward, and their slips |
+//! | `schedules.rs` | learning-rate schedules: step, exponential, cosine with warm-up, reduce-on-plateau, and their slips |
 //! | `autodiff.rs` | the backward of matmul, ReLU, a broadcasted add and softmax cross-entropy, and their slips |
 
 pub mod adadelta;
@@ -23,6 +24,7 @@ pub mod autodiff;
 pub mod log_softmax;
 pub mod momentum;
 pub mod rmsprop;
+pub mod schedules;
 
 use crate::{Hyper, StudentOptimizer};
 use descent::optim::{Optimizer, OptimizerSpec};
@@ -125,6 +127,10 @@ pub fn op_slips(op: &str) -> &'static [OpSlip] {
         "relu" => autodiff::RELU_SLIPS,
         "add" => autodiff::ADD_SLIPS,
         "softmax_cross_entropy" => autodiff::CE_SLIPS,
+        "step_lr" => schedules::STEP_SLIPS,
+        "exponential_lr" => schedules::EXPONENTIAL_SLIPS,
+        "cosine_warmup" => schedules::COSINE_SLIPS,
+        "reduce_on_plateau" => schedules::PLATEAU_SLIPS,
         _ => &[],
     }
 }
