@@ -250,13 +250,19 @@ fn ended(s: std::process::ExitStatus) -> String {
     }
 }
 
-/// Runs `binary` on `input` with a wall-clock `timeout`: how it ended
-/// (`None` when normally), its stdout (capped) and the start of its stderr.
-fn converse(binary: &Path, input: Vec<u8>, timeout: Duration) -> Result<(Option<String>, Vec<u8>, String)> {
+/// Runs `binary` on `input` with a wall-clock `timeout`, in a cell with
+/// `limits`: how it ended (`None` when normally), its stdout (capped) and
+/// the start of its stderr.
+pub(crate) fn converse(
+    binary: &Path,
+    input: Vec<u8>,
+    timeout: Duration,
+    limits: Limits,
+) -> Result<(Option<String>, Vec<u8>, String)> {
     let io = |e: std::io::Error| Error::io(binary.display(), e);
     // A cell of its own for each run: nothing of an earlier run (files,
     // IPC, processes) is left for the next, hidden or visible.
-    let cell = Cell::new(Limits::RUN, View::Runner { binary: binary.to_path_buf() }, isolation()).map_err(io)?;
+    let cell = Cell::new(limits, View::Runner { binary: binary.to_path_buf() }, isolation()).map_err(io)?;
     let mut cmd = cell.command().map_err(io)?;
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(io)?;
     let mut stdin = child.stdin.take().expect("piped");
@@ -278,7 +284,7 @@ fn converse(binary: &Path, input: Vec<u8>, timeout: Duration) -> Result<(Option<
 
 /// Runs `binary` on `jobs` with a wall-clock `timeout` for the whole run.
 pub fn run(binary: &Path, jobs: &[Job], timeout: Duration) -> Result<ChildRun> {
-    let (failure, out, stderr) = converse(binary, input_frames(jobs)?, timeout)?;
+    let (failure, out, stderr) = converse(binary, input_frames(jobs)?, timeout, Limits::RUN)?;
     let mut trajectories = trajectories(&out, jobs);
     trajectories.resize_with(jobs.len(), Trajectory::default);
     if let Some(f) = &failure {
@@ -314,7 +320,7 @@ pub fn run_ops(binary: &Path, calls: &[Call], timeout: Duration) -> Result<(Vec<
     for c in calls {
         put_call(&mut input, c).expect(IN_MEMORY);
     }
-    let (failure, out, _) = converse(binary, input, timeout)?;
+    let (failure, out, _) = converse(binary, input, timeout, Limits::RUN)?;
     let mut frames = Frames::new(&out);
     let mut outputs = Vec::with_capacity(calls.len());
     let malformed = || "the output is malformed".to_string();

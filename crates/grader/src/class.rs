@@ -7,7 +7,7 @@ use crate::child::{run, run_ops, OpOutput};
 use crate::compile::{compile, Built, CompileError};
 use crate::exercise::module_of;
 use crate::intake::{submissions, take, Submission};
-use crate::model::{rustc_version, Kind, Loaded, Record};
+use crate::model::{rustc_version, Kind, Loaded, Record, TestCase};
 use crate::ops::{op_jobs, score_op};
 use crate::pages::{class_html, feedback_html};
 use crate::platform::{gradebook_csv, Platform};
@@ -137,6 +137,17 @@ fn op_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Vec<TestR
     Ok((tests, budget.failure))
 }
 
+/// A training's tests: each a training in a cell of its own, with the
+/// assignment's wall-clock limit each.
+fn training_tests(loaded: &Loaded, bin: &Path, timeout: Duration) -> Result<(Vec<TestResult>, Option<String>)> {
+    let mut tests = Vec::new();
+    for (spec, case) in loaded.assignment.rules.tests.iter().zip(&loaded.cases) {
+        let TestCase::Training(case) = case else { continue };
+        tests.push(crate::training::run_and_score(bin, spec, case, timeout)?);
+    }
+    Ok((tests, None))
+}
+
 /// Grades one submission in `work` (a fresh directory).
 pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Result<Record> {
     let start = Instant::now();
@@ -170,6 +181,7 @@ pub fn grade_one(loaded: &Loaded, submission: &Submission, work: &Path) -> Resul
             let (tests, failure) = match kind {
                 Kind::Optimizer => optimizer_tests(loaded, &bin, timeout)?,
                 Kind::Op | Kind::Function | Kind::Schedule => op_tests(loaded, &bin, timeout)?,
+                Kind::Training => training_tests(loaded, &bin, timeout)?,
             };
             let message = failure.map_or_else(String::new, |f| format!("the run ended badly: {f}"));
             Grade {

@@ -21,6 +21,8 @@ pub const OP_MAIN: &str = include_str!("../runner/op_main.rs");
 pub const FUNCTION_MAIN: &str = include_str!("../runner/function_main.rs");
 /// The runner's `main.rs` for learning-rate schedules.
 pub const SCHEDULE_MAIN: &str = include_str!("../runner/schedule_main.rs");
+/// The runner's `main.rs` for a training with descent's library.
+pub const TRAINING_MAIN: &str = include_str!("../runner/training_main.rs");
 /// The student-facing API, the same file as [`crate::student`].
 pub const STUDENT_API: &str = include_str!("student.rs");
 /// The problems a free-running job uses, the same file as [`crate::problems`].
@@ -80,6 +82,7 @@ pub fn compile_gated(solution: &str, kind: Kind, work: &Path, timeout: Duration,
         Kind::Op => OP_MAIN,
         Kind::Function => FUNCTION_MAIN,
         Kind::Schedule => SCHEDULE_MAIN,
+        Kind::Training => TRAINING_MAIN,
     };
     for (name, text) in [
         ("main.rs", main),
@@ -91,8 +94,24 @@ pub fn compile_gated(solution: &str, kind: Kind, work: &Path, timeout: Duration,
         std::fs::write(src.join(name), text).map_err(io)?;
     }
     let isolation = isolation();
-    let cell = Cell::new(Limits::COMPILE, View::compiler(&src), isolation).map_err(io)?;
+    // A training's submission is compiled against descent's prebuilt core.
+    let library = if kind == Kind::Training { Some(crate::library::prebuilt()?) } else { None };
+    let view = match library {
+        Some(l) => View::compiler_with_library(&src, &l.dir),
+        None => View::compiler(&src),
+    };
+    let cell = Cell::new(Limits::COMPILE, view, isolation).map_err(io)?;
     let mut cmd = cell.command().map_err(io)?;
+    if let Some(l) = library {
+        let dir = if isolation >= Isolation::Namespaces {
+            PathBuf::from(crate::sandbox::LIBRARY_INSIDE)
+        } else {
+            l.dir.clone()
+        };
+        let rlib = dir.join(l.descent.file_name().expect("a file"));
+        cmd.arg("--extern").arg(format!("descent={}", rlib.display()));
+        cmd.arg("-L").arg(format!("dependency={}", dir.display()));
+    }
     // Statically linked where it will run with no library in its view.
     if isolation >= Isolation::SeparateUid {
         cmd.args(["-C", "target-feature=+crt-static"]);

@@ -224,6 +224,14 @@ pub fn notebook_of(kind: Kind, title: &str, solution_rs: &str) -> Result<String>
         Kind::Op => {
             return Err(Error::invalid("assign", "notebook", "an op's exercise is written as a notebook already"))
         }
+        Kind::Training => {
+            return Err(Error::invalid(
+                "assign",
+                "notebook",
+                "a training is a Rust file that uses descent's library (the notebooks in notebooks/ are where to try \
+                 it in the kernel)",
+            ))
+        }
     };
     let doc: String = solution_rs
         .lines()

@@ -130,6 +130,7 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
     let optimizer_cases: Vec<&TestCase> =
         cases.iter().copied().filter(|c| matches!(c, TestCase::Optimizer(_))).collect();
     let op_cases: Vec<&TestCase> = cases.iter().copied().filter(|c| matches!(c, TestCase::Op(_))).collect();
+    let training_cases: Vec<&TestCase> = cases.iter().copied().filter(|c| matches!(c, TestCase::Training(_))).collect();
     let spec = Assignment {
         reference: "visible/reference.json".into(),
         rules: Rules { tests: visible.iter().map(|(_, t)| (*t).clone()).collect(), ..loaded.assignment.rules.clone() },
@@ -159,6 +160,12 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
              for an upstream gradient `dy` (an empty vector for an input that is not differentiable); \
              `build_function(op)` returns the op called `op`."
         }
+        Kind::Training => {
+            "Your `train(data, seed)` trains one of descent's MNIST models (`MnistModel`: mlp, cnn, deep_mlp, \
+             mlp_layer_norm) with descent's library on the training examples in `data`, and returns which model \
+             and the trained network. The grader measures its accuracy on held-out images that your code never \
+             sees, within the assignment's time limit."
+        }
         Kind::Schedule => {
             "Each schedule implements `StudentSchedule` (see `student_api.rs`): `lr()` is the learning rate of the \
              coming epoch, `step(loss)` ends an epoch whose validation loss was `loss`; `build_schedule(name, h)` \
@@ -173,13 +180,17 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
         "Write the regions marked `todo!(\"your code here\")` in `solution.rs`."
     };
     let hidden = loaded.assignment.rules.tests.len() - visible.len();
+    let how = if loaded.assignment.kind == Kind::Training {
+        "trains your model on the visible tests' examples exactly as the grader does (it needs MNIST: MNIST_DIR \
+         or data/mnist/) and measures it on held-out images your code never sees"
+    } else {
+        "runs the visible tests exactly as the grader does, compares every value with PyTorch's, names the first \
+         difference and recognises a known mistake"
+    };
     let readme = format!(
         "# {title}\n\n{file_note} {what} Do not print to stdout.\n\nCheck your work, from descent's folder (the \
          first run compiles descent's core and grader, never the lab):\n\n```sh\ncargo run -p descent-grader --bin grade \
-         -- check KIT_FOLDER\n```\n\nIt \
-         runs the {n} visible tests exactly as the grader \
-         does, compares every value with PyTorch's, names the first difference and recognises a known mistake. \
-         The grader also runs {hidden} hidden tests.\n",
+         -- check KIT_FOLDER\n```\n\nIt {how} ({n} visible tests). The grader also runs {hidden} hidden tests.\n",
         title = loaded.assignment.title,
         n = visible.len(),
     );
@@ -187,7 +198,10 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
     write("assignment.json", &serde_json::to_vec_pretty(&spec).expect("JSON"))?;
     write(
         "visible/reference.json",
-        &serde_json::to_vec(&serde_json::json!({ "cases": optimizer_cases, "op_cases": op_cases })).expect("JSON"),
+        &serde_json::to_vec(
+            &serde_json::json!({ "cases": optimizer_cases, "op_cases": op_cases, "training_cases": training_cases }),
+        )
+        .expect("JSON"),
     )?;
     write(starter_name, starter.as_bytes())?;
     write("student_api.rs", STUDENT_API.as_bytes())?;

@@ -38,6 +38,7 @@ pub mod exercise;
 pub mod gate;
 pub mod intake;
 pub mod kit;
+pub mod library;
 pub mod model;
 pub mod ops;
 pub mod pages;
@@ -49,6 +50,7 @@ pub mod sandbox;
 pub mod score;
 pub mod similarity;
 pub mod student;
+pub mod training;
 pub mod wire;
 
 pub use diagnose::{diagnose, Diagnosis};

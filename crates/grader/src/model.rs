@@ -18,6 +18,7 @@ use crate::ops::OpCase;
 use crate::replay::Case;
 use crate::sandbox::{isolation, Isolation};
 use crate::score::{Grade, Rules};
+use crate::training::TrainingCase;
 use descent::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -38,6 +39,9 @@ pub enum Kind {
     /// [`crate::StudentSchedule`]s, one per schedule of the cases
     /// (`pub fn build_schedule(name: &str, h: &ScheduleHyper)`).
     Schedule,
+    /// A training with descent's library (`pub fn train(data: &MnistSplit,
+    /// seed: u64) -> descent::Result<(MnistModel, Sequential<f32>)>`).
+    Training,
 }
 
 impl Kind {
@@ -80,6 +84,8 @@ pub enum TestCase {
     Optimizer(Box<Case>),
     /// An op's points.
     Op(OpCase),
+    /// A training's set-up.
+    Training(TrainingCase),
 }
 
 impl TestCase {
@@ -88,6 +94,7 @@ impl TestCase {
         match self {
             TestCase::Optimizer(c) => &c.name,
             TestCase::Op(c) => &c.name,
+            TestCase::Training(c) => &c.name,
         }
     }
 }
@@ -110,6 +117,8 @@ struct ReferenceFile {
     cases: Vec<Case>,
     #[serde(default)]
     op_cases: Vec<OpCase>,
+    #[serde(default)]
+    training_cases: Vec<TrainingCase>,
 }
 
 impl Loaded {
@@ -144,7 +153,7 @@ impl Loaded {
             .tests
             .iter()
             .map(|t| {
-                if t.check.is_op() != assignment.kind.is_op() {
+                if !t.check.fits(assignment.kind) {
                     return Err(Error::data(
                         spec_path.display(),
                         format!(
@@ -155,6 +164,8 @@ impl Loaded {
                 }
                 let found = if t.check.is_op() {
                     file.op_cases.iter().find(|c| c.name == t.case).cloned().map(TestCase::Op)
+                } else if assignment.kind == Kind::Training {
+                    file.training_cases.iter().find(|c| c.name == t.case).cloned().map(TestCase::Training)
                 } else {
                     file.cases.iter().find(|c| c.name == t.case).cloned().map(|c| TestCase::Optimizer(Box::new(c)))
                 };

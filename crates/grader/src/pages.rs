@@ -50,6 +50,7 @@ fn check_name(c: Check) -> &'static str {
         Check::OpForward => "forward",
         Check::OpBackward => "backward",
         Check::Gradcheck => "gradient check",
+        Check::HeldOutAccuracy => "held-out accuracy",
     }
 }
 

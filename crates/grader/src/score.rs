@@ -50,12 +50,25 @@ pub enum Check {
     OpBackward,
     /// An op's backward against central differences of its own forward.
     Gradcheck,
+    /// A trained model's accuracy on held-out data (points from the case's
+    /// floor to its target).
+    HeldOutAccuracy,
 }
 
 impl Check {
     /// Whether it tests an op (else an optimizer).
     pub fn is_op(self) -> bool {
         matches!(self, Check::OpForward | Check::OpBackward | Check::Gradcheck)
+    }
+
+    /// Whether an assignment of `kind` can have this test.
+    pub fn fits(self, kind: crate::model::Kind) -> bool {
+        use crate::model::Kind;
+        match self {
+            Check::HeldOutAccuracy => kind == Kind::Training,
+            c if c.is_op() => kind.is_op(),
+            _ => kind == Kind::Optimizer,
+        }
     }
 }
 
@@ -107,7 +120,7 @@ impl TestSpec {
             ],
             Check::Deterministic => vec![Job::forced(case), Job::forced(case)],
             Check::FreeRunning => vec![Job { case, hyper: case.hyper, mode: Mode::Free }],
-            Check::OpForward | Check::OpBackward | Check::Gradcheck => Vec::new(),
+            Check::OpForward | Check::OpBackward | Check::Gradcheck | Check::HeldOutAccuracy => Vec::new(),
         }
     }
 }
@@ -218,8 +231,8 @@ pub fn score(spec: &TestSpec, case: &Case, runs: &[Trajectory], rules: &Rules) -
         Check::Maximize => maximize(case, run(0), run(1)),
         Check::Deterministic => deterministic(case, run(0), run(1)),
         Check::FreeRunning => free_running(case, run(0), spec.band),
-        Check::OpForward | Check::OpBackward | Check::Gradcheck => {
-            Err("an op's test on an optimizer's case (a fault of the assignment)".to_string())
+        Check::OpForward | Check::OpBackward | Check::Gradcheck | Check::HeldOutAccuracy => {
+            Err("an op's or a training's test on an optimizer's case (a fault of the assignment)".to_string())
         }
     };
     match verdict {

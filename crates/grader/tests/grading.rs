@@ -2029,3 +2029,174 @@ mod schedules {
         assert_eq!((solved.score(), solved.max_score()), (70.0, 70.0));
     }
 }
+
+mod training {
+    //! The training assignment: a student's training with descent's
+    //! library, compiled against the prebuilt core and run in a cell,
+    //! scored on held-out images that never enter the cell. Needs MNIST
+    //! (`MNIST_DIR`, as CI sets it).
+    use descent_grader::class::grade_all;
+    use descent_grader::compile::{compile_gated, Built, Gate};
+    use descent_grader::model::Kind;
+    use descent_grader::sandbox::{isolation, Isolation};
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn subs_with(files: &[(&str, String)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("subs")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join("subs").join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn sample(name: &str) -> String {
+        std::fs::read_to_string(root().join("tests/submissions/training").join(format!("{name}.rs"))).unwrap()
+    }
+
+    /// The MNIST folder the grader reads (where a submission would look).
+    fn mnist_dir() -> PathBuf {
+        let dir = descent::data::mnist::locate(None).expect("the training tests need MNIST: set MNIST_DIR");
+        dir.canonicalize().unwrap()
+    }
+
+    #[test]
+    fn the_training_corpus_gets_its_scores_and_reasons() {
+        let mut files: Vec<(&str, String)> =
+            ["training_untrained", "training_wrong_model", "training_batch_norm", "training_panics"]
+                .iter()
+                .map(|n| (*n, sample(n)))
+                .collect();
+        let solution = std::fs::read_to_string(root().join("assignments/training/solution/solution.rs")).unwrap();
+        files.push(("training_correct", solution.clone()));
+        let named: Vec<(String, String)> = files.iter().map(|(n, t)| (format!("{n}.rs"), t.clone())).collect();
+        let dir = subs_with(&named.iter().map(|(n, t)| (n.as_str(), t.clone())).collect::<Vec<_>>());
+        let graded = grade_all(
+            &root().join("assignments/training"),
+            &dir.path().join("subs"),
+            &dir.path().join("out"),
+            2,
+            false,
+        )
+        .unwrap();
+        let by = |s: &str| &graded.records.iter().find(|r| r.grade.student == s).unwrap().grade;
+        let out = |s: &str, t: &str| by(s).tests.iter().find(|x| x.name == t).unwrap().output.clone();
+        // The reference clears both targets (92 % on the first 2,000 test
+        // images from 6,000 examples, 95 % on the last 5,000 from 12,000).
+        assert_eq!(by("training_correct").score(), 100.0, "{:#?}", by("training_correct").tests);
+        assert!(out("training_correct", "held_out_12k").contains("on 5000 images the submission never saw"));
+        // An untrained network is at chance: no point.
+        assert_eq!(by("training_untrained").score(), 0.0);
+        let chance = out("training_untrained", "held_out_6k");
+        assert!(chance.starts_with("held-out accuracy "), "{chance}");
+        for (student, said) in [
+            ("training_wrong_model", "the returned parameters are not those of cnn"),
+            ("training_batch_norm", "train returned the model \"mlp_batch_norm\"; a trained model is one of mlp"),
+            ("training_panics", "panicked in train: not enough data"),
+        ] {
+            assert_eq!(by(student).score(), 0.0, "{student}");
+            assert!(out(student, "held_out_6k").contains(said), "{student}: {}", out(student, "held_out_6k"));
+        }
+    }
+
+    #[test]
+    fn the_kit_holds_the_visible_set_up_and_a_starter_that_scores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let kit = dir.path().join("kit");
+        descent_grader::kit::assign(&root().join("assignments/training"), &kit).unwrap();
+        let reference = std::fs::read_to_string(kit.join("visible/reference.json")).unwrap();
+        assert!(reference.contains("mnist_6k") && !reference.contains("mnist_12k"), "{reference}");
+        assert!(std::fs::read_to_string(kit.join("README.md")).unwrap().contains("it needs MNIST"));
+        let starter = std::fs::read_to_string(kit.join("solution.rs")).unwrap();
+        assert!(!starter.contains("optimizer.step"), "the answer is in the kit");
+        let grade = descent_grader::kit::check(&kit, &kit.join("solution.rs")).unwrap().grade;
+        assert!(grade.gradable && grade.score() == 0.0, "{:#?}", grade.tests);
+        assert!(grade.tests[0].output.contains("panicked in train: not yet implemented"), "{:#?}", grade.tests);
+    }
+
+    #[test]
+    fn a_training_past_the_time_limit_is_stopped_and_scores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let assignment = dir.path().join("training");
+        std::fs::create_dir_all(assignment.join("hidden")).unwrap();
+        for f in ["hidden/reference.json", "assignment.json"] {
+            std::fs::copy(root().join("assignments/training").join(f), assignment.join(f)).unwrap();
+        }
+        let spec = std::fs::read_to_string(assignment.join("assignment.json")).unwrap();
+        std::fs::write(
+            assignment.join("assignment.json"),
+            spec.replace("\"timeout_seconds\": 30", "\"timeout_seconds\": 3"),
+        )
+        .unwrap();
+        let subs = subs_with(&[("endless.rs", sample("training_endless"))]);
+        let started = std::time::Instant::now();
+        let graded = grade_all(&assignment, &subs.path().join("subs"), &dir.path().join("out"), 1, false).unwrap();
+        let grade = &graded.records[0].grade;
+        assert_eq!(grade.score(), 0.0);
+        assert!(
+            grade.tests[0].output.contains("no trained model came back: killed after 3 s wall time"),
+            "{:#?}",
+            grade.tests
+        );
+        assert!(started.elapsed() < Duration::from_secs(40), "{:?}", started.elapsed());
+    }
+
+    /// A submission that looks for MNIST's test files where the grader
+    /// keeps them, at run time (panicking with what it found) and at
+    /// compile time (with the gate off).
+    fn peeking(dir: &Path) -> String {
+        let labels = dir.join("t10k-labels-idx1-ubyte.gz");
+        let raw = dir.join("t10k-labels-idx1-ubyte");
+        format!(
+            "use descent::data::MnistSplit;\nuse descent::nn::{{Init, Sequential}};\nuse descent::train::MnistModel;\n\
+             pub fn train(_: &MnistSplit, seed: u64) -> descent::Result<(MnistModel, Sequential<f32>)> {{\n    \
+             for p in [{labels:?}, {raw:?}] {{\n        if let Ok(b) = std::fs::read(p) {{\n            \
+             panic!(\"read the held-out labels: {{}} bytes\", b.len());\n        }}\n    }}\n    \
+             let mut rng = descent::rng::seeded(seed);\n    \
+             Ok((MnistModel::Mlp, MnistModel::Mlp.build(Init::TorchDefault, &mut rng)?))\n}}\n"
+        )
+    }
+
+    #[test]
+    fn the_held_out_set_is_not_in_the_run_s_cell() {
+        if isolation() < Isolation::Namespaces {
+            eprintln!("skipped: without namespaces the run's cell holds what the grader's user may read");
+            return;
+        }
+        let subs = subs_with(&[("peek.rs", peeking(&mnist_dir()))]);
+        let dir = tempfile::tempdir().unwrap();
+        let graded = grade_all(
+            &root().join("assignments/training"),
+            &subs.path().join("subs"),
+            &dir.path().join("out"),
+            1,
+            false,
+        )
+        .unwrap();
+        let out = &graded.records[0].grade.tests[0].output;
+        // It ran, found nothing, and returned its untrained network.
+        assert!(out.starts_with("held-out accuracy "), "{out}");
+    }
+
+    #[test]
+    fn the_held_out_set_is_not_in_the_compiler_s_cell_even_without_the_gate() {
+        if isolation() < Isolation::Namespaces {
+            eprintln!("skipped: without namespaces the compiler sees what the grader's user may read");
+            return;
+        }
+        let labels = mnist_dir().join("t10k-labels-idx1-ubyte.gz");
+        let labels = if labels.is_file() { labels } else { mnist_dir().join("t10k-labels-idx1-ubyte") };
+        let source = format!("{}\nconst LABELS: &[u8] = include_bytes!({labels:?});\n", peeking(&mnist_dir()));
+        let work = tempfile::tempdir().unwrap();
+        let built = compile_gated(&source, Kind::Training, work.path(), Duration::from_secs(120), Gate::Off).unwrap();
+        match built {
+            Built::Rejected(e) => assert!(e.message.contains("couldn't read"), "{}", e.message),
+            Built::Binary(_) => panic!("the compiler read the held-out labels"),
+        }
+    }
+}

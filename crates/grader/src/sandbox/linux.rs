@@ -133,7 +133,7 @@ impl Plan {
             io::Result::Ok(())
         };
         let chdir = match view {
-            View::Compiler { work, sysroot } => {
+            View::Compiler { work, sysroot, library } => {
                 // The system's programs and libraries: the linker, the C
                 // library, the dynamic loader (symlinks kept as symlinks).
                 for top in ["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
@@ -154,6 +154,12 @@ impl Plan {
                 if !sysroot.starts_with("/usr") {
                     dirs(&mut steps, &mut made, sysroot)?;
                     bind(&mut sources, &mut steps, sysroot, sysroot, false)?;
+                }
+                // descent's prebuilt core, at a path of its own (its real
+                // one may lie under /work).
+                if let Some(library) = library {
+                    dirs(&mut steps, &mut made, Path::new(super::LIBRARY_INSIDE))?;
+                    bind(&mut sources, &mut steps, library, Path::new(super::LIBRARY_INSIDE), false)?;
                 }
                 // The dynamic loader's cache, and the alternatives that
                 // /usr/bin/cc and ld are symlinks through (Debian).

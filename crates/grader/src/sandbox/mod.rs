@@ -213,6 +213,9 @@ pub fn fresh_uid() -> u32 {
     200_000 + (std::process::id() % 4000) * 1000 + n
 }
 
+/// Where a namespace cell's compiler finds descent's prebuilt core.
+pub const LIBRARY_INSIDE: &str = "/descent-library";
+
 /// What a cell holds.
 #[derive(Debug, Clone)]
 pub enum View {
@@ -224,6 +227,10 @@ pub enum View {
         work: PathBuf,
         /// The toolchain (`rustc --print sysroot`).
         sysroot: PathBuf,
+        /// descent's prebuilt core, read-only, for a submission that uses
+        /// the library ([`crate::library`]): at [`LIBRARY_INSIDE`] in a
+        /// namespace cell, at its own path in a weaker one.
+        library: Option<PathBuf>,
     },
     /// A run of a compiled runner: the runner alone, read-only, and an
     /// empty tmpfs.
@@ -236,7 +243,16 @@ pub enum View {
 impl View {
     /// The compiler's view over `work`.
     pub fn compiler(work: &Path) -> View {
-        View::Compiler { work: work.to_path_buf(), sysroot: crate::compile::sysroot().to_path_buf() }
+        View::Compiler { work: work.to_path_buf(), sysroot: crate::compile::sysroot().to_path_buf(), library: None }
+    }
+
+    /// The compiler's view over `work`, with descent's prebuilt core in `library`.
+    pub fn compiler_with_library(work: &Path, library: &Path) -> View {
+        View::Compiler {
+            work: work.to_path_buf(),
+            sysroot: crate::compile::sysroot().to_path_buf(),
+            library: Some(library.to_path_buf()),
+        }
     }
 }
 
