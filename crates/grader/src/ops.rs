@@ -304,8 +304,16 @@ fn values(forward: bool, case: &OpCase, outputs: &[OpOutput]) -> (usize, String,
                 s.description
             ),
         });
-    if let Some(d) = &diagnosis {
-        output.push_str(&format!(". Diagnosis: {}", d.message));
+    match &diagnosis {
+        Some(d) => output.push_str(&format!(". Diagnosis: {}", d.message)),
+        // Said of values it computed: a panic is not a mistake of the maths.
+        None if matched < n
+            && outputs.iter().all(|o| o.values.is_ok())
+            && op_slips(&case.op).iter().any(|s| s.forward == forward) =>
+        {
+            output.push_str(". No known mistake of this op matches at every point")
+        }
+        None => {}
     }
     (matched, output, diagnosis)
 }
