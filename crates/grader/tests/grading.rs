@@ -16,6 +16,27 @@ fn golden<D: for<'de> Deserialize<'de>>(name: &str) -> D {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The sample submissions of `tests/submissions/NAME/`, and the
+/// assignment's reference solution (`solution.rs` or `solution.ipynb`) as
+/// `NAME_correct`, in `dir/subs`.
+fn corpus_folder(name: &str, dir: &std::path::Path) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let subs = dir.join("subs");
+    std::fs::create_dir_all(&subs).unwrap();
+    for e in std::fs::read_dir(root.join("tests/submissions").join(name)).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
+    }
+    let solution = root.join("assignments").join(name).join("solution");
+    for file in ["solution.rs", "solution.ipynb"] {
+        if solution.join(file).is_file() {
+            let ext = file.rsplit('.').next().unwrap();
+            std::fs::copy(solution.join(file), subs.join(format!("{name}_correct.{ext}"))).unwrap();
+        }
+    }
+    subs
+}
+
 #[derive(Deserialize)]
 struct File {
     cases: Vec<Case>,
@@ -522,19 +543,7 @@ mod batch {
         }
     }
 
-    /// The sample submissions of `tests/submissions/NAME/`, and the
-    /// assignment's reference solution as `NAME_correct`, in a fresh folder.
-    fn corpus(name: &str, dir: &std::path::Path) -> PathBuf {
-        let subs = dir.join("subs");
-        std::fs::create_dir_all(&subs).unwrap();
-        for e in std::fs::read_dir(root().join("tests/submissions").join(name)).unwrap() {
-            let p = e.unwrap().path();
-            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
-        }
-        let solution = root().join("assignments").join(name).join("solution/solution.rs");
-        std::fs::copy(solution, subs.join(format!("{name}_correct.rs"))).unwrap();
-        subs
-    }
+    use super::corpus_folder as corpus;
 
     /// The words a diagnosis on a 40-step case ends with.
     fn diagnosed(what: &str) -> String {
@@ -848,14 +857,7 @@ mod course {
 
     /// Grades the corpus of `name` with its reference solution as NAME_correct.
     fn graded(name: &str, dir: &Path) -> Vec<descent_grader::Grade> {
-        let subs = dir.join("subs");
-        std::fs::create_dir_all(&subs).unwrap();
-        for e in std::fs::read_dir(root().join("tests/submissions").join(name)).unwrap() {
-            let p = e.unwrap().path();
-            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
-        }
-        let solution = root().join("assignments").join(name).join("solution/solution.rs");
-        std::fs::copy(solution, subs.join(format!("{name}_correct.rs"))).unwrap();
+        let subs = super::corpus_folder(name, dir);
         let records =
             grade_all(&root().join("assignments").join(name), &subs, &dir.join("out"), 2, false).unwrap().records;
         records.into_iter().map(|r| r.grade).collect()
@@ -1385,14 +1387,7 @@ mod ops {
     #[test]
     fn the_log_softmax_corpus_gets_its_exact_scores_and_diagnoses() {
         let dir = tempfile::tempdir().unwrap();
-        let subs = dir.path().join("subs");
-        std::fs::create_dir_all(&subs).unwrap();
-        for e in std::fs::read_dir(root().join("tests/submissions/log_softmax")).unwrap() {
-            let p = e.unwrap().path();
-            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
-        }
-        let reference = root().join("assignments/log_softmax/solution/solution.ipynb");
-        std::fs::copy(reference, subs.join("log_softmax_correct.ipynb")).unwrap();
+        let subs = super::corpus_folder("log_softmax", dir.path());
         let graded =
             grade_all(&root().join("assignments/log_softmax"), &subs, &dir.path().join("out"), 2, false).unwrap();
         let by = |s: &str| &graded.records.iter().find(|r| r.grade.student == s).unwrap().grade;
@@ -1755,14 +1750,8 @@ mod autodiff {
     #[test]
     fn the_autodiff_corpus_gets_its_exact_scores_and_diagnoses() {
         let dir = tempfile::tempdir().unwrap();
-        let subs = dir.path().join("subs");
-        std::fs::create_dir_all(&subs).unwrap();
-        for e in std::fs::read_dir(root().join("tests/submissions/autodiff")).unwrap() {
-            let p = e.unwrap().path();
-            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
-        }
+        let subs = super::corpus_folder("autodiff", dir.path());
         let assignment = root().join("assignments/autodiff");
-        std::fs::copy(assignment.join("solution/solution.rs"), subs.join("autodiff_correct.rs")).unwrap();
         let (solution, _) = reference_solution(&assignment).unwrap();
         let starter = descent_grader::kit::starter(&solution, false).unwrap();
         std::fs::write(subs.join("autodiff_starter.rs"), starter).unwrap();
@@ -1947,14 +1936,8 @@ mod schedules {
     #[test]
     fn the_schedules_corpus_gets_its_exact_scores_and_diagnoses() {
         let dir = tempfile::tempdir().unwrap();
-        let subs = dir.path().join("subs");
-        std::fs::create_dir_all(&subs).unwrap();
-        for e in std::fs::read_dir(root().join("tests/submissions/schedules")).unwrap() {
-            let p = e.unwrap().path();
-            std::fs::copy(&p, subs.join(p.file_name().unwrap())).unwrap();
-        }
+        let subs = super::corpus_folder("schedules", dir.path());
         let assignment = root().join("assignments/schedules");
-        std::fs::copy(assignment.join("solution/solution.rs"), subs.join("schedules_correct.rs")).unwrap();
         let (solution, _) = reference_solution(&assignment).unwrap();
         std::fs::write(subs.join("schedules_starter.rs"), descent_grader::kit::starter(&solution, false).unwrap())
             .unwrap();
