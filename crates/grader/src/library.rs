@@ -41,6 +41,10 @@ pub fn prebuilt() -> Result<&'static Library> {
 fn build() -> Result<Library> {
     let root = workspace()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        // Up to a minute or two the first time: say what the wait is.
+        eprintln!("building descent's core for the submissions that use it (cargo build -p descent)");
+    }
     let out = Command::new(&cargo)
         .current_dir(&root)
         .args(["build", "-p", "descent", "--lib", "--message-format=json"])
