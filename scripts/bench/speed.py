@@ -5,7 +5,8 @@ Measures PyTorch's 2048x2048 f32 product rate (the roofline: the highest of
 the rates PyTorch's script measures during the session), then runs
 `--rounds` rounds, each one descent bench (`cargo bench -p descent --bench train_epoch`)
 and one PyTorch script (`train_epoch.py`) of `--epochs` epochs per model,
-alternating which side goes first. Prints, per model, every epoch, best and
+alternating which side goes first. Prints the machine (CPU model, widest
+SIMD, logical CPUs), then per model every epoch, best and
 median of each side, the ratios (descent / PyTorch) and each side's fraction
 of the roofline, plus descent's per-image forward, evaluation and batching
 times and peak memory from its last round.
@@ -18,6 +19,7 @@ torch and numpy). MNIST comes from MNIST_DIR or data/mnist.
 
 import argparse
 import os
+import platform
 import re
 import statistics
 import subprocess
@@ -34,6 +36,27 @@ def run(command):
         sys.exit(f"error: {' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
     print(done.stdout, file=sys.stderr, flush=True)
     return done.stdout
+
+
+def machine():
+    """The CPU this runs on and its widest SIMD, as /proc/cpuinfo says (the
+    platform's own description elsewhere): `Intel(R) Xeon(R) Processor,
+    AVX-512 (+AMX), 2 logical CPUs`."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+    except OSError:
+        pass
+    simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2" if flags else "unknown SIMD"
+    if "amx_tile" in flags:
+        simd += " (+AMX)"
+    return f"{model}, {simd}, {os.cpu_count()} logical CPUs"
 
 
 def peak_of(output):
@@ -79,8 +102,8 @@ def main():
             for m in models:
                 times[(side, m)] += epochs(out, m)
 
-    print(f"{args.rounds} rounds x {args.epochs} epochs per side, {args.threads} threads, torch {torch_version}, "
-          f"roofline {peak:.0f} GFLOP/s (PyTorch's 2048x2048 f32 product)")
+    print(f"{machine()}: {args.rounds} rounds x {args.epochs} epochs per side, {args.threads} threads, torch "
+          f"{torch_version}, roofline {peak:.0f} GFLOP/s (PyTorch's 2048x2048 f32 product)")
     print()
     print("| model | GFLOP/epoch | descent best / median | PyTorch best / median | ratio of bests | "
           "ratio of medians | descent of roofline (best) | PyTorch of roofline (best) |")
