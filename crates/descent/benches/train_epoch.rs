@@ -5,7 +5,7 @@
 //! alternating rounds and prints the table README shows.
 //!
 //! ```text
-//! cargo bench --bench train_epoch -- --threads 2 [--epochs 3] [--model mlp|cnn] [--peak GFLOPS]
+//! cargo bench --bench train_epoch -- --threads 2 [--epochs 3] [--model mlp|cnn] [--peak GFLOPS] [--flush-subnormals]
 //! ```
 //!
 //! For each model it prints:
@@ -22,6 +22,13 @@
 //!   workers as in `train`, and batching (shuffle, then inputs and labels of
 //!   every batch of an epoch);
 //! - the process's peak resident memory (`VmHWM`) after the model's epochs.
+//!
+//! `--flush-subnormals` is a diagnostic, not a mode of descent: it sets the
+//! x86 MXCSR's flush-to-zero and denormals-are-zero bits on every thread,
+//! so that subnormal f32 results become 0 (different bits from PyTorch's,
+//! whose default keeps them) and no arithmetic takes the CPU's slow path
+//! for them. Comparing epochs with and without it measures what subnormal
+//! values cost (docs/performance.md).
 //!
 //! The thread count is the size of rayon's pool, on which all of descent's
 //! parallel work runs (convolution and pooling over samples, large matrix
@@ -140,12 +147,34 @@ fn mlp_products_gflops(steps: usize) -> f64 {
     2.0 * macs as f64 * steps as f64 / seconds / 1e9
 }
 
+/// Sets this thread's MXCSR flush-to-zero and denormals-are-zero bits
+/// (`--flush-subnormals`; nothing elsewhere than x86-64).
+fn flush_subnormals() {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of x86-64; the bits only change how this thread
+    // rounds results below f32's smallest normal number.
+    #[allow(deprecated)]
+    unsafe {
+        use std::arch::x86_64::{_mm_getcsr, _mm_setcsr};
+        _mm_setcsr(_mm_getcsr() | 0x8040);
+    }
+}
+
 fn main() {
     let threads: usize = number("--threads", 2);
     let epochs: usize = number("--epochs", 3);
     let peak: Option<f64> = arg("--peak").map(|_| number("--peak", 0.0));
     let only = arg("--model");
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().expect("first use of rayon's pool");
+    let flush = std::env::args().any(|a| a == "--flush-subnormals");
+    if flush {
+        flush_subnormals();
+        println!("subnormals flushed to zero on every thread (a diagnostic)");
+    }
+    let mut pool = rayon::ThreadPoolBuilder::new().num_threads(threads);
+    if flush {
+        pool = pool.start_handler(|_| flush_subnormals());
+    }
+    pool.build_global().expect("first use of rayon's pool");
     let mnist = Mnist::load(None).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(1)
