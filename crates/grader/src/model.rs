@@ -18,7 +18,6 @@ use crate::ops::OpCase;
 use crate::replay::Case;
 use crate::sandbox::{isolation, Isolation};
 use crate::score::{Grade, Rules};
-use crate::training::TrainingCase;
 use descent::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -182,6 +181,27 @@ impl Loaded {
         h.update(&ref_bytes);
         Ok(Loaded { assignment, cases, hash: hex::encode(h.finalize()) })
     }
+}
+
+/// A training test's set-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingCase {
+    /// Name (`mnist_12k`).
+    pub name: String,
+    /// The training examples sent to the cell: MNIST's first ones.
+    pub train_examples: usize,
+    /// The first held-out image: an index into MNIST's test split.
+    pub held_out_offset: usize,
+    /// How many held-out images the grader scores on, from
+    /// `held_out_offset` (never sent to the cell).
+    pub held_out_examples: usize,
+    /// Held-out accuracy that earns no point.
+    pub floor: f64,
+    /// Held-out accuracy that earns every point.
+    pub target: f64,
+    /// The seed given to `train`.
+    pub seed: u32,
 }
 
 /// Everything needed to reproduce a grade.

@@ -6,6 +6,7 @@
 //! the case's `floor` accuracy to all at its `target`.
 
 use crate::child::converse;
+use crate::model::TrainingCase;
 use crate::sandbox::Limits;
 use crate::score::{TestResult, TestSpec};
 use crate::wire::{self, put_u32, Frames};
@@ -14,30 +15,8 @@ use descent::nn::{Init, Module};
 use descent::train::{evaluate, MnistData, MnistModel};
 use descent::{Error, Result};
 use ndarray::{ArrayD, IxDyn};
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
-
-/// A training test's set-up.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrainingCase {
-    /// Name (`mnist_12k`).
-    pub name: String,
-    /// The training examples sent to the cell: MNIST's first ones.
-    pub train_examples: usize,
-    /// The first held-out image: an index into MNIST's test split.
-    pub held_out_offset: usize,
-    /// How many held-out images the grader scores on, from
-    /// `held_out_offset` (never sent to the cell).
-    pub held_out_examples: usize,
-    /// Held-out accuracy that earns no point.
-    pub floor: f64,
-    /// Held-out accuracy that earns every point.
-    pub target: f64,
-    /// The seed given to `train`.
-    pub seed: u32,
-}
 
 /// The models a submission may return (their parameters are all they
 /// have: batch norm's running statistics would not leave the cell).
