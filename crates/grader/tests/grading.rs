@@ -40,10 +40,16 @@ fn corpus_folder(name: &str, dir: &std::path::Path) -> PathBuf {
 #[derive(Deserialize)]
 struct File {
     cases: Vec<Case>,
+    op_cases: Vec<descent_grader::ops::OpCase>,
 }
 
 fn cases() -> Vec<Case> {
     golden::<File>("grading.json").cases
+}
+
+/// The golden op cases of the ops `ops` (`tests/golden/grading.json`).
+fn op_cases(ops: &[&str]) -> Vec<descent_grader::ops::OpCase> {
+    golden::<File>("grading.json").op_cases.into_iter().filter(|c| ops.contains(&c.op.as_str())).collect()
 }
 
 /// A student's Adam, written the way the course teaches it, with the
@@ -1350,19 +1356,11 @@ mod ops {
     //! The log-softmax notebook exercise: the op's references against
     //! PyTorch, the corpus (a notebook and Rust files) with exact scores and
     //! diagnoses, and the student's kit of a notebook.
-    use super::golden;
     use descent_grader::class::grade_all;
     use descent_grader::course::log_softmax::{log_softmax, log_softmax_backward, SLIPS};
     use descent_grader::kit::{assign, check};
     use descent_grader::model::Loaded;
-    use descent_grader::ops::OpCase;
-    use serde::Deserialize;
     use std::path::PathBuf;
-
-    #[derive(Deserialize)]
-    struct File {
-        op_cases: Vec<OpCase>,
-    }
 
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -1371,7 +1369,7 @@ mod ops {
     #[test]
     fn the_graders_log_softmax_is_pytorchs_and_every_slip_differs_from_it() {
         let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1.0));
-        for case in golden::<File>("grading.json").op_cases.into_iter().filter(|c| c.op == "log_softmax") {
+        for case in super::op_cases(&["log_softmax"]) {
             for p in &case.points {
                 let (x, shape, dx) = (&p.inputs[0], &case.shapes[0], p.grads[0].as_deref().unwrap());
                 assert!(close(&log_softmax(x, shape), &p.y), "{}", case.name);
@@ -1692,20 +1690,13 @@ mod autodiff {
     //! differs from them and is visible, the sample corpus gets its exact
     //! scores and diagnoses, and the kit works as a Rust file and as a
     //! notebook exercise.
-    use super::golden;
     use descent_grader::class::grade_all;
     use descent_grader::course::autodiff::{backward, forward, OPS};
     use descent_grader::course::op_slips;
     use descent_grader::kit::{assign, assign_as, check, reference_solution};
     use descent_grader::model::Loaded;
     use descent_grader::ops::OpCase;
-    use serde::Deserialize;
     use std::path::PathBuf;
-
-    #[derive(Deserialize)]
-    struct File {
-        op_cases: Vec<OpCase>,
-    }
 
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -1717,8 +1708,7 @@ mod autodiff {
 
     #[test]
     fn the_graders_ops_are_pytorchs_and_every_slip_differs_from_them() {
-        let cases: Vec<OpCase> =
-            golden::<File>("grading.json").op_cases.into_iter().filter(|c| OPS.contains(&c.op.as_str())).collect();
+        let cases = super::op_cases(&OPS);
         assert_eq!(cases.len(), 13);
         for op in OPS {
             let mine: Vec<&OpCase> = cases.iter().filter(|c| c.op == op).collect();
@@ -1887,19 +1877,12 @@ mod schedules {
     //! torch.optim.lr_scheduler's, every slip differs from them and is
     //! visible, the sample corpus gets its exact scores and diagnoses, and
     //! the kit works as a Rust file and as a notebook exercise.
-    use super::golden;
     use descent_grader::class::grade_all;
     use descent_grader::course::op_slips;
     use descent_grader::course::schedules::{learning_rates, SCHEDULES};
     use descent_grader::kit::{assign_as, check, reference_solution};
     use descent_grader::ops::OpCase;
-    use serde::Deserialize;
     use std::path::PathBuf;
-
-    #[derive(Deserialize)]
-    struct File {
-        op_cases: Vec<OpCase>,
-    }
 
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -1910,11 +1893,7 @@ mod schedules {
         let close = |a: &[f64], b: &[f64]| {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1.0))
         };
-        let cases: Vec<OpCase> = golden::<File>("grading.json")
-            .op_cases
-            .into_iter()
-            .filter(|c| SCHEDULES.contains(&c.op.as_str()))
-            .collect();
+        let cases = super::op_cases(&SCHEDULES);
         assert_eq!(cases.len(), 7);
         for schedule in SCHEDULES {
             let mine: Vec<&OpCase> = cases.iter().filter(|c| c.op == schedule).collect();
