@@ -1,9 +1,12 @@
 //! Compiling a student's `solution.rs` into a runner: `runner/main.rs` (or
-//! `runner/op_main.rs` for an op, `runner/function_main.rs` for functions, `runner/schedule_main.rs` for schedules) + `student.rs` (as `student_api.rs`) +
+//! `op_main.rs`, `function_main.rs`, `schedule_main.rs`, `training_main.rs`
+//! by the assignment's kind) + `student.rs` (as `student_api.rs`) +
 //! `problems.rs` + `wire.rs` + the student's file, compiled by `rustc` alone
-//! (no cargo, no dependencies, no build script, no procedural macros), so a
-//! submission compiles in about a second, in a cell of its own
-//! ([`crate::sandbox`]) after the source gate ([`crate::gate`]).
+//! (no cargo, no build script, no procedural macros, and no dependency but
+//! a training's, descent's prebuilt core: [`crate::library`]), so a
+//! submission compiles in about a second (about five against the core), in
+//! a cell of its own ([`crate::sandbox`]) after the source gate
+//! ([`crate::gate`]).
 
 use crate::gate::refused;
 use crate::model::Kind;

@@ -186,14 +186,10 @@ for name in ["step_lr", "exponential_lr", "cosine_warmup", "reduce_on_plateau"] 
 }
 "#;
 
-/// An optimizer's or functions' reference solution (`solution.rs`) as a
-/// reference notebook: the task in words (the file's documentation), the
-/// student API, the solution as a cell tagged `solution`, and a cell that
-/// tries it (an optimizer on the ill-conditioned quadratic; functions
-/// against central differences of their forwards). `grade assign
-/// --notebook` makes the student's copy from it.
-pub fn notebook_of(kind: Kind, title: &str, solution_rs: &str) -> Result<String> {
-    let (interface, yours, try_it, try_text) = match kind {
+/// What a notebook exercise of `kind` says and tries: the interface in
+/// words, the solution cell's heading, the try-it cell and its words.
+fn notebook_texts(kind: Kind) -> Result<(&'static str, &'static str, &'static str, &'static str)> {
+    Ok(match kind {
         Kind::Optimizer => (
             "`build(h)` returns your optimizer for the hyperparameters `h`; `step` updates one flat vector of \
              parameters from its gradients; `state` names your buffers as PyTorch does.",
@@ -218,8 +214,8 @@ pub fn notebook_of(kind: Kind, title: &str, solution_rs: &str) -> Result<String>
             TRY_SCHEDULES,
             "Each schedule's learning rates over 30 epochs, on a loss that stalls from epoch 10: the step decays \
              every 10 epochs, the exponential one every epoch, the cosine rises for 5 epochs then falls to \
-             `eta_min` at epoch 25 (and rises after it: the cosine is periodic, as torch's), and reduce-on-plateau halves the rate once the loss has stalled for more \
-             than 3 epochs.",
+             `eta_min` at epoch 25 (and rises after it: the cosine is periodic, as torch's), and \
+             reduce-on-plateau halves the rate once the loss has stalled for more than 3 epochs.",
         ),
         Kind::Op => {
             return Err(Error::invalid("assign", "notebook", "an op's exercise is written as a notebook already"))
@@ -232,7 +228,18 @@ pub fn notebook_of(kind: Kind, title: &str, solution_rs: &str) -> Result<String>
                  it in the kernel)",
             ))
         }
-    };
+    })
+}
+
+/// An optimizer's, schedules' or functions' reference solution
+/// (`solution.rs`) as a reference notebook: the task in words (the file's
+/// documentation), the student API, the solution as a cell tagged
+/// `solution`, and a cell that tries it (an optimizer on the
+/// ill-conditioned quadratic; each schedule's rates; functions against
+/// central differences of their forwards). `grade assign --notebook` makes
+/// the student's copy from it.
+pub fn notebook_of(kind: Kind, title: &str, solution_rs: &str) -> Result<String> {
+    let (interface, yours, try_it, try_text) = notebook_texts(kind)?;
     let doc: String = solution_rs
         .lines()
         .filter_map(|l| l.strip_prefix("//!"))

@@ -260,12 +260,12 @@ fn difference(forward: bool, case: &OpCase, p: &OpPoint, arrays: &[Vec<f64>]) ->
 
 /// Forward or backward against PyTorch, point by point.
 fn values(forward: bool, case: &OpCase, outputs: &[OpOutput]) -> (usize, String, Option<Diagnosis>) {
-    // A schedule's points are its settings of the hyperparameters.
-    let unit = if is_schedule(&case.op) { "settings" } else { "points" };
-    let what = match (is_schedule(&case.op), forward) {
-        (true, _) => "learning rates",
-        (false, true) => "forward",
-        (false, false) => "backward",
+    // A schedule's points are its settings of the hyperparameters, and its
+    // forward is its learning rates.
+    let (what, verb, one, unit) = match (is_schedule(&case.op), forward) {
+        (true, _) => ("learning rates", "match", "setting", "settings"),
+        (false, true) => ("forward", "matches", "point", "points"),
+        (false, false) => ("backward", "matches", "point", "points"),
     };
     let mut matched = 0;
     let mut first = None;
@@ -284,25 +284,25 @@ fn values(forward: bool, case: &OpCase, outputs: &[OpOutput]) -> (usize, String,
     let n = case.points.len();
     let mut output = format!("{what}: {matched} of {n} {unit} match PyTorch");
     if let Some(f) = first {
-        output
-            .push_str(&format!("; first difference at {}{f}", if unit == "settings" { "setting " } else { "point " }));
+        output.push_str(&format!("; first difference at {one} {f}"));
     }
     let diagnosis = (matched < n)
         .then(|| {
             op_slips(&case.op).iter().filter(|s| s.forward == forward).find(|s| {
-                case.points.iter().zip(outputs).all(|(p, o)| {
-                    o.values.as_ref().is_ok_and(|v| same_all(&compared(forward, v, p), &slip_at(s, case, p)))
-                }) && case.points.iter().any(|p| !same_all(&slip_at(s, case, p), &reference_at(forward, p)))
+                // The slip's own outputs, once per point.
+                let slipped: Vec<_> = case.points.iter().map(|p| slip_at(s, case, p)).collect();
+                case.points
+                    .iter()
+                    .zip(outputs)
+                    .zip(&slipped)
+                    .all(|((p, o), sl)| o.values.as_ref().is_ok_and(|v| same_all(&compared(forward, v, p), sl)))
+                    && case.points.iter().zip(&slipped).any(|(p, sl)| !same_all(sl, &reference_at(forward, p)))
             })
         })
         .flatten()
         .map(|s| Diagnosis {
             key: s.key.into(),
-            message: format!(
-                "your {what} {} {} at every one of the {n} {unit}",
-                if what.ends_with('s') { "match" } else { "matches" },
-                s.description
-            ),
+            message: format!("your {what} {verb} {} at every one of the {n} {unit}", s.description),
         });
     match &diagnosis {
         Some(d) => output.push_str(&format!(". Diagnosis: {}", d.message)),
@@ -386,13 +386,14 @@ fn gradcheck(case: &OpCase, outputs: &[OpOutput]) -> (usize, String, Option<Diag
 /// invisible.
 pub fn invisible_slips(tests: &[TestSpec], cases: &[&OpCase]) -> Vec<String> {
     let mut out = Vec::new();
-    let ops: Vec<&str> = cases.iter().map(|c| c.op.as_str()).collect();
-    let mut seen_ops: Vec<&str> = Vec::new();
-    for op in ops {
-        if seen_ops.contains(&op) {
-            continue;
+    // Each op once, in the order of its first case.
+    let mut ops: Vec<&str> = Vec::new();
+    for c in cases {
+        if !ops.contains(&c.op.as_str()) {
+            ops.push(&c.op);
         }
-        seen_ops.push(op);
+    }
+    for op in ops {
         for s in op_slips(op) {
             let check = if s.forward { Check::OpForward } else { Check::OpBackward };
             let shown = |other: Option<&OpSlip>| {

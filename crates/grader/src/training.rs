@@ -73,10 +73,7 @@ fn parse(out: &[u8]) -> Option<Returned> {
 }
 
 /// The trained model rebuilt outside the cell from what it returned.
-fn rebuild(
-    name: &str,
-    params: &[(String, Vec<usize>, Vec<f64>)],
-) -> std::result::Result<(MnistModel, descent::nn::Sequential<f32>), String> {
+fn rebuild(name: &str, params: &[Named]) -> std::result::Result<(MnistModel, descent::nn::Sequential<f32>), String> {
     let which = RETURNABLE.into_iter().find(|m| m.name() == name).ok_or_else(|| {
         let names: Vec<&str> = RETURNABLE.iter().map(|m| m.name()).collect();
         format!("train returned the model {name:?}; a trained model is one of {}", names.join(", "))

@@ -118,19 +118,14 @@ fn column_sums(dy: &[f64], c: usize, mean: bool) -> Vec<f64> {
     s
 }
 
-/// A backward slip of an op.
-const fn slip(key: &'static str, description: &'static str, compute: super::OpFn) -> OpSlip {
-    OpSlip { key, description, forward: false, compute }
-}
-
 /// The slips of `matmul`'s backward.
 pub const MATMUL_SLIPS: &[OpSlip] = &[
-    slip(
+    OpSlip::backward(
         "gradients_swapped",
         "the two gradients returned in the wrong order (aᵀ·dy first, then dy·bᵀ)",
         |xs, shapes, dy| matmul_backward(xs, shapes, dy, false).into_iter().rev().collect(),
     ),
-    slip(
+    OpSlip::backward(
         "untransposed_factors",
         "da = dy·b and db = a·dy with each factor indexed as it is stored, not transposed",
         |xs, shapes, dy| matmul_backward(xs, shapes, dy, true),
@@ -139,26 +134,26 @@ pub const MATMUL_SLIPS: &[OpSlip] = &[
 
 /// The slips of `relu`'s backward.
 pub const RELU_SLIPS: &[OpSlip] = &[
-    slip("identity_backward", "dx = dy everywhere: the gradient is not masked where x < 0", |_, _, dy| {
+    OpSlip::backward("identity_backward", "dx = dy everywhere: the gradient is not masked where x < 0", |_, _, dy| {
         vec![dy.to_vec()]
     }),
-    slip(
+    OpSlip::backward(
         "gradient_at_zero",
         "the mask x ≥ 0 instead of x > 0: at x = 0 the gradient passes, where PyTorch's (and the usual \
          subgradient convention's) is 0",
         |xs, _, dy| vec![xs[0].iter().zip(dy).map(|(&x, &g)| if x >= 0.0 { g } else { 0.0 }).collect()],
     ),
-    slip("relu_of_dy", "dx = max(dy, 0): the mask taken from dy instead of from x", |_, _, dy| {
+    OpSlip::backward("relu_of_dy", "dx = max(dy, 0): the mask taken from dy instead of from x", |_, _, dy| {
         vec![dy.iter().map(|&g| g.max(0.0)).collect()]
     }),
 ];
 
 /// The slips of the broadcasted `add`'s backward.
 pub const ADD_SLIPS: &[OpSlip] = &[
-    slip("bias_grad_mean", "db = the mean of dy over the rows, not their sum", |xs, _, dy| {
+    OpSlip::backward("bias_grad_mean", "db = the mean of dy over the rows, not their sum", |xs, _, dy| {
         vec![dy.to_vec(), column_sums(dy, xs[1].len(), true)]
     }),
-    slip(
+    OpSlip::backward(
         "bias_grad_first_row",
         "db = dy's first row: the broadcast's gradient not summed over the rows it was copied to",
         |xs, _, dy| vec![dy.to_vec(), dy[..xs[1].len()].to_vec()],
@@ -167,20 +162,20 @@ pub const ADD_SLIPS: &[OpSlip] = &[
 
 /// The slips of softmax cross-entropy's backward.
 pub const CE_SLIPS: &[OpSlip] = &[
-    slip(
+    OpSlip::backward(
         "no_mean",
         "dy·(softmax − onehot) without dividing by the batch's rows (the loss is their mean)",
         |xs, s, dy| ce_grad(xs, s, dy, false, 1.0, false),
     ),
-    slip("no_onehot", "dy·softmax/n: the one-hot label not subtracted", |xs, s, dy| {
+    OpSlip::backward("no_onehot", "dy·softmax/n: the one-hot label not subtracted", |xs, s, dy| {
         ce_grad(xs, s, dy, false, 0.0, true)
     }),
-    slip("sign_flipped", "dy·(onehot − softmax)/n: the sign flipped", |xs, s, dy| {
+    OpSlip::backward("sign_flipped", "dy·(onehot − softmax)/n: the sign flipped", |xs, s, dy| {
         let mut g = ce_grad(xs, s, dy, false, 1.0, true);
         g[0].iter_mut().for_each(|v| *v = -*v);
         g
     }),
-    slip(
+    OpSlip::backward(
         "naive_softmax",
         "the softmax without subtracting the row's maximum: exp overflows for logits above about 709, so large \
          logits give NaN",

@@ -114,6 +114,18 @@ pub struct OpSlip {
     pub compute: OpFn,
 }
 
+impl OpSlip {
+    /// A slip of the forward (a schedule's learning rates are its forward).
+    pub const fn forward(key: &'static str, description: &'static str, compute: OpFn) -> OpSlip {
+        OpSlip { key, description, forward: true, compute }
+    }
+
+    /// A slip of the backward.
+    pub const fn backward(key: &'static str, description: &'static str, compute: OpFn) -> OpSlip {
+        OpSlip { key, description, forward: false, compute }
+    }
+}
+
 /// An op's output arrays from `(inputs, shapes, dy)` (`dy` unused by a
 /// forward).
 pub type OpFn = fn(&[Vec<f64>], &[Vec<usize>], &[f64]) -> Vec<Vec<f64>>;

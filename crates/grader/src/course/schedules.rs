@@ -136,19 +136,14 @@ pub fn learning_rates(schedule: &str, xs: &[Vec<f64>]) -> Vec<f64> {
     out.remove(0)
 }
 
-/// A slip of a schedule.
-const fn slip(key: &'static str, description: &'static str, compute: super::OpFn) -> OpSlip {
-    OpSlip { key, description, forward: true, compute }
-}
-
 /// StepLR's slips.
 pub const STEP_SLIPS: &[OpSlip] = &[
-    slip(
+    OpSlip::forward(
         "decays_one_epoch_early",
         "lr · γ^⌊(t + 1) / step_size⌋: each decay one epoch early (the epoch counted from 1)",
         |xs, _, _| step_lr(xs, 1.0, true),
     ),
-    slip(
+    OpSlip::forward(
         "continuous_decay",
         "lr · γ^(t / step_size): a decay every epoch, not a step every step_size",
         |xs, _, _| step_lr(xs, 0.0, false),
@@ -157,40 +152,42 @@ pub const STEP_SLIPS: &[OpSlip] = &[
 
 /// ExponentialLR's slip.
 pub const EXPONENTIAL_SLIPS: &[OpSlip] =
-    &[slip("one_epoch_early", "lr · γ^(t + 1): the first epoch already decayed", |xs, _, _| exponential_lr(xs, 1.0))];
+    &[OpSlip::forward("one_epoch_early", "lr · γ^(t + 1): the first epoch already decayed", |xs, _, _| {
+        exponential_lr(xs, 1.0)
+    })];
 
 /// The cosine-with-warm-up's slips.
 pub const COSINE_SLIPS: &[OpSlip] = &[
-    slip("warmup_from_zero", "a warm-up from 0 instead of from start_factor · lr", |xs, _, _| {
+    OpSlip::forward("warmup_from_zero", "a warm-up from 0 instead of from start_factor · lr", |xs, _, _| {
         cosine_warmup(xs, Cosine { warmup_from_zero: true, ..Cosine::default() })
     }),
-    slip(
+    OpSlip::forward(
         "cosine_not_offset",
         "the cosine's phase counted from epoch 0 instead of from the warm-up's end: cos(π t / T_max)",
         |xs, _, _| cosine_warmup(xs, Cosine { no_offset: true, ..Cosine::default() }),
     ),
-    slip("cosine_to_zero", "the cosine decays to 0, not to eta_min", |xs, _, _| {
+    OpSlip::forward("cosine_to_zero", "the cosine decays to 0, not to eta_min", |xs, _, _| {
         cosine_warmup(xs, Cosine { to_zero: true, ..Cosine::default() })
     }),
 ];
 
 /// ReduceLROnPlateau's slips.
 pub const PLATEAU_SLIPS: &[OpSlip] = &[
-    slip(
+    OpSlip::forward(
         "patience_off_by_one",
         "a reduction after `patience` epochs without improvement instead of after more than `patience`",
         |xs, _, _| reduce_on_plateau(xs, Plateau { patience_off_by_one: true, ..Plateau::default() }),
     ),
-    slip(
+    OpSlip::forward(
         "absolute_threshold",
         "an improvement counted when loss < best − threshold (threshold_mode `abs`) instead of loss < best · (1 − \
          threshold)",
         |xs, _, _| reduce_on_plateau(xs, Plateau { absolute_threshold: true, ..Plateau::default() }),
     ),
-    slip("ignores_cooldown", "no cooldown: epochs right after a reduction count as bad ones", |xs, _, _| {
+    OpSlip::forward("ignores_cooldown", "no cooldown: epochs right after a reduction count as bad ones", |xs, _, _| {
         reduce_on_plateau(xs, Plateau { ignores_cooldown: true, ..Plateau::default() })
     }),
-    slip("below_min_lr", "the rate reduced below min_lr", |xs, _, _| {
+    OpSlip::forward("below_min_lr", "the rate reduced below min_lr", |xs, _, _| {
         reduce_on_plateau(xs, Plateau { below_min_lr: true, ..Plateau::default() })
     }),
 ];
