@@ -1,13 +1,14 @@
 //! The `schedules` assignment's reference code: the learning rates of
 //! `torch.optim.lr_scheduler`'s StepLR, ExponentialLR, LinearLR warm-up
 //! then CosineAnnealingLR (one SequentialLR) and ReduceLROnPlateau (mode
-//! `min`, relative threshold), epoch by epoch, and the slips a student
-//! makes in each, computed here. A case's inputs are the hyperparameters
+//! `min`, relative threshold), epoch by epoch (the first three are
+//! descent's own [`Schedule`]s), and the slips a student makes in each,
+//! computed here. A case's inputs are the hyperparameters
 //! in [`HYPER_ORDER`] and an epoch's validation losses; its output is the
 //! learning rate before the first epoch and after each `step`.
 
 use super::OpSlip;
-use std::f64::consts::PI;
+use descent::optim::Schedule;
 
 /// The schedules, by the name `build_schedule` is called with.
 pub const SCHEDULES: [&str; 4] = ["step_lr", "exponential_lr", "cosine_warmup", "reduce_on_plateau"];
@@ -39,48 +40,29 @@ fn h(xs: &[Vec<f64>], name: &str) -> f64 {
     xs[0].get(HYPER_ORDER.iter().position(|n| *n == name).expect("a known name")).copied().unwrap_or(f64::NAN)
 }
 
-/// The epochs `0..=T` of a case with `T` losses.
-fn epochs(xs: &[Vec<f64>]) -> impl Iterator<Item = f64> {
-    (0..=xs[1].len()).map(|t| t as f64)
+/// The rates `schedule` gives a case's epochs `0..=T` (`T` losses), each
+/// read `shift` epochs later.
+fn rates(xs: &[Vec<f64>], schedule: &Schedule, shift: u64) -> Vec<Vec<f64>> {
+    let lr = h(xs, "lr");
+    vec![(0..=xs[1].len() as u64).map(|t| schedule.lr(lr, t + shift)).collect()]
 }
 
-/// StepLR: `lr · γ^⌊(t + shift) / step_size⌋`, or `γ^((t + shift) / step_size)`
-/// when not `floor`ed.
-fn step_lr(xs: &[Vec<f64>], shift: f64, floor: bool) -> Vec<Vec<f64>> {
-    let (lr, gamma, size) = (h(xs, "lr"), h(xs, "gamma"), h(xs, "step_size"));
-    let k = |t: f64| if floor { ((t + shift) / size).floor() } else { (t + shift) / size };
-    vec![epochs(xs).map(|t| lr * gamma.powf(k(t))).collect()]
+/// The case's StepLR, as descent's [`Schedule::Step`].
+fn step_lr(xs: &[Vec<f64>]) -> Schedule {
+    Schedule::Step { step_size: h(xs, "step_size") as u64, gamma: h(xs, "gamma") }
 }
 
-/// ExponentialLR: `lr · γ^(t + shift)`.
-fn exponential_lr(xs: &[Vec<f64>], shift: f64) -> Vec<Vec<f64>> {
-    let (lr, gamma) = (h(xs, "lr"), h(xs, "gamma"));
-    vec![epochs(xs).map(|t| lr * gamma.powf(t + shift)).collect()]
+/// The case's linear warm-up then cosine (descent's [`Schedule::Warmup`]
+/// of a [`Schedule::Cosine`]), warming up from `start_factor` and decaying
+/// to `eta_min`.
+fn cosine_warmup(xs: &[Vec<f64>], start_factor: f64, eta_min: f64) -> Schedule {
+    let cosine = Schedule::Cosine { t_max: h(xs, "t_max") as u64, eta_min };
+    Schedule::warmup(h(xs, "warmup_epochs") as u64, start_factor, cosine)
 }
 
-/// The slips a cosine schedule with warm-up can make.
-#[derive(Clone, Copy, Default)]
-struct Cosine {
-    warmup_from_zero: bool,
-    no_offset: bool,
-    to_zero: bool,
-}
-
-/// Linear warm-up from `start_factor · lr` to `lr` over `W` epochs, then
-/// `η_min + (lr − η_min)(1 + cos(π (t − W) / T_max)) / 2`.
-fn cosine_warmup(xs: &[Vec<f64>], slip: Cosine) -> Vec<Vec<f64>> {
-    let (lr, w, s, t_max) = (h(xs, "lr"), h(xs, "warmup_epochs"), h(xs, "start_factor"), h(xs, "t_max"));
-    let s = if slip.warmup_from_zero { 0.0 } else { s };
-    let eta_min = if slip.to_zero { 0.0 } else { h(xs, "eta_min") };
-    let offset = if slip.no_offset { 0.0 } else { w };
-    let at = |t: f64| {
-        if t < w {
-            lr * (s + (1.0 - s) * t / w)
-        } else {
-            eta_min + (lr - eta_min) * (1.0 + (PI * (t - offset) / t_max).cos()) / 2.0
-        }
-    };
-    vec![epochs(xs).map(at).collect()]
+/// The case's own cosine with warm-up.
+fn cosine_warmup_of(xs: &[Vec<f64>]) -> Schedule {
+    cosine_warmup(xs, h(xs, "start_factor"), h(xs, "eta_min"))
 }
 
 /// The slips a reduce-on-plateau schedule can make.
@@ -127,9 +109,9 @@ fn reduce_on_plateau(xs: &[Vec<f64>], slip: Plateau) -> Vec<Vec<f64>> {
 /// The learning rates of `schedule` for a case's inputs.
 pub fn learning_rates(schedule: &str, xs: &[Vec<f64>]) -> Vec<f64> {
     let mut out = match schedule {
-        "step_lr" => step_lr(xs, 0.0, true),
-        "exponential_lr" => exponential_lr(xs, 0.0),
-        "cosine_warmup" => cosine_warmup(xs, Cosine::default()),
+        "step_lr" => rates(xs, &step_lr(xs), 0),
+        "exponential_lr" => rates(xs, &Schedule::Exponential { gamma: h(xs, "gamma") }, 0),
+        "cosine_warmup" => rates(xs, &cosine_warmup_of(xs), 0),
         "reduce_on_plateau" => reduce_on_plateau(xs, Plateau::default()),
         _ => vec![Vec::new()],
     };
@@ -141,33 +123,43 @@ pub const STEP_SLIPS: &[OpSlip] = &[
     OpSlip::forward(
         "decays_one_epoch_early",
         "lr · γ^⌊(t + 1) / step_size⌋: each decay one epoch early (the epoch counted from 1)",
-        |xs, _, _| step_lr(xs, 1.0, true),
+        |xs, _, _| rates(xs, &step_lr(xs), 1),
     ),
     OpSlip::forward(
         "continuous_decay",
         "lr · γ^(t / step_size): a decay every epoch, not a step every step_size",
-        |xs, _, _| step_lr(xs, 0.0, false),
+        |xs, _, _| {
+            let (lr, gamma, size) = (h(xs, "lr"), h(xs, "gamma"), h(xs, "step_size"));
+            vec![(0..=xs[1].len()).map(|t| lr * gamma.powf(t as f64 / size)).collect()]
+        },
     ),
 ];
 
 /// ExponentialLR's slip.
 pub const EXPONENTIAL_SLIPS: &[OpSlip] =
     &[OpSlip::forward("one_epoch_early", "lr · γ^(t + 1): the first epoch already decayed", |xs, _, _| {
-        exponential_lr(xs, 1.0)
+        rates(xs, &Schedule::Exponential { gamma: h(xs, "gamma") }, 1)
     })];
 
 /// The cosine-with-warm-up's slips.
 pub const COSINE_SLIPS: &[OpSlip] = &[
     OpSlip::forward("warmup_from_zero", "a warm-up from 0 instead of from start_factor · lr", |xs, _, _| {
-        cosine_warmup(xs, Cosine { warmup_from_zero: true, ..Cosine::default() })
+        rates(xs, &cosine_warmup(xs, 0.0, h(xs, "eta_min")), 0)
     }),
     OpSlip::forward(
         "cosine_not_offset",
         "the cosine's phase counted from epoch 0 instead of from the warm-up's end: cos(π t / T_max)",
-        |xs, _, _| cosine_warmup(xs, Cosine { no_offset: true, ..Cosine::default() }),
+        |xs, _, _| {
+            // The warm-up as it is, then the cosine at t instead of t − W.
+            let (lr, w) = (h(xs, "lr"), h(xs, "warmup_epochs") as u64);
+            let cosine = Schedule::Cosine { t_max: h(xs, "t_max") as u64, eta_min: h(xs, "eta_min") };
+            let warmup = cosine_warmup_of(xs);
+            let at = |t: u64| if t < w { warmup.lr(lr, t) } else { cosine.lr(lr, t) };
+            vec![(0..=xs[1].len() as u64).map(at).collect()]
+        },
     ),
     OpSlip::forward("cosine_to_zero", "the cosine decays to 0, not to eta_min", |xs, _, _| {
-        cosine_warmup(xs, Cosine { to_zero: true, ..Cosine::default() })
+        rates(xs, &cosine_warmup(xs, h(xs, "start_factor"), 0.0), 0)
     }),
 ];
 
