@@ -11,7 +11,7 @@ use rayon::prelude::*;
 const UPDATE_CHUNK: usize = 1 << 15;
 
 /// One chunk of a parameter, its gradient and its two state buffers.
-type Chunk<'s, T> = (((&'s mut [T], &'s [T]), &'s mut [T]), &'s mut [T]);
+pub(crate) type Chunk<'s, T> = (((&'s mut [T], &'s [T]), &'s mut [T]), &'s mut [T]);
 
 /// Applies `f(p, g, a, b)` to every element of every parameter `p`, its
 /// gradient `g` and its two state buffers `a`, `b` (all of the same shape).
@@ -30,7 +30,23 @@ pub(crate) fn update_with_two_buffers<T: Element>(
     b: &mut [ArrayD<T>],
     f: impl Fn(&mut T, T, &mut T, &mut T) + Sync,
 ) {
-    let (mut chunks, mut elements) = (Vec::new(), 0);
+    // Compiled for AVX2 too, where the CPU has it (`crate::cpu`).
+    let chunks = |chunk: Chunk<'_, T>| crate::kernels::cpu::run(UpdateChunk { chunk, f: &f });
+    update_with_two_buffers_by(params, grads, a, b, &f, chunks);
+}
+
+/// [`update_with_two_buffers`] with a kernel of its own for the chunks:
+/// `chunks` updates each chunk of parameters in standard layout (the same
+/// values as `f` on each of its elements), `f` the elements of the others.
+pub(crate) fn update_with_two_buffers_by<T: Element>(
+    params: &mut [&mut ArrayD<T>],
+    grads: &[ArrayD<T>],
+    a: &mut [ArrayD<T>],
+    b: &mut [ArrayD<T>],
+    f: impl Fn(&mut T, T, &mut T, &mut T) + Sync,
+    chunks: impl Fn(Chunk<'_, T>) + Sync,
+) {
+    let (mut all, mut elements) = (Vec::new(), 0);
     for (((p, g), a), b) in params.iter_mut().zip(grads).zip(a.iter_mut()).zip(b.iter_mut()) {
         let standard = [p.is_standard_layout(), g.is_standard_layout(), a.is_standard_layout(), b.is_standard_layout()];
         if standard.contains(&false) {
@@ -42,14 +58,12 @@ pub(crate) fn update_with_two_buffers<T: Element>(
         let (p, g) = (p.as_slice_mut().expect(slice), g.as_slice().expect(slice));
         let (a, b) = (a.as_slice_mut().expect(slice), b.as_slice_mut().expect(slice));
         let pieces = p.chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK));
-        chunks.extend(pieces.zip(a.chunks_mut(UPDATE_CHUNK)).zip(b.chunks_mut(UPDATE_CHUNK)));
+        all.extend(pieces.zip(a.chunks_mut(UPDATE_CHUNK)).zip(b.chunks_mut(UPDATE_CHUNK)));
     }
-    // Compiled for AVX2 too, where the CPU has it (`crate::cpu`).
-    let run = |chunk: Chunk<'_, T>| crate::kernels::cpu::run(UpdateChunk { chunk, f: &f });
     if elements > UPDATE_CHUNK {
-        chunks.into_par_iter().for_each(run);
+        all.into_par_iter().for_each(&chunks);
     } else {
-        chunks.into_iter().for_each(run);
+        all.into_iter().for_each(&chunks);
     }
 }
 
@@ -129,6 +143,11 @@ pub(crate) struct GradTransform<T> {
 impl<T: Element> GradTransform<T> {
     pub(crate) fn new(maximize: bool, weight_decay: f64, decoupled: bool) -> Self {
         GradTransform { maximize, l2: T::of(if decoupled { 0.0 } else { weight_decay }) }
+    }
+
+    /// The L2 coefficient (zero when decay is off or decoupled).
+    pub(crate) fn l2(&self) -> T {
+        self.l2
     }
 
     /// The gradient the update uses, in torch's order of operations.
