@@ -58,7 +58,10 @@ impl<T: Element> Dataset<T> for MnistData<'_> {
         // per-element iterator over a strided view. A loaded split is
         // row-major; a row of any other layout is copied out first.
         let mut data = Vec::with_capacity(indices.len() * pixels);
-        for &i in indices {
+        for (k, &i) in indices.iter().enumerate() {
+            if let Some(&ahead) = indices.get(k + PREFETCH_ROWS) {
+                prefetch_row(&self.split.images.row(ahead));
+            }
             let row = self.split.images.row(i);
             let row = row.as_slice().map_or_else(|| Cow::Owned(row.to_vec()), Cow::Borrowed);
             data.extend(row.iter().map(|&p| levels[p as usize]));
@@ -73,6 +76,29 @@ impl<T: Element> Dataset<T> for MnistData<'_> {
     fn targets(&self, indices: &[usize]) -> Targets<T> {
         Targets::Classes(indices.iter().map(|&i| self.split.labels[i] as usize).collect())
     }
+}
+
+/// Rows ahead of the one being copied whose image is fetched meanwhile.
+/// A shuffled batch reads rows from all over the split (47 MB for MNIST's
+/// training images), so each row's first bytes come from memory; copying a
+/// batch of MNIST's MLP waited on them for about 100 µs, a tenth of a
+/// training step at two threads. Prefetched, several rows are on their way
+/// at once.
+const PREFETCH_ROWS: usize = 4;
+
+/// Asks the CPU to bring `row` into its caches (a hint: no values change).
+fn prefetch_row(row: &ndarray::ArrayView1<'_, u8>) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(bytes) = row.as_slice() {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        for line in bytes.chunks(64) {
+            // SAFETY: `line` points into a live slice; prefetching never
+            // faults and SSE is part of every x86-64 CPU.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = row;
 }
 
 /// A regression set: rows of `x`, targets `y` as a column.
