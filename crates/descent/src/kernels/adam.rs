@@ -60,27 +60,31 @@ pub(crate) struct AdamF32 {
 /// Bits of 2⁻¹⁰⁰: nonzero values below it send their block the exact way.
 const TINY: u32 = (127 - 100) << 23;
 
-/// Updates `p`, `m`, `v` in place from `g` (all of one length): what
-/// `optim::adam`'s general update computes, bit for bit. The CPU must have
-/// AVX-512F (asserted).
-pub(crate) fn update(k: &AdamF32, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+/// Updates `p`, `m`, `v` in place from `g` (all of one length), and with
+/// `v_max` AMSGrad's running maximum of `v` (whose root then divides the
+/// step): what `optim::adam`'s general update computes, bit for bit. The
+/// CPU must have AVX-512F (asserted).
+pub(crate) fn update(k: &AdamF32, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], v_max: Option<&mut [f32]>) {
     assert!(cpu_has_avx512(), "the AVX-512 Adam update on a CPU without it");
     let n = p.len();
     assert!(g.len() == n && m.len() == n && v.len() == n, "Adam's buffers differ in length");
+    assert!(v_max.as_ref().is_none_or(|b| b.len() == n), "AMSGrad's maximum differs in length");
+    let v_max = v_max.map_or(std::ptr::null_mut(), |b| b.as_mut_ptr());
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = k; // unreachable: no other CPU has AVX-512
+    let _ = (k, v_max); // unreachable: no other CPU has AVX-512
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: AVX-512F, AVX2 and FMA are present (asserted); the four
-    // slices have `n` elements (asserted), and every block reads and writes
-    // lanes `i .. i + lanes <= n` only (masked loads and stores).
+    // SAFETY: AVX-512F, AVX2 and FMA are present (asserted); the slices
+    // have `n` elements (asserted; `v_max` is null or one of them), and every
+    // block reads and writes lanes `i .. i + lanes <= n` only (masked loads
+    // and stores).
     unsafe {
-        update_avx512(k, p.as_mut_ptr(), g.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr(), n)
+        update_avx512(k, p.as_mut_ptr(), g.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr(), v_max, n)
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v: *mut f32, n: usize) {
+unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v: *mut f32, v_max: *mut f32, n: usize) {
     let sign = _mm512_set1_epi32(i32::MIN);
     let (l2, weight) = (_mm512_set1_ps(k.l2), _mm512_set1_ps(k.weight));
     // torch's lerp: `m + w (g - m)` for |w| < 0.5, else `g - (g - m)(1 - w)`.
@@ -119,7 +123,17 @@ unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v:
             _mm512_mul_ps(_mm512_mul_ps(one_minus_beta2, gv), gv)
         };
         let v_new = _mm512_add_ps(_mm512_mul_ps(vv, beta2), g2);
-        let denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(v_new), bc2), eps);
+        let v_root = if v_max.is_null() {
+            v_new
+        } else {
+            // `v_max.max(v)`: the other value where one is NaN.
+            let old = _mm512_maskz_loadu_ps(mask, v_max.add(i));
+            let larger = _mm512_max_ps(v_new, old);
+            let larger = _mm512_mask_mov_ps(larger, _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(old, old), v_new);
+            _mm512_mask_storeu_ps(v_max.add(i), mask, larger);
+            larger
+        };
+        let denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(v_root), bc2), eps);
         let delta = if exact {
             div_exact(mul_exact(neg_step, m_new), denom)
         } else {

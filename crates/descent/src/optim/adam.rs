@@ -48,13 +48,14 @@
 
 use super::common::{
     bias_correction, buffers_like, check_non_negative, check_positive, check_unit_open, decay_parameters, lerp,
-    update_with_two_buffers, update_with_two_buffers_by, GradTransform,
+    update_with_two_buffers, update_with_two_buffers_by, GradTransform, PARALLEL_UPDATE, UPDATE_CHUNK,
 };
 use super::rule::{Optim, Rule};
 use crate::kernels::adam::AdamF32;
 use crate::kernels::{self, avx512};
 use crate::{Element, Result};
 use ndarray::{ArrayD, Zip};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of [`Adam`], named and defaulted as in torch.optim.Adam.
@@ -155,10 +156,29 @@ impl<T: Element> Rule<T> for AdamConfig {
             *m = lerp(*m, g, one_minus_beta1);
             *v = *v * beta2 + one_minus_beta2 * g * g;
         };
+        // AVX-512's copy of the update, the same bits with subnormal moments
+        // at full speed (`kernels::adam`), where it applies.
+        let fast = avx512::takes::<T>().then(|| {
+            let f = |x: T| x.as_f64() as f32;
+            AdamF32 {
+                maximize: self.maximize,
+                l2: f(transform.l2()),
+                weight: f(one_minus_beta1),
+                beta2: f(beta2),
+                one_minus_beta2: f(one_minus_beta2),
+                bias_correction2_sqrt: f(bias_correction2_sqrt),
+                eps: f(eps),
+                neg_step: f(neg_step_size),
+            }
+        });
         if self.amsgrad {
+            let state = (&mut state.exp_avg, &mut state.exp_avg_sq, &mut state.max_exp_avg_sq);
+            if let Some(k) = fast.filter(|_| standard_layout(params, grads, &[&*state.0, &*state.1, &*state.2])) {
+                return amsgrad_avx512(&k, params, grads, [state.0, state.1, state.2]);
+            }
             for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
-                let zip = Zip::from(&mut **p).and(g).and(&mut state.exp_avg[i]).and(&mut state.exp_avg_sq[i]);
-                zip.and(&mut state.max_exp_avg_sq[i]).for_each(|p, &g, m, v, v_max| {
+                let zip = Zip::from(&mut **p).and(g).and(&mut state.0[i]).and(&mut state.1[i]);
+                zip.and(&mut state.2[i]).for_each(|p, &g, m, v, v_max| {
                     moments(p, g, m, v);
                     *v_max = v_max.max(*v);
                     let denom = v_max.sqrt() / bias_correction2_sqrt + eps;
@@ -172,22 +192,10 @@ impl<T: Element> Rule<T> for AdamConfig {
                 *p += neg_step_size * *m / denom;
             };
             let (exp_avg, exp_avg_sq) = (&mut state.exp_avg, &mut state.exp_avg_sq);
-            if avx512::takes::<T>() {
-                // The same bits, with subnormal moments at full speed (`kernels::adam`).
-                let f = |x: T| x.as_f64() as f32;
-                let k = AdamF32 {
-                    maximize: self.maximize,
-                    l2: f(transform.l2()),
-                    weight: f(one_minus_beta1),
-                    beta2: f(beta2),
-                    one_minus_beta2: f(one_minus_beta2),
-                    bias_correction2_sqrt: f(bias_correction2_sqrt),
-                    eps: f(eps),
-                    neg_step: f(neg_step_size),
-                };
+            if let Some(k) = fast {
                 update_with_two_buffers_by(params, grads, exp_avg, exp_avg_sq, lane, |(((p, g), m), v)| {
                     let (p, g) = (avx512::as_f32_mut(p), avx512::as_f32(g));
-                    kernels::adam::update(&k, p, g, avx512::as_f32_mut(m), avx512::as_f32_mut(v));
+                    kernels::adam::update(&k, p, g, avx512::as_f32_mut(m), avx512::as_f32_mut(v), None);
                 });
             } else {
                 update_with_two_buffers(params, grads, exp_avg, exp_avg_sq, lane);
@@ -195,6 +203,45 @@ impl<T: Element> Rule<T> for AdamConfig {
         }
     }
 }
+
+/// Whether every parameter, gradient and state buffer is in standard layout.
+fn standard_layout<T: Element>(params: &[&mut ArrayD<T>], grads: &[ArrayD<T>], state: &[&[ArrayD<T>]]) -> bool {
+    let arrays = params.iter().map(|p| &**p).chain(grads).chain(state.iter().flat_map(|s| s.iter()));
+    arrays.into_iter().all(ArrayD::is_standard_layout)
+}
+
+/// AMSGrad's step by `kernels::adam` (`T` is `f32`, every array in standard
+/// layout), in the chunks of the two-buffer updates, in parallel.
+fn amsgrad_avx512<T: Element>(
+    k: &AdamF32,
+    params: &mut [&mut ArrayD<T>],
+    grads: &[ArrayD<T>],
+    [m, v, v_max]: [&mut [ArrayD<T>]; 3],
+) {
+    let elements: usize = params.iter().map(|p| p.len()).sum();
+    let mut chunks = Vec::new();
+    for ((((p, g), m), v), v_max) in params.iter_mut().zip(grads).zip(m).zip(v).zip(v_max) {
+        let g = avx512::as_f32(g.as_slice().expect("standard layout"));
+        let pieces =
+            slice(p).chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK)).zip(slice(m).chunks_mut(UPDATE_CHUNK));
+        let pieces = pieces.zip(slice(v).chunks_mut(UPDATE_CHUNK)).zip(slice(v_max).chunks_mut(UPDATE_CHUNK));
+        chunks.extend(pieces);
+    }
+    let run = |((((p, g), m), v), v_max): ChunkOf3<'_>| kernels::adam::update(k, p, g, m, v, Some(v_max));
+    if elements > PARALLEL_UPDATE {
+        chunks.into_par_iter().for_each(run);
+    } else {
+        chunks.into_iter().for_each(run);
+    }
+}
+
+/// A standard-layout `f32` array's values.
+fn slice<T: Element>(a: &mut ArrayD<T>) -> &mut [f32] {
+    avx512::as_f32_mut(a.as_slice_mut().expect("standard layout"))
+}
+
+/// One chunk of a parameter, its gradient and AMSGrad's three buffers.
+type ChunkOf3<'s> = ((((&'s mut [f32], &'s [f32]), &'s mut [f32]), &'s mut [f32]), &'s mut [f32]);
 
 #[cfg(test)]
 mod tests {
@@ -234,7 +281,8 @@ mod tests {
 
     /// AVX-512's update (`kernels::adam`) and the general one give the same
     /// parameters and moments, bit for bit, where the moments have decayed
-    /// into subnormal numbers, for every form of the update it covers.
+    /// into subnormal numbers, for every form of the update it covers
+    /// (AMSGrad's included).
     #[test]
     fn the_avx512_update_is_the_general_one_bit_for_bit_subnormals_included() {
         if !crate::kernels::cpu::cpu_has_avx512() {
@@ -249,6 +297,8 @@ mod tests {
             AdamConfig { betas: (0.3, 0.99), ..default },
             AdamConfig { decoupled_weight_decay: true, weight_decay: 0.1, ..default },
             AdamConfig { bias_correction: false, lr: 10.0, ..default },
+            AdamConfig { amsgrad: true, ..default },
+            AdamConfig { amsgrad: true, betas: (0.3, 0.99), weight_decay: 1e-3, maximize: true, ..default },
         ];
         let same = |what: &str, a: &ArrayD<f32>, b: &ArrayD<f32>, config: &AdamConfig| {
             let first = a.iter().zip(b).position(|(a, b)| a.to_bits() != b.to_bits());
@@ -263,6 +313,9 @@ mod tests {
             same("parameter", &fast_p, &slow_p, config);
             same("exp_avg", &fast.exp_avg[0], &slow.exp_avg[0], config);
             same("exp_avg_sq", &fast.exp_avg_sq[0], &slow.exp_avg_sq[0], config);
+            if config.amsgrad {
+                same("max_exp_avg_sq", &fast.max_exp_avg_sq[0], &slow.max_exp_avg_sq[0], config);
+            }
             // L2 decay keeps every gradient, so every moment, away from 0.
             if config.weight_decay == 0.0 || config.decoupled_weight_decay {
                 let subnormal = fast.exp_avg[0].iter().filter(|x| x.is_subnormal()).count();

@@ -9,10 +9,10 @@ use rayon::prelude::*;
 /// Elements per parallel task of an update. Adam's step on the MNIST MLP
 /// (269,322 values) took 9 % less time in chunks of 8,192 than of 32,768
 /// (thirteen uneven tasks for two threads).
-const UPDATE_CHUNK: usize = 1 << 13;
+pub(crate) const UPDATE_CHUNK: usize = 1 << 13;
 
 /// Updates of fewer elements in all run on the caller's thread.
-const PARALLEL_UPDATE: usize = 1 << 15;
+pub(crate) const PARALLEL_UPDATE: usize = 1 << 15;
 
 /// One chunk of a parameter, its gradient and its two state buffers.
 pub(crate) type Chunk<'s, T> = (((&'s mut [T], &'s [T]), &'s mut [T]), &'s mut [T]);
