@@ -1,42 +1,29 @@
-//! Adam's update (not AMSGrad) for `f32` on AVX-512, sixteen lanes at a
+//! Adam's update (AMSGrad's too) for `f32` on AVX-512, sixteen lanes at a
 //! time, with the bits of the general update in `optim::adam` on every
 //! input, subnormal numbers included, and without their cost.
 //!
-//! **Why.** On the Intel Xeon a multiplication, division, fused
-//! multiply-add or square root whose operand or result is subnormal takes a
-//! microcode assist: about 34 ns for one 16-lane instruction against 2 ns
-//! (measured with each instruction in a loop; additions, subtractions and
-//! conversions between `f32` and `f64` take no assist, subnormal or not).
-//! The assist is paid per instruction, so one subnormal lane slows a whole
-//! vector. Adam's first moment `m` of a weight whose gradient is mostly 0
+//! **Why.** Adam's first moment `m` of a weight whose gradient is mostly 0
 //! (first-layer weights of pixels that are rarely on, rows of units that
 //! never fire) decays by `beta1` every step into f32's subnormal range
 //! within two MNIST epochs, where it stays (`k·2⁻¹⁴⁹` with `k ≤ 5` no longer
 //! decays: `0.1·k` rounds to 0). After a few epochs about a quarter of the
-//! MLP's 16-lane blocks hold one, and the general update took three assists
-//! per vector of them: a quarter of the MLP's median epoch. Flushing
-//! subnormals to zero would be fast and would change bits against PyTorch,
-//! which keeps them.
+//! MLP's 16-lane blocks hold one, and the general update took three
+//! microcode assists per vector of them (`kernels::subnormal`): a quarter of
+//! the MLP's median epoch on the Intel Xeon. Flushing subnormals to zero
+//! would be fast and would change bits against PyTorch, which keeps them.
 //!
-//! **How.** A block where some `m` or gradient is tiny (nonzero and below
-//! 2⁻¹⁰⁰) computes the products of the first moment's chain (the lerp's
-//! `w·(g - m)`, the step's `-lr/bc1 · m` and its division by the
-//! denominator) in `f64`: both operands converted exactly, the product
-//! exact (24 + 24 bits), the quotient rounded once to 53 bits, then rounded
-//! to `f32` by the conversion, which rounds to the subnormal grid like the
-//! `f32` instruction would. A quotient rounded to 53 bits and then to 24 is
-//! the quotient rounded to 24 once, since 53 ≥ 2·24 + 2 (Figueroa, "When is
-//! double rounding innocuous?", 1995); a product is exact in `f64`. Where a
-//! gradient is tiny, the second moment's products `(1 - beta2)·g` and `·g`
-//! go the same way. Every other operation is the `f32` instruction of the
-//! general code, in its order, and blocks without a tiny value (most) run
-//! `f32` instructions only. The threshold only decides which way a block
-//! goes; both ways give the same bits, so a value the test misses (an
-//! intermediate result that is subnormal although no input is tiny) costs
-//! an assist, never a different number. The tests compare this kernel with
-//! the general update bit for bit, on subnormal and random state.
+//! **How.** A block where some `m` or gradient is tiny computes the
+//! products of the first moment's chain (the lerp's `w·(g - m)`, the step's
+//! `-lr/bc1 · m` and its division by the denominator) with
+//! `kernels::subnormal`'s exact `f64` products and quotients; where a
+//! gradient is tiny, the second moment's `(1 - beta2)·g·g` too. Every other
+//! operation is the `f32` instruction of the general code, in its order.
+//! The tests compare this kernel with the general update bit for bit, on
+//! subnormal and random state (`optim::adam`).
 
 use crate::kernels::cpu::cpu_has_avx512;
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::subnormal::{div_exact, mul_exact, tiny_lanes};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
@@ -56,9 +43,6 @@ pub(crate) struct AdamF32 {
     /// `-lr / (1 - beta1^t)`.
     pub neg_step: f32,
 }
-
-/// Bits of 2⁻¹⁰⁰: nonzero values below it send their block the exact way.
-const TINY: u32 = (127 - 100) << 23;
 
 /// Updates `p`, `m`, `v` in place from `g` (all of one length), and with
 /// `v_max` AMSGrad's running maximum of `v` (whose root then divides the
@@ -93,11 +77,6 @@ unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v:
     let (beta2, one_minus_beta2) = (_mm512_set1_ps(k.beta2), _mm512_set1_ps(k.one_minus_beta2));
     let (bc2, eps, neg_step) =
         (_mm512_set1_ps(k.bias_correction2_sqrt), _mm512_set1_ps(k.eps), _mm512_set1_ps(k.neg_step));
-    let (one, tiny) = (_mm512_set1_epi32(1), _mm512_set1_epi32(TINY as i32 - 1));
-    let is_tiny = |x: __m512| {
-        let magnitude = _mm512_andnot_si512(sign, _mm512_castps_si512(x));
-        _mm512_cmplt_epu32_mask(_mm512_sub_epi32(magnitude, one), tiny)
-    };
     let mut i = 0;
     while i < n {
         let lanes = (n - i).min(16);
@@ -112,8 +91,8 @@ unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v:
         if k.l2 != 0.0 {
             gv = _mm512_add_ps(gv, _mm512_mul_ps(l2, pv));
         }
-        let tiny_g = is_tiny(gv);
-        let exact = (is_tiny(mv) | tiny_g) != 0;
+        let tiny_g = tiny_lanes(gv);
+        let exact = (tiny_lanes(mv) | tiny_g) != 0;
         let d = _mm512_sub_ps(gv, mv);
         let t = if exact { mul_exact(factor, d) } else { _mm512_mul_ps(factor, d) };
         let m_new = if near_start { _mm512_add_ps(mv, t) } else { _mm512_sub_ps(gv, t) };
@@ -144,46 +123,4 @@ unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v:
         _mm512_mask_storeu_ps(v.add(i), mask, v_new);
         i += 16;
     }
-}
-
-/// The two halves of `x` in `f64`, exactly (no assist on subnormals).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn widen(x: __m512) -> (__m512d, __m512d) {
-    let bits = _mm512_castps_pd(x);
-    let low = _mm256_castpd_ps(_mm512_castpd512_pd256(bits));
-    let high = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(bits));
-    (_mm512_cvtps_pd(low), _mm512_cvtps_pd(high))
-}
-
-/// `f64` halves rounded to `f32` (the MXCSR's rounding, subnormals
-/// included, without an assist) and joined.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn narrow(low: __m512d, high: __m512d) -> __m512 {
-    let low = _mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(low)));
-    let high = _mm256_castps_pd(_mm512_cvtpd_ps(high));
-    _mm512_castpd_ps(_mm512_insertf64x4::<1>(low, high))
-}
-
-/// `a·b` rounded to `f32` as `_mm512_mul_ps` rounds it: the product of two
-/// `f32` values is exact in `f64`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn mul_exact(a: __m512, b: __m512) -> __m512 {
-    let ((a0, a1), (b0, b1)) = (widen(a), widen(b));
-    narrow(_mm512_mul_pd(a0, b0), _mm512_mul_pd(a1, b1))
-}
-
-/// `a/b` rounded to `f32` as `_mm512_div_ps` rounds it: rounded to 53 bits,
-/// then to 24, which is innocuous (53 ≥ 2·24 + 2).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn div_exact(a: __m512, b: __m512) -> __m512 {
-    let ((a0, a1), (b0, b1)) = (widen(a), widen(b));
-    narrow(_mm512_div_pd(a0, b0), _mm512_div_pd(a1, b1))
 }

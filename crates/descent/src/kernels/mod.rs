@@ -16,6 +16,8 @@
 //! - `avx512.rs`: the `f32` product without packing, the transpose, the
 //!   slice casts.
 //! - `conv/`: a convolution's geometry and its direct AVX-512 kernels.
+//! - `momentum.rs`: SGD's momentum step (torch's form), the same way.
+//! - `subnormal.rs`: `f32` products and quotients without the assists.
 //! - `pool_2x2.rs`: 2x2/stride-2 max pooling on AVX-512.
 //! - `workspace.rs`: the per-thread pool of scratch buffers.
 
@@ -24,5 +26,7 @@ pub(crate) mod avx512;
 pub mod conv;
 pub mod cpu;
 pub(crate) mod gemm;
+pub(crate) mod momentum;
 pub(crate) mod pool_2x2;
+pub(crate) mod subnormal;
 pub(crate) mod workspace;

@@ -47,15 +47,15 @@
 //!   ICLR 2018, <https://arxiv.org/abs/1904.09237>.
 
 use super::common::{
-    bias_correction, buffers_like, check_non_negative, check_positive, check_unit_open, decay_parameters, lerp,
-    update_with_two_buffers, update_with_two_buffers_by, GradTransform, PARALLEL_UPDATE, UPDATE_CHUNK,
+    bias_correction, buffers_like, check_non_negative, check_positive, check_unit_open, decay_parameters, f32_values,
+    lerp, run_chunks, standard_layout, update_with_two_buffers, update_with_two_buffers_by, GradTransform,
+    UPDATE_CHUNK,
 };
 use super::rule::{Optim, Rule};
 use crate::kernels::adam::AdamF32;
 use crate::kernels::{self, avx512};
 use crate::{Element, Result};
 use ndarray::{ArrayD, Zip};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of [`Adam`], named and defaulted as in torch.optim.Adam.
@@ -204,12 +204,6 @@ impl<T: Element> Rule<T> for AdamConfig {
     }
 }
 
-/// Whether every parameter, gradient and state buffer is in standard layout.
-fn standard_layout<T: Element>(params: &[&mut ArrayD<T>], grads: &[ArrayD<T>], state: &[&[ArrayD<T>]]) -> bool {
-    let arrays = params.iter().map(|p| &**p).chain(grads).chain(state.iter().flat_map(|s| s.iter()));
-    arrays.into_iter().all(ArrayD::is_standard_layout)
-}
-
 /// AMSGrad's step by `kernels::adam` (`T` is `f32`, every array in standard
 /// layout), in the chunks of the two-buffer updates, in parallel.
 fn amsgrad_avx512<T: Element>(
@@ -222,105 +216,17 @@ fn amsgrad_avx512<T: Element>(
     let mut chunks = Vec::new();
     for ((((p, g), m), v), v_max) in params.iter_mut().zip(grads).zip(m).zip(v).zip(v_max) {
         let g = avx512::as_f32(g.as_slice().expect("standard layout"));
-        let pieces =
-            slice(p).chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK)).zip(slice(m).chunks_mut(UPDATE_CHUNK));
-        let pieces = pieces.zip(slice(v).chunks_mut(UPDATE_CHUNK)).zip(slice(v_max).chunks_mut(UPDATE_CHUNK));
+        let pieces = f32_values(p)
+            .chunks_mut(UPDATE_CHUNK)
+            .zip(g.chunks(UPDATE_CHUNK))
+            .zip(f32_values(m).chunks_mut(UPDATE_CHUNK));
+        let pieces = pieces.zip(f32_values(v).chunks_mut(UPDATE_CHUNK)).zip(f32_values(v_max).chunks_mut(UPDATE_CHUNK));
         chunks.extend(pieces);
     }
-    let run = |((((p, g), m), v), v_max): ChunkOf3<'_>| kernels::adam::update(k, p, g, m, v, Some(v_max));
-    if elements > PARALLEL_UPDATE {
-        chunks.into_par_iter().for_each(run);
-    } else {
-        chunks.into_iter().for_each(run);
-    }
-}
-
-/// A standard-layout `f32` array's values.
-fn slice<T: Element>(a: &mut ArrayD<T>) -> &mut [f32] {
-    avx512::as_f32_mut(a.as_slice_mut().expect("standard layout"))
+    run_chunks(chunks, elements, |((((p, g), m), v), v_max): ChunkOf3<'_>| {
+        kernels::adam::update(k, p, g, m, v, Some(v_max))
+    });
 }
 
 /// One chunk of a parameter, its gradient and AMSGrad's three buffers.
 type ChunkOf3<'s> = ((((&'s mut [f32], &'s [f32]), &'s mut [f32]), &'s mut [f32]), &'s mut [f32]);
-
-#[cfg(test)]
-mod tests {
-    use super::{AdamConfig, AdamState};
-    use crate::optim::rule::Rule;
-    use ndarray::{ArrayD, IxDyn};
-
-    /// A gradient for lane `k` at step `t`: normal ones, ones that stop
-    /// after a few steps (their moments decay into subnormal numbers),
-    /// tiny and subnormal ones, zeros, and ones that come back now and then.
-    fn gradient(k: usize, t: u64) -> f32 {
-        let wave = ((k * 7919 + t as usize * 104_729) % 2001) as f32 * 1e-3 - 1.0;
-        match k % 8 {
-            0 => wave * 1e-2,
-            1 if t < 20 => wave * 1e-3,
-            2 => wave * 1e-30,
-            3 => wave * 1e-41,
-            5 if t.is_multiple_of(97) => wave,
-            6 if t < 3 => -1e-36,
-            7 => wave * 1e-20,
-            _ => 0.0,
-        }
-    }
-
-    fn run(config: &AdamConfig, n: usize, steps: u64, baseline: bool) -> (ArrayD<f32>, AdamState<f32>) {
-        crate::kernels::cpu::force_baseline(baseline);
-        let values = (0..n).map(|k| ((k * 31) % 997) as f32 * 1e-3 - 0.4);
-        let mut param = ArrayD::from_shape_vec(IxDyn(&[n]), values.collect()).expect("size");
-        let mut state = <AdamConfig as Rule<f32>>::init(config, &[&mut param]);
-        for t in 1..=steps {
-            let grad = ArrayD::from_shape_fn(IxDyn(&[n]), |k| gradient(k[0], t));
-            config.update(&mut state, t, &mut [&mut param], &[grad]);
-        }
-        crate::kernels::cpu::force_baseline(false);
-        (param, state)
-    }
-
-    /// AVX-512's update (`kernels::adam`) and the general one give the same
-    /// parameters and moments, bit for bit, where the moments have decayed
-    /// into subnormal numbers, for every form of the update it covers
-    /// (AMSGrad's included).
-    #[test]
-    fn the_avx512_update_is_the_general_one_bit_for_bit_subnormals_included() {
-        if !crate::kernels::cpu::cpu_has_avx512() {
-            eprintln!("skipped: this CPU has no AVX-512, so both runs would take the general update");
-            return;
-        }
-        let _switch = crate::kernels::cpu::baseline_switch();
-        let default = AdamConfig::default();
-        let configs = [
-            default,
-            AdamConfig { maximize: true, weight_decay: 1e-2, ..default },
-            AdamConfig { betas: (0.3, 0.99), ..default },
-            AdamConfig { decoupled_weight_decay: true, weight_decay: 0.1, ..default },
-            AdamConfig { bias_correction: false, lr: 10.0, ..default },
-            AdamConfig { amsgrad: true, ..default },
-            AdamConfig { amsgrad: true, betas: (0.3, 0.99), weight_decay: 1e-3, maximize: true, ..default },
-        ];
-        let same = |what: &str, a: &ArrayD<f32>, b: &ArrayD<f32>, config: &AdamConfig| {
-            let first = a.iter().zip(b).position(|(a, b)| a.to_bits() != b.to_bits());
-            if let Some(k) = first {
-                panic!("{what}[{k}]: {:e} against the general update's {:e}, {config:?}", a[[k]], b[[k]]);
-            }
-        };
-        for config in &configs {
-            // 4,099 lanes: the last block is partial.
-            let (fast_p, fast) = run(config, 4099, 1000, false);
-            let (slow_p, slow) = run(config, 4099, 1000, true);
-            same("parameter", &fast_p, &slow_p, config);
-            same("exp_avg", &fast.exp_avg[0], &slow.exp_avg[0], config);
-            same("exp_avg_sq", &fast.exp_avg_sq[0], &slow.exp_avg_sq[0], config);
-            if config.amsgrad {
-                same("max_exp_avg_sq", &fast.max_exp_avg_sq[0], &slow.max_exp_avg_sq[0], config);
-            }
-            // L2 decay keeps every gradient, so every moment, away from 0.
-            if config.weight_decay == 0.0 || config.decoupled_weight_decay {
-                let subnormal = fast.exp_avg[0].iter().filter(|x| x.is_subnormal()).count();
-                assert!(subnormal > 100, "{subnormal} subnormal moments: the test would not test them, {config:?}");
-            }
-        }
-    }
-}

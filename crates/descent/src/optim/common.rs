@@ -64,11 +64,32 @@ pub(crate) fn update_with_two_buffers_by<T: Element>(
         let pieces = p.chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK));
         all.extend(pieces.zip(a.chunks_mut(UPDATE_CHUNK)).zip(b.chunks_mut(UPDATE_CHUNK)));
     }
+    run_chunks(all, elements, chunks);
+}
+
+/// Runs `f` on every chunk of an update of `elements` values in all: in
+/// parallel above [`PARALLEL_UPDATE`], on the caller's thread below.
+pub(crate) fn run_chunks<C: Send>(chunks: Vec<C>, elements: usize, f: impl Fn(C) + Sync) {
     if elements > PARALLEL_UPDATE {
-        all.into_par_iter().for_each(&chunks);
+        chunks.into_par_iter().for_each(&f);
     } else {
-        all.into_iter().for_each(&chunks);
+        chunks.into_iter().for_each(&f);
     }
+}
+
+/// Whether every parameter, gradient and state buffer is in standard layout.
+pub(crate) fn standard_layout<T: Element>(
+    params: &[&mut ArrayD<T>],
+    grads: &[ArrayD<T>],
+    state: &[&[ArrayD<T>]],
+) -> bool {
+    let arrays = params.iter().map(|p| &**p).chain(grads).chain(state.iter().flat_map(|s| s.iter()));
+    arrays.into_iter().all(ArrayD::is_standard_layout)
+}
+
+/// A standard-layout `f32` array's values (`T` must be `f32`).
+pub(crate) fn f32_values<T: Element>(a: &mut ArrayD<T>) -> &mut [f32] {
+    crate::kernels::avx512::as_f32_mut(a.as_slice_mut().expect("standard layout"))
 }
 
 /// One chunk's update, as a loop that `crate::cpu` compiles for AVX2 too.

@@ -528,3 +528,109 @@ fn a_schedule_drives_an_optimizer_through_set_lr() {
         assert!((moved - lr).abs() < 1e-15, "moved {moved}, lr {lr}");
     }
 }
+
+/// The AVX-512 kernels' subnormal-safe steps (`kernels::adam`,
+/// `kernels::momentum`) against the general update.
+mod fast_paths {
+    use super::super::rule::Rule;
+    use super::super::{AdamConfig, SgdConfig};
+    use ndarray::{ArrayD, IxDyn};
+
+    /// A gradient for lane `k` at step `t`: normal ones, ones that stop
+    /// after a few steps (their state decays into subnormal numbers), tiny
+    /// and subnormal ones, zeros, and ones that come back now and then.
+    fn gradient(k: usize, t: u64) -> f32 {
+        let wave = ((k * 7919 + t as usize * 104_729) % 2001) as f32 * 1e-3 - 1.0;
+        match k % 8 {
+            0 => wave * 1e-2,
+            1 if t < 20 => wave * 1e-3,
+            2 => wave * 1e-30,
+            3 => wave * 1e-41,
+            5 if t.is_multiple_of(97) => wave,
+            6 if t < 3 => -1e-36,
+            7 => wave * 1e-20,
+            _ => 0.0,
+        }
+    }
+
+    /// 1,000 steps on 4,099 lanes (the last block partial), on the path the
+    /// CPU takes or with the baseline forced; the parameters and the state's
+    /// values (through its serialisation, which keeps every bit of an `f32`).
+    fn run<R: Rule<f32>>(rule: &R, baseline: bool) -> (Vec<u32>, Vec<f32>) {
+        crate::kernels::cpu::force_baseline(baseline);
+        let n = 4099;
+        let values = (0..n).map(|k| ((k * 31) % 997) as f32 * 1e-3 - 0.4);
+        let mut param = ArrayD::from_shape_vec(IxDyn(&[n]), values.collect()).expect("size");
+        let mut state = rule.init(&[&mut param]);
+        for t in 1..=1000 {
+            let grad = ArrayD::from_shape_fn(IxDyn(&[n]), |k| gradient(k[0], t));
+            rule.update(&mut state, t, &mut [&mut param], &[grad]);
+        }
+        crate::kernels::cpu::force_baseline(false);
+        let json = serde_json::to_value(&state).expect("serialisable state");
+        let mut values = Vec::new();
+        collect(&json, &mut values);
+        (param.iter().map(|x| x.to_bits()).collect(), values)
+    }
+
+    fn collect(v: &serde_json::Value, out: &mut Vec<f32>) {
+        match v {
+            serde_json::Value::Number(x) => out.push(x.as_f64().expect("a number") as f32),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+
+    /// Both paths give the same parameters and state, bit for bit; where no
+    /// decay keeps the gradients away from 0, the state holds subnormal
+    /// values, so the exact path was taken.
+    fn same_on_both_paths<R: Rule<f32> + std::fmt::Debug>(rule: &R, expect_subnormal: bool) {
+        let ((fast_p, fast), (slow_p, slow)) = (run(rule, false), run(rule, true));
+        if let Some(k) = fast_p.iter().zip(&slow_p).position(|(a, b)| a != b) {
+            let (a, b) = (f32::from_bits(fast_p[k]), f32::from_bits(slow_p[k]));
+            panic!("parameter[{k}]: {a:e} against the general update's {b:e}, {rule:?}");
+        }
+        assert_eq!(fast.len(), slow.len());
+        if let Some(k) = fast.iter().zip(&slow).position(|(a, b)| a.to_bits() != b.to_bits()) {
+            panic!("state value {k}: {:e} against the general update's {:e}, {rule:?}", fast[k], slow[k]);
+        }
+        if expect_subnormal {
+            let subnormal = fast.iter().filter(|x| x.is_subnormal()).count();
+            assert!(subnormal > 100, "{subnormal} subnormal values: the test would not test them, {rule:?}");
+        }
+    }
+
+    #[test]
+    fn adam_and_amsgrad_on_avx512_are_the_general_update_bit_for_bit() {
+        if !crate::kernels::cpu::cpu_has_avx512() {
+            eprintln!("skipped: this CPU has no AVX-512, so both runs would take the general update");
+            return;
+        }
+        let _switch = crate::kernels::cpu::baseline_switch();
+        let default = AdamConfig::default();
+        same_on_both_paths(&default, true);
+        // L2 decay keeps every gradient, so every moment, away from 0.
+        same_on_both_paths(&AdamConfig { maximize: true, weight_decay: 1e-2, ..default }, false);
+        same_on_both_paths(&AdamConfig { betas: (0.3, 0.99), ..default }, true);
+        same_on_both_paths(&AdamConfig { decoupled_weight_decay: true, weight_decay: 0.1, ..default }, true);
+        same_on_both_paths(&AdamConfig { bias_correction: false, lr: 10.0, ..default }, true);
+        same_on_both_paths(&AdamConfig { amsgrad: true, ..default }, true);
+        let odd = AdamConfig { amsgrad: true, betas: (0.3, 0.99), weight_decay: 1e-3, maximize: true, ..default };
+        same_on_both_paths(&odd, false);
+    }
+
+    #[test]
+    fn momentum_on_avx512_is_the_general_step_bit_for_bit() {
+        if !crate::kernels::cpu::cpu_has_avx512() {
+            eprintln!("skipped: this CPU has no AVX-512, so both runs would take the general step");
+            return;
+        }
+        let _switch = crate::kernels::cpu::baseline_switch();
+        let momentum = SgdConfig { momentum: 0.9, ..SgdConfig::default() };
+        same_on_both_paths(&momentum, true);
+        same_on_both_paths(&SgdConfig { nesterov: true, ..momentum }, true);
+        same_on_both_paths(&SgdConfig { dampening: 0.1, lr: 10.0, ..momentum }, true);
+        same_on_both_paths(&SgdConfig { maximize: true, weight_decay: 1e-2, ..momentum }, false);
+    }
+}
