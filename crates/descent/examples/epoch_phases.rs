@@ -1,9 +1,10 @@
 //! Profiling aid: where a training epoch's time goes, phase by phase
 //! (batching, forward, loss, backward, freeing the tape, the optimizer's
-//! step), for the MNIST MLP or CNN with Adam, on rayon's pool as `train` runs.
+//! step), for the MNIST MLP or CNN with Adam (or any registry optimizer), on
+//! rayon's pool as `train` runs.
 //!
 //! ```text
-//! cargo run --release --example epoch_phases -- mlp|cnn [epochs]
+//! cargo run --release --example epoch_phases -- mlp|cnn [epochs] [optimizer lr]
 //! RAYON_NUM_THREADS=1 cargo run --release --example epoch_phases -- mlp
 //! DESCENT_BASELINE=1 cargo run --release --example epoch_phases -- cnn
 //! ```
@@ -31,7 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("AVX2 copies of descent's loops: {}", descent::kernels::cpu::has_avx2());
     let mnist = Mnist::load(None)?;
     let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(0))?;
-    let mut adam = by_name::<f32>("adam", Some(1e-3))?;
+    let optimizer = args.get(3).map_or("adam", String::as_str);
+    let lr: f64 = args.get(4).map_or(Ok(1e-3), |lr| lr.parse()).map_err(|e| format!("lr: {e}"))?;
+    let mut adam = by_name::<f32>(optimizer, Some(lr))?;
     let data = MnistData::new(&mnist.train, model.layout());
     rayon::scope(|_| -> descent::Result<()> {
         for epoch in 0..epochs {
@@ -68,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 t[5] += s.elapsed().as_secs_f64();
             }
             println!(
-                "epoch {epoch}: {:.3} s: batching {:.3}, forward {:.3}, loss {:.3}, backward {:.3}, freeing the tape {:.3}, adam {:.3}",
+                "epoch {epoch}: {:.3} s: batching {:.3}, forward {:.3}, loss {:.3}, backward {:.3}, freeing the tape {:.3}, step {:.3}",
                 e0.elapsed().as_secs_f64(),
                 t[0],
                 t[1],
