@@ -61,7 +61,7 @@ use super::common::{
     UPDATE_CHUNK,
 };
 use super::rule::{Optim, Rule};
-use crate::kernels::momentum::MomentumF32;
+use crate::kernels::momentum::{Form, MomentumF32};
 use crate::kernels::{self, avx512};
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, Zip};
@@ -178,19 +178,24 @@ impl<T: Element> Rule<T> for SgdConfig {
         // direction = g + μ b (nesterov) or b, as `along_g g + along_b b` (exact: 0 g + 1 b = b).
         let (along_g, along_b) = if self.nesterov { (T::one(), mu) } else { (T::zero(), T::one()) };
         let buffers = &mut state.momentum_buffer;
-        if self.momentum_form == MomentumForm::Torch
-            && avx512::takes::<T>()
-            && standard_layout(params, grads, &[&buffers[..]])
-        {
+        if avx512::takes::<T>() && standard_layout(params, grads, &[&buffers[..]]) {
             // The same bits, with subnormal buffers at full speed (`kernels::momentum`).
             let f = |x: T| x.as_f64() as f32;
             let k = MomentumF32 {
+                form: match self.momentum_form {
+                    MomentumForm::Torch => Form::Torch,
+                    MomentumForm::Ema => Form::Ema,
+                    MomentumForm::HeavyBall => Form::HeavyBall,
+                },
                 maximize: self.maximize,
                 l2: f(transform.l2()),
                 decay: f(decay),
                 keep: f(keep),
                 along_g: f(along_g),
                 along_b: f(along_b),
+                mu: f(mu),
+                one_minus_mu: f(one_minus_beta),
+                lr: f(lr),
                 neg_lr: f(neg_lr),
             };
             let elements: usize = params.iter().map(|p| p.len()).sum();

@@ -533,7 +533,7 @@ fn a_schedule_drives_an_optimizer_through_set_lr() {
 /// `kernels::momentum`) against the general update.
 mod fast_paths {
     use super::super::rule::Rule;
-    use super::super::{AdamConfig, SgdConfig};
+    use super::super::{AdamConfig, MomentumForm, SgdConfig};
     use ndarray::{ArrayD, IxDyn};
 
     /// A gradient for lane `k` at step `t`: normal ones, ones that stop
@@ -621,7 +621,7 @@ mod fast_paths {
     }
 
     #[test]
-    fn momentum_on_avx512_is_the_general_step_bit_for_bit() {
+    fn momentum_in_every_form_on_avx512_is_the_general_step_bit_for_bit() {
         if !crate::kernels::cpu::cpu_has_avx512() {
             eprintln!("skipped: this CPU has no AVX-512, so both runs would take the general step");
             return;
@@ -632,5 +632,9 @@ mod fast_paths {
         same_on_both_paths(&SgdConfig { nesterov: true, ..momentum }, true);
         same_on_both_paths(&SgdConfig { dampening: 0.1, lr: 10.0, ..momentum }, true);
         same_on_both_paths(&SgdConfig { maximize: true, weight_decay: 1e-2, ..momentum }, false);
+        same_on_both_paths(&SgdConfig { momentum_form: MomentumForm::Ema, ..momentum }, true);
+        same_on_both_paths(&SgdConfig { momentum_form: MomentumForm::HeavyBall, ..momentum }, true);
+        let heavy = SgdConfig { momentum_form: MomentumForm::HeavyBall, maximize: true, lr: 10.0, ..momentum };
+        same_on_both_paths(&heavy, true);
     }
 }
