@@ -11,6 +11,7 @@
 //! - `cpu.rs`: loops compiled for baseline x86-64 and for AVX2 + FMA, chosen
 //!   at run time; whether the CPU has AVX-512; the baseline switch.
 //! - `gemm.rs`: every matrix product, and how large ones run in parallel.
+//! - `adadelta.rs`: Adadelta's `f32` step, the same way as Adam's.
 //! - `adam.rs`: Adam's `f32` update on AVX-512, subnormal numbers without
 //!   their assists.
 //! - `avx512.rs`: the `f32` product without packing, the transpose, the
@@ -21,6 +22,7 @@
 //! - `pool_2x2.rs`: 2x2/stride-2 max pooling on AVX-512.
 //! - `workspace.rs`: the per-thread pool of scratch buffers.
 
+pub(crate) mod adadelta;
 pub(crate) mod adam;
 pub(crate) mod avx512;
 pub mod conv;

@@ -533,7 +533,7 @@ fn a_schedule_drives_an_optimizer_through_set_lr() {
 /// `kernels::momentum`) against the general update.
 mod fast_paths {
     use super::super::rule::Rule;
-    use super::super::{AdamConfig, MomentumForm, SgdConfig};
+    use super::super::{AdadeltaConfig, AdamConfig, MomentumForm, SgdConfig};
     use ndarray::{ArrayD, IxDyn};
 
     /// A gradient for lane `k` at step `t`: normal ones, ones that stop
@@ -636,5 +636,18 @@ mod fast_paths {
         same_on_both_paths(&SgdConfig { momentum_form: MomentumForm::HeavyBall, ..momentum }, true);
         let heavy = SgdConfig { momentum_form: MomentumForm::HeavyBall, maximize: true, lr: 10.0, ..momentum };
         same_on_both_paths(&heavy, true);
+    }
+
+    #[test]
+    fn adadelta_on_avx512_is_the_general_step_bit_for_bit() {
+        if !crate::kernels::cpu::cpu_has_avx512() {
+            eprintln!("skipped: this CPU has no AVX-512, so both runs would take the general step");
+            return;
+        }
+        let _switch = crate::kernels::cpu::baseline_switch();
+        let default = AdadeltaConfig::default();
+        same_on_both_paths(&default, true);
+        same_on_both_paths(&AdadeltaConfig { rho: 0.5, lr: 10.0, ..default }, true);
+        same_on_both_paths(&AdadeltaConfig { maximize: true, weight_decay: 1e-2, ..default }, false);
     }
 }
