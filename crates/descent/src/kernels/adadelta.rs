@@ -23,6 +23,7 @@ use std::arch::x86_64::*;
 
 /// The step's constants, in `f32`, as `optim::adadelta` computes them.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernel only
 pub(crate) struct AdadeltaF32 {
     /// `g <- -g` first.
     pub maximize: bool,

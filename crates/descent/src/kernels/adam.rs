@@ -29,6 +29,7 @@ use std::arch::x86_64::*;
 
 /// Adam's per-step constants, in `f32`, as `optim::adam` computes them.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernel only
 pub(crate) struct AdamF32 {
     /// `g <- -g` first.
     pub maximize: bool,

@@ -32,6 +32,7 @@ pub(crate) enum Form {
 
 /// The step's constants, in `f32`, as `optim::sgd` computes them.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernel only
 pub(crate) struct MomentumF32 {
     pub form: Form,
     /// `g <- -g` first.
