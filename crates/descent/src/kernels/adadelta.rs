@@ -17,7 +17,7 @@
 
 use crate::kernels::cpu::cpu_has_avx512;
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::subnormal::{mul_exact, tiny_lanes};
+use crate::kernels::subnormal::{block_mask, mul_exact, tiny_lanes, transformed_gradient};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
@@ -57,23 +57,15 @@ pub(crate) fn update(k: &AdadeltaF32, p: &mut [f32], g: &[f32], square_avg: &mut
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn update_avx512(k: &AdadeltaF32, p: *mut f32, g: *const f32, sq: *mut f32, acc: *mut f32, n: usize) {
-    let sign = _mm512_set1_epi32(i32::MIN);
-    let (l2, rho, one_minus_rho) = (_mm512_set1_ps(k.l2), _mm512_set1_ps(k.rho), _mm512_set1_ps(k.one_minus_rho));
+    let (rho, one_minus_rho) = (_mm512_set1_ps(k.rho), _mm512_set1_ps(k.one_minus_rho));
     let (eps, neg_lr) = (_mm512_set1_ps(k.eps), _mm512_set1_ps(k.neg_lr));
     let mut i = 0;
     while i < n {
-        let lanes = (n - i).min(16);
-        let mask: __mmask16 = if lanes == 16 { 0xffff } else { (1u16 << lanes) - 1 };
+        let mask = block_mask(i, n);
         let pv = _mm512_maskz_loadu_ps(mask, p.add(i));
-        let mut gv = _mm512_maskz_loadu_ps(mask, g.add(i));
+        let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.maximize, k.l2);
         let sv = _mm512_maskz_loadu_ps(mask, sq.add(i));
         let av = _mm512_maskz_loadu_ps(mask, acc.add(i));
-        if k.maximize {
-            gv = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(gv), sign));
-        }
-        if k.l2 != 0.0 {
-            gv = _mm512_add_ps(gv, _mm512_mul_ps(l2, pv));
-        }
         // Each product exactly where an operand may be tiny: the decayed
         // averages', and where a gradient is tiny, the ones it reaches.
         let mul = |exact: __mmask16, a, b| if exact != 0 { mul_exact(a, b) } else { _mm512_mul_ps(a, b) };

@@ -23,7 +23,7 @@
 
 use crate::kernels::cpu::cpu_has_avx512;
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::subnormal::{div_exact, mul_exact, tiny_lanes};
+use crate::kernels::subnormal::{block_mask, div_exact, mul_exact, tiny_lanes, transformed_gradient};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
@@ -70,8 +70,7 @@ pub(crate) fn update(k: &AdamF32, p: &mut [f32], g: &[f32], m: &mut [f32], v: &m
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v: *mut f32, v_max: *mut f32, n: usize) {
-    let sign = _mm512_set1_epi32(i32::MIN);
-    let (l2, weight) = (_mm512_set1_ps(k.l2), _mm512_set1_ps(k.weight));
+    let weight = _mm512_set1_ps(k.weight);
     // torch's lerp: `m + w (g - m)` for |w| < 0.5, else `g - (g - m)(1 - w)`.
     let near_start = k.weight.abs() < 0.5;
     let factor = if near_start { weight } else { _mm512_set1_ps(1.0 - k.weight) };
@@ -80,18 +79,11 @@ unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v:
         (_mm512_set1_ps(k.bias_correction2_sqrt), _mm512_set1_ps(k.eps), _mm512_set1_ps(k.neg_step));
     let mut i = 0;
     while i < n {
-        let lanes = (n - i).min(16);
-        let mask: __mmask16 = if lanes == 16 { 0xffff } else { (1u16 << lanes) - 1 };
+        let mask = block_mask(i, n);
         let pv = _mm512_maskz_loadu_ps(mask, p.add(i));
-        let mut gv = _mm512_maskz_loadu_ps(mask, g.add(i));
+        let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.maximize, k.l2);
         let mv = _mm512_maskz_loadu_ps(mask, m.add(i));
         let vv = _mm512_maskz_loadu_ps(mask, v.add(i));
-        if k.maximize {
-            gv = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(gv), sign));
-        }
-        if k.l2 != 0.0 {
-            gv = _mm512_add_ps(gv, _mm512_mul_ps(l2, pv));
-        }
         let tiny_g = tiny_lanes(gv);
         let exact = (tiny_lanes(mv) | tiny_g) != 0;
         let d = _mm512_sub_ps(gv, mv);

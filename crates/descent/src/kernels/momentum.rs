@@ -15,7 +15,7 @@
 
 use crate::kernels::cpu::cpu_has_avx512;
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::subnormal::{mul_exact, tiny_lanes};
+use crate::kernels::subnormal::{block_mask, mul_exact, tiny_lanes, transformed_gradient};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
@@ -70,24 +70,15 @@ pub(crate) fn update(k: &MomentumF32, p: &mut [f32], g: &[f32], b: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn update_avx512(k: &MomentumF32, p: *mut f32, g: *const f32, b: *mut f32, n: usize) {
-    let sign = _mm512_set1_epi32(i32::MIN);
-    let l2 = _mm512_set1_ps(k.l2);
     let (decay, keep) = (_mm512_set1_ps(k.decay), _mm512_set1_ps(k.keep));
     let (along_g, along_b, neg_lr) = (_mm512_set1_ps(k.along_g), _mm512_set1_ps(k.along_b), _mm512_set1_ps(k.neg_lr));
     let (mu, one_minus_mu, lr) = (_mm512_set1_ps(k.mu), _mm512_set1_ps(k.one_minus_mu), _mm512_set1_ps(k.lr));
     let mut i = 0;
     while i < n {
-        let lanes = (n - i).min(16);
-        let mask: __mmask16 = if lanes == 16 { 0xffff } else { (1u16 << lanes) - 1 };
+        let mask = block_mask(i, n);
         let pv = _mm512_maskz_loadu_ps(mask, p.add(i));
-        let mut gv = _mm512_maskz_loadu_ps(mask, g.add(i));
+        let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.maximize, k.l2);
         let bv = _mm512_maskz_loadu_ps(mask, b.add(i));
-        if k.maximize {
-            gv = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(gv), sign));
-        }
-        if k.l2 != 0.0 {
-            gv = _mm512_add_ps(gv, _mm512_mul_ps(l2, pv));
-        }
         let exact = (tiny_lanes(bv) | tiny_lanes(gv)) != 0;
         let mul = |a, b| if exact { mul_exact(a, b) } else { _mm512_mul_ps(a, b) };
         let (b_new, p_new) = match k.form {

@@ -1,5 +1,7 @@
 //! `f32` products and quotients on AVX-512 that take no microcode assist
-//! on subnormal numbers and round exactly as the `f32` instructions do.
+//! on subnormal numbers and round exactly as the `f32` instructions do, and
+//! the pieces the optimizers' kernels share (a block's mask, the gradient's
+//! transform).
 //!
 //! On the Intel Xeon a multiplication, division, fused multiply-add or
 //! square root whose operand or result is subnormal takes a microcode
@@ -28,6 +30,37 @@ use std::arch::x86_64::*;
 /// Bits of 2⁻¹⁰⁰: nonzero values below it send their block the exact way.
 #[cfg(target_arch = "x86_64")]
 const TINY: i32 = (127 - 100) << 23;
+
+/// The lanes `i .. min(i + 16, n)` of a block (`i < n`).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn block_mask(i: usize, n: usize) -> __mmask16 {
+    let lanes = (n - i).min(16);
+    if lanes == 16 {
+        0xffff
+    } else {
+        (1u16 << lanes) - 1
+    }
+}
+
+/// The gradient an update uses, as `optim`'s `GradTransform` makes it:
+/// negated (its sign flipped) when maximizing, then plus `l2·p` when `l2`
+/// is not 0.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn transformed_gradient(g: __m512, p: __m512, maximize: bool, l2: f32) -> __m512 {
+    let g = if maximize {
+        _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(g), _mm512_set1_epi32(i32::MIN)))
+    } else {
+        g
+    };
+    if l2 != 0.0 {
+        _mm512_add_ps(g, _mm512_mul_ps(_mm512_set1_ps(l2), p))
+    } else {
+        g
+    }
+}
 
 /// The lanes of `x` that are nonzero and below 2⁻¹⁰⁰ in magnitude.
 #[cfg(target_arch = "x86_64")]
