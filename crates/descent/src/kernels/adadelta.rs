@@ -17,7 +17,7 @@
 
 use crate::kernels::cpu::cpu_has_avx512;
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::subnormal::{block_mask, mul_exact, tiny_lanes, transformed_gradient};
+use crate::kernels::subnormal::{block_mask, mul, tiny_lanes, transformed_gradient};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
@@ -68,8 +68,7 @@ unsafe fn update_avx512(k: &AdadeltaF32, p: *mut f32, g: *const f32, sq: *mut f3
         let av = _mm512_maskz_loadu_ps(mask, acc.add(i));
         // Each product exactly where an operand may be tiny: the decayed
         // averages', and where a gradient is tiny, the ones it reaches.
-        let mul = |exact: __mmask16, a, b| if exact != 0 { mul_exact(a, b) } else { _mm512_mul_ps(a, b) };
-        let (tiny_s, tiny_a, tiny_g) = (tiny_lanes(sv), tiny_lanes(av), tiny_lanes(gv));
+        let (tiny_s, tiny_a, tiny_g) = (tiny_lanes(sv) != 0, tiny_lanes(av) != 0, tiny_lanes(gv) != 0);
         let s_new = _mm512_add_ps(mul(tiny_s, sv, rho), mul(tiny_g, mul(tiny_g, one_minus_rho, gv), gv));
         let std = _mm512_sqrt_ps(_mm512_add_ps(s_new, eps));
         let delta = mul(tiny_g, _mm512_div_ps(_mm512_sqrt_ps(_mm512_add_ps(av, eps)), std), gv);

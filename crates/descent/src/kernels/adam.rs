@@ -19,11 +19,11 @@
 //! gradient is tiny, the second moment's `(1 - beta2)·g·g` too. Every other
 //! operation is the `f32` instruction of the general code, in its order.
 //! The tests compare this kernel with the general update bit for bit, on
-//! subnormal and random state (`optim::adam`).
+//! subnormal and random state (`optim::tests`).
 
 use crate::kernels::cpu::cpu_has_avx512;
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::subnormal::{block_mask, div_exact, mul_exact, tiny_lanes, transformed_gradient};
+use crate::kernels::subnormal::{block_mask, div, mul, tiny_lanes, transformed_gradient};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
@@ -84,17 +84,12 @@ unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v:
         let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.maximize, k.l2);
         let mv = _mm512_maskz_loadu_ps(mask, m.add(i));
         let vv = _mm512_maskz_loadu_ps(mask, v.add(i));
-        let tiny_g = tiny_lanes(gv);
-        let exact = (tiny_lanes(mv) | tiny_g) != 0;
+        let tiny_g = tiny_lanes(gv) != 0;
+        let exact = tiny_g || tiny_lanes(mv) != 0;
         let d = _mm512_sub_ps(gv, mv);
-        let t = if exact { mul_exact(factor, d) } else { _mm512_mul_ps(factor, d) };
+        let t = mul(exact, factor, d);
         let m_new = if near_start { _mm512_add_ps(mv, t) } else { _mm512_sub_ps(gv, t) };
-        let g2 = if tiny_g != 0 {
-            mul_exact(mul_exact(one_minus_beta2, gv), gv)
-        } else {
-            _mm512_mul_ps(_mm512_mul_ps(one_minus_beta2, gv), gv)
-        };
-        let v_new = _mm512_add_ps(_mm512_mul_ps(vv, beta2), g2);
+        let v_new = _mm512_add_ps(_mm512_mul_ps(vv, beta2), mul(tiny_g, mul(tiny_g, one_minus_beta2, gv), gv));
         let v_root = if v_max.is_null() {
             v_new
         } else {
@@ -106,11 +101,7 @@ unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v:
             larger
         };
         let denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(v_root), bc2), eps);
-        let delta = if exact {
-            div_exact(mul_exact(neg_step, m_new), denom)
-        } else {
-            _mm512_div_ps(_mm512_mul_ps(neg_step, m_new), denom)
-        };
+        let delta = div(exact, mul(exact, neg_step, m_new), denom);
         _mm512_mask_storeu_ps(p.add(i), mask, _mm512_add_ps(pv, delta));
         _mm512_mask_storeu_ps(m.add(i), mask, m_new);
         _mm512_mask_storeu_ps(v.add(i), mask, v_new);

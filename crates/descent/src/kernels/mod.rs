@@ -17,8 +17,9 @@
 //! - `avx512.rs`: the `f32` product without packing, the transpose, the
 //!   slice casts.
 //! - `conv/`: a convolution's geometry and its direct AVX-512 kernels.
-//! - `momentum.rs`: SGD's momentum step (torch's form), the same way.
-//! - `subnormal.rs`: `f32` products and quotients without the assists.
+//! - `momentum.rs`: SGD's momentum step (its three forms), the same way.
+//! - `subnormal.rs`: `f32` products and quotients without the assists,
+//!   and the pieces those three kernels share.
 //! - `pool_2x2.rs`: 2x2/stride-2 max pooling on AVX-512.
 //! - `workspace.rs`: the per-thread pool of scratch buffers.
 

@@ -11,11 +11,11 @@
 //! value or gradient is tiny computes its products with
 //! `kernels::subnormal`'s exact `f64` products; every other operation is
 //! the `f32` instruction of the general code, in its order. The tests
-//! compare this kernel with the general step bit for bit (`optim::sgd`).
+//! compare this kernel with the general step bit for bit (`optim::tests`).
 
 use crate::kernels::cpu::cpu_has_avx512;
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::subnormal::{block_mask, mul_exact, tiny_lanes, transformed_gradient};
+use crate::kernels::subnormal::{block_mask, mul, tiny_lanes, transformed_gradient};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
@@ -80,19 +80,18 @@ unsafe fn update_avx512(k: &MomentumF32, p: *mut f32, g: *const f32, b: *mut f32
         let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.maximize, k.l2);
         let bv = _mm512_maskz_loadu_ps(mask, b.add(i));
         let exact = (tiny_lanes(bv) | tiny_lanes(gv)) != 0;
-        let mul = |a, b| if exact { mul_exact(a, b) } else { _mm512_mul_ps(a, b) };
         let (b_new, p_new) = match k.form {
             Form::Torch => {
-                let b_new = _mm512_add_ps(mul(bv, decay), mul(keep, gv));
-                let direction = _mm512_add_ps(mul(along_g, gv), mul(along_b, b_new));
-                (b_new, _mm512_add_ps(pv, mul(neg_lr, direction)))
+                let b_new = _mm512_add_ps(mul(exact, bv, decay), mul(exact, keep, gv));
+                let direction = _mm512_add_ps(mul(exact, along_g, gv), mul(exact, along_b, b_new));
+                (b_new, _mm512_add_ps(pv, mul(exact, neg_lr, direction)))
             }
             Form::Ema => {
-                let v_new = _mm512_add_ps(mul(mu, bv), mul(one_minus_mu, gv));
-                (v_new, _mm512_sub_ps(pv, mul(lr, v_new)))
+                let v_new = _mm512_add_ps(mul(exact, mu, bv), mul(exact, one_minus_mu, gv));
+                (v_new, _mm512_sub_ps(pv, mul(exact, lr, v_new)))
             }
             Form::HeavyBall => {
-                let dw = _mm512_add_ps(mul(neg_lr, gv), mul(mu, bv));
+                let dw = _mm512_add_ps(mul(exact, neg_lr, gv), mul(exact, mu, bv));
                 (dw, _mm512_add_ps(pv, dw))
             }
         };

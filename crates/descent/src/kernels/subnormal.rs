@@ -13,7 +13,7 @@
 //! 0 (Adam's moments, momentum buffers) end up there within a few MNIST
 //! epochs and stay.
 //!
-//! [`mul_exact`] and [`div_exact`] compute in `f64` instead: both operands
+//! [`mul`] and [`div`] with `exact` set compute in `f64` instead: both operands
 //! converted exactly, the product exact (24 + 24 bits), the quotient rounded
 //! once to 53 bits, then rounded to `f32` by the conversion, which rounds to
 //! the subnormal grid like the `f32` instruction would. A quotient rounded to
@@ -93,12 +93,39 @@ fn narrow(low: __m512d, high: __m512d) -> __m512 {
     _mm512_castpd_ps(_mm512_insertf64x4::<1>(low, high))
 }
 
+/// `a·b` rounded to `f32`: by [`mul_exact`] where `exact` (a block that may
+/// hold a subnormal operand or result), else by `_mm512_mul_ps`. The same
+/// bits either way.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn mul(exact: bool, a: __m512, b: __m512) -> __m512 {
+    if exact {
+        mul_exact(a, b)
+    } else {
+        _mm512_mul_ps(a, b)
+    }
+}
+
+/// `a/b` rounded to `f32`: by [`div_exact`] where `exact`, else by
+/// `_mm512_div_ps`. The same bits either way.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn div(exact: bool, a: __m512, b: __m512) -> __m512 {
+    if exact {
+        div_exact(a, b)
+    } else {
+        _mm512_div_ps(a, b)
+    }
+}
+
 /// `a·b` rounded to `f32` as `_mm512_mul_ps` rounds it: the product of two
 /// `f32` values is exact in `f64`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-pub(crate) fn mul_exact(a: __m512, b: __m512) -> __m512 {
+fn mul_exact(a: __m512, b: __m512) -> __m512 {
     let ((a0, a1), (b0, b1)) = (widen(a), widen(b));
     narrow(_mm512_mul_pd(a0, b0), _mm512_mul_pd(a1, b1))
 }
@@ -108,7 +135,7 @@ pub(crate) fn mul_exact(a: __m512, b: __m512) -> __m512 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-pub(crate) fn div_exact(a: __m512, b: __m512) -> __m512 {
+fn div_exact(a: __m512, b: __m512) -> __m512 {
     let ((a0, a1), (b0, b1)) = (widen(a), widen(b));
     narrow(_mm512_div_pd(a0, b0), _mm512_div_pd(a1, b1))
 }

@@ -530,7 +530,7 @@ fn a_schedule_drives_an_optimizer_through_set_lr() {
 }
 
 /// The AVX-512 kernels' subnormal-safe steps (`kernels::adam`,
-/// `kernels::momentum`) against the general update.
+/// `kernels::momentum`, `kernels::adadelta`) against the general update.
 mod fast_paths {
     use super::super::rule::Rule;
     use super::super::{AdadeltaConfig, AdamConfig, MomentumForm, SgdConfig};
