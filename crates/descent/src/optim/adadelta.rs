@@ -35,12 +35,12 @@
 //!   <https://arxiv.org/abs/1212.5701>.
 
 use super::common::{
-    buffers_like, check_non_negative, check_positive, check_unit_closed, update_with_two_buffers,
-    update_with_two_buffers_by, GradTransform,
+    buffers_like, check_non_negative, check_positive, check_unit_closed, update_on_avx512, update_with_two_buffers,
+    GradTransform,
 };
 use super::rule::{Optim, Rule};
+use crate::kernels;
 use crate::kernels::adadelta::AdadeltaF32;
-use crate::kernels::{self, avx512};
 use crate::{Element, Result};
 use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
@@ -111,33 +111,29 @@ impl<T: Element> Rule<T> for AdadeltaConfig {
         let transform = GradTransform::new(self.maximize, self.weight_decay, false);
         let (neg_lr, rho, one_minus_rho, eps) =
             (T::of(-self.lr), T::of(self.rho), T::of(1.0 - self.rho), T::of(self.eps));
+        // AVX-512's copy of the step (`kernels::adadelta`), where it applies.
+        let f = |x: T| x.as_f64() as f32;
+        let k = AdadeltaF32 {
+            maximize: self.maximize,
+            l2: f(transform.l2()),
+            rho: f(rho),
+            one_minus_rho: f(one_minus_rho),
+            eps: f(eps),
+            neg_lr: f(neg_lr),
+        };
+        let fast = |p: &mut [f32], g: &[f32], [s, a]: [&mut [f32]; 2]| kernels::adadelta::update(&k, p, g, s, a);
+        if update_on_avx512(params, grads, [&mut state.square_avg[..], &mut state.acc_delta[..]], fast) {
+            return;
+        }
         let (square_avg, acc_delta) = (&mut state.square_avg, &mut state.acc_delta);
-        let lane = |p: &mut T, g: T, square_avg: &mut T, acc_delta: &mut T| {
+        update_with_two_buffers(params, grads, square_avg, acc_delta, |p, g, square_avg, acc_delta| {
             let g = transform.apply(g, *p);
             *square_avg = *square_avg * rho + one_minus_rho * g * g;
             let std = (*square_avg + eps).sqrt();
             let delta = (*acc_delta + eps).sqrt() / std * g;
             *acc_delta = *acc_delta * rho + one_minus_rho * delta * delta;
             *p += neg_lr * delta;
-        };
-        if avx512::takes::<T>() {
-            // The same bits, with subnormal averages at full speed (`kernels::adadelta`).
-            let f = |x: T| x.as_f64() as f32;
-            let k = AdadeltaF32 {
-                maximize: self.maximize,
-                l2: f(transform.l2()),
-                rho: f(rho),
-                one_minus_rho: f(one_minus_rho),
-                eps: f(eps),
-                neg_lr: f(neg_lr),
-            };
-            update_with_two_buffers_by(params, grads, square_avg, acc_delta, lane, |(((p, g), s), a)| {
-                let (p, g) = (avx512::as_f32_mut(p), avx512::as_f32(g));
-                kernels::adadelta::update(&k, p, g, avx512::as_f32_mut(s), avx512::as_f32_mut(a));
-            });
-        } else {
-            update_with_two_buffers(params, grads, square_avg, acc_delta, lane);
-        }
+        });
     }
 }
 

@@ -47,13 +47,12 @@
 //!   ICLR 2018, <https://arxiv.org/abs/1904.09237>.
 
 use super::common::{
-    bias_correction, buffers_like, check_non_negative, check_positive, check_unit_open, decay_parameters, f32_values,
-    lerp, run_chunks, standard_layout, update_with_two_buffers, update_with_two_buffers_by, GradTransform,
-    UPDATE_CHUNK,
+    bias_correction, buffers_like, check_non_negative, check_positive, check_unit_open, decay_parameters, lerp,
+    update_on_avx512, update_with_two_buffers, GradTransform,
 };
 use super::rule::{Optim, Rule};
+use crate::kernels;
 use crate::kernels::adam::AdamF32;
-use crate::kernels::{self, avx512};
 use crate::{Element, Result};
 use ndarray::{ArrayD, Zip};
 use serde::{Deserialize, Serialize};
@@ -156,29 +155,29 @@ impl<T: Element> Rule<T> for AdamConfig {
             *m = lerp(*m, g, one_minus_beta1);
             *v = *v * beta2 + one_minus_beta2 * g * g;
         };
-        // AVX-512's copy of the update, the same bits with subnormal moments
-        // at full speed (`kernels::adam`), where it applies.
-        let fast = avx512::takes::<T>().then(|| {
-            let f = |x: T| x.as_f64() as f32;
-            AdamF32 {
-                maximize: self.maximize,
-                l2: f(transform.l2()),
-                weight: f(one_minus_beta1),
-                beta2: f(beta2),
-                one_minus_beta2: f(one_minus_beta2),
-                bias_correction2_sqrt: f(bias_correction2_sqrt),
-                eps: f(eps),
-                neg_step: f(neg_step_size),
-            }
-        });
+        // AVX-512's copy of the update (`kernels::adam`), where it applies.
+        let f = |x: T| x.as_f64() as f32;
+        let k = AdamF32 {
+            maximize: self.maximize,
+            l2: f(transform.l2()),
+            weight: f(one_minus_beta1),
+            beta2: f(beta2),
+            one_minus_beta2: f(one_minus_beta2),
+            bias_correction2_sqrt: f(bias_correction2_sqrt),
+            eps: f(eps),
+            neg_step: f(neg_step_size),
+        };
         if self.amsgrad {
-            let state = (&mut state.exp_avg, &mut state.exp_avg_sq, &mut state.max_exp_avg_sq);
-            if let Some(k) = fast.filter(|_| standard_layout(params, grads, &[&*state.0, &*state.1, &*state.2])) {
-                return amsgrad_avx512(&k, params, grads, [state.0, state.1, state.2]);
+            let buffers = [&mut state.exp_avg[..], &mut state.exp_avg_sq[..], &mut state.max_exp_avg_sq[..]];
+            let fast = |p: &mut [f32], g: &[f32], [m, v, v_max]: [&mut [f32]; 3]| {
+                kernels::adam::update(&k, p, g, m, v, Some(v_max));
+            };
+            if update_on_avx512(params, grads, buffers, fast) {
+                return;
             }
             for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
-                let zip = Zip::from(&mut **p).and(g).and(&mut state.0[i]).and(&mut state.1[i]);
-                zip.and(&mut state.2[i]).for_each(|p, &g, m, v, v_max| {
+                let zip = Zip::from(&mut **p).and(g).and(&mut state.exp_avg[i]).and(&mut state.exp_avg_sq[i]);
+                zip.and(&mut state.max_exp_avg_sq[i]).for_each(|p, &g, m, v, v_max| {
                     moments(p, g, m, v);
                     *v_max = v_max.max(*v);
                     let denom = v_max.sqrt() / bias_correction2_sqrt + eps;
@@ -186,47 +185,15 @@ impl<T: Element> Rule<T> for AdamConfig {
                 });
             }
         } else {
-            let lane = |p: &mut T, g: T, m: &mut T, v: &mut T| {
+            let fast = |p: &mut [f32], g: &[f32], [m, v]: [&mut [f32]; 2]| kernels::adam::update(&k, p, g, m, v, None);
+            if update_on_avx512(params, grads, [&mut state.exp_avg[..], &mut state.exp_avg_sq[..]], fast) {
+                return;
+            }
+            update_with_two_buffers(params, grads, &mut state.exp_avg, &mut state.exp_avg_sq, |p, g, m, v| {
                 moments(p, g, m, v);
                 let denom = v.sqrt() / bias_correction2_sqrt + eps;
                 *p += neg_step_size * *m / denom;
-            };
-            let (exp_avg, exp_avg_sq) = (&mut state.exp_avg, &mut state.exp_avg_sq);
-            if let Some(k) = fast {
-                update_with_two_buffers_by(params, grads, exp_avg, exp_avg_sq, lane, |(((p, g), m), v)| {
-                    let (p, g) = (avx512::as_f32_mut(p), avx512::as_f32(g));
-                    kernels::adam::update(&k, p, g, avx512::as_f32_mut(m), avx512::as_f32_mut(v), None);
-                });
-            } else {
-                update_with_two_buffers(params, grads, exp_avg, exp_avg_sq, lane);
-            }
+            });
         }
     }
 }
-
-/// AMSGrad's step by `kernels::adam` (`T` is `f32`, every array in standard
-/// layout), in the chunks of the two-buffer updates, in parallel.
-fn amsgrad_avx512<T: Element>(
-    k: &AdamF32,
-    params: &mut [&mut ArrayD<T>],
-    grads: &[ArrayD<T>],
-    [m, v, v_max]: [&mut [ArrayD<T>]; 3],
-) {
-    let elements: usize = params.iter().map(|p| p.len()).sum();
-    let mut chunks = Vec::new();
-    for ((((p, g), m), v), v_max) in params.iter_mut().zip(grads).zip(m).zip(v).zip(v_max) {
-        let g = avx512::as_f32(g.as_slice().expect("standard layout"));
-        let pieces = f32_values(p)
-            .chunks_mut(UPDATE_CHUNK)
-            .zip(g.chunks(UPDATE_CHUNK))
-            .zip(f32_values(m).chunks_mut(UPDATE_CHUNK));
-        let pieces = pieces.zip(f32_values(v).chunks_mut(UPDATE_CHUNK)).zip(f32_values(v_max).chunks_mut(UPDATE_CHUNK));
-        chunks.extend(pieces);
-    }
-    run_chunks(chunks, elements, |((((p, g), m), v), v_max): ChunkOf3<'_>| {
-        kernels::adam::update(k, p, g, m, v, Some(v_max))
-    });
-}
-
-/// One chunk of a parameter, its gradient and AMSGrad's three buffers.
-type ChunkOf3<'s> = ((((&'s mut [f32], &'s [f32]), &'s mut [f32]), &'s mut [f32]), &'s mut [f32]);

@@ -2,6 +2,7 @@
 //! transform (`maximize`, L2 or decoupled weight decay), `lerp` with torch's
 //! rounding, bias correction, state buffers, and the checks on a step's inputs.
 
+use crate::kernels::avx512;
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, Zip};
 use rayon::prelude::*;
@@ -9,13 +10,13 @@ use rayon::prelude::*;
 /// Elements per parallel task of an update. Adam's step on the MNIST MLP
 /// (269,322 values) took 9 % less time in chunks of 8,192 than of 32,768
 /// (thirteen uneven tasks for two threads).
-pub(crate) const UPDATE_CHUNK: usize = 1 << 13;
+const UPDATE_CHUNK: usize = 1 << 13;
 
 /// Updates of fewer elements in all run on the caller's thread.
-pub(crate) const PARALLEL_UPDATE: usize = 1 << 15;
+const PARALLEL_UPDATE: usize = 1 << 15;
 
 /// One chunk of a parameter, its gradient and its two state buffers.
-pub(crate) type Chunk<'s, T> = (((&'s mut [T], &'s [T]), &'s mut [T]), &'s mut [T]);
+type Chunk<'s, T> = (((&'s mut [T], &'s [T]), &'s mut [T]), &'s mut [T]);
 
 /// Applies `f(p, g, a, b)` to every element of every parameter `p`, its
 /// gradient `g` and its two state buffers `a`, `b` (all of the same shape).
@@ -34,23 +35,7 @@ pub(crate) fn update_with_two_buffers<T: Element>(
     b: &mut [ArrayD<T>],
     f: impl Fn(&mut T, T, &mut T, &mut T) + Sync,
 ) {
-    // Compiled for AVX2 too, where the CPU has it (`crate::cpu`).
-    let chunks = |chunk: Chunk<'_, T>| crate::kernels::cpu::run(UpdateChunk { chunk, f: &f });
-    update_with_two_buffers_by(params, grads, a, b, &f, chunks);
-}
-
-/// [`update_with_two_buffers`] with a kernel of its own for the chunks:
-/// `chunks` updates each chunk of parameters in standard layout (the same
-/// values as `f` on each of its elements), `f` the elements of the others.
-pub(crate) fn update_with_two_buffers_by<T: Element>(
-    params: &mut [&mut ArrayD<T>],
-    grads: &[ArrayD<T>],
-    a: &mut [ArrayD<T>],
-    b: &mut [ArrayD<T>],
-    f: impl Fn(&mut T, T, &mut T, &mut T) + Sync,
-    chunks: impl Fn(Chunk<'_, T>) + Sync,
-) {
-    let (mut all, mut elements) = (Vec::new(), 0);
+    let (mut chunks, mut elements) = (Vec::new(), 0);
     for (((p, g), a), b) in params.iter_mut().zip(grads).zip(a.iter_mut()).zip(b.iter_mut()) {
         let standard = [p.is_standard_layout(), g.is_standard_layout(), a.is_standard_layout(), b.is_standard_layout()];
         if standard.contains(&false) {
@@ -62,34 +47,58 @@ pub(crate) fn update_with_two_buffers_by<T: Element>(
         let (p, g) = (p.as_slice_mut().expect(slice), g.as_slice().expect(slice));
         let (a, b) = (a.as_slice_mut().expect(slice), b.as_slice_mut().expect(slice));
         let pieces = p.chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK));
-        all.extend(pieces.zip(a.chunks_mut(UPDATE_CHUNK)).zip(b.chunks_mut(UPDATE_CHUNK)));
+        chunks.extend(pieces.zip(a.chunks_mut(UPDATE_CHUNK)).zip(b.chunks_mut(UPDATE_CHUNK)));
     }
-    run_chunks(all, elements, chunks);
+    // Compiled for AVX2 too, where the CPU has it (`crate::cpu`).
+    run_chunks(chunks, elements, |chunk: Chunk<'_, T>| crate::kernels::cpu::run(UpdateChunk { chunk, f: &f }));
+}
+
+/// An update by one of the `f32` AVX-512 kernels (`kernels::adam`,
+/// `kernels::momentum`, `kernels::adadelta`), which compute the general
+/// update's bits with subnormal state at full speed: where `T` is `f32`, the
+/// CPU has AVX-512 and every parameter, gradient and state buffer is in
+/// standard layout, `kernel(p, g, state)` runs on every chunk of them (in
+/// the chunks of [`update_with_two_buffers`], in parallel alike) and this
+/// returns true; elsewhere it does nothing and returns false, and the
+/// caller runs its general update.
+pub(crate) fn update_on_avx512<T: Element, const N: usize>(
+    params: &mut [&mut ArrayD<T>],
+    grads: &[ArrayD<T>],
+    state: [&mut [ArrayD<T>]; N],
+    kernel: impl Fn(&mut [f32], &[f32], [&mut [f32]; N]) + Sync,
+) -> bool {
+    let arrays = params.iter().map(|p| &**p).chain(grads).chain(state.iter().flat_map(|s| s.iter()));
+    if !avx512::takes::<T>() || !arrays.into_iter().all(ArrayD::is_standard_layout) {
+        return false;
+    }
+    let elements = params.iter().map(|p| p.len()).sum();
+    let mut buffers = state.map(|s| s.iter_mut());
+    let mut chunks = Vec::new();
+    for (p, g) in params.iter_mut().zip(grads) {
+        let g = avx512::as_f32(g.as_slice().expect("standard layout"));
+        let mut pieces =
+            buffers.each_mut().map(|b| f32_values(b.next().expect("a buffer per parameter")).chunks_mut(UPDATE_CHUNK));
+        for (p, g) in f32_values(p).chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK)) {
+            chunks.push((p, g, pieces.each_mut().map(|b| b.next().expect("a buffer's chunk per parameter chunk"))));
+        }
+    }
+    run_chunks(chunks, elements, |(p, g, state)| kernel(p, g, state));
+    true
+}
+
+/// A standard-layout array's values as `f32` (`T` must be `f32`).
+fn f32_values<T: Element>(a: &mut ArrayD<T>) -> &mut [f32] {
+    avx512::as_f32_mut(a.as_slice_mut().expect("standard layout"))
 }
 
 /// Runs `f` on every chunk of an update of `elements` values in all: in
 /// parallel above [`PARALLEL_UPDATE`], on the caller's thread below.
-pub(crate) fn run_chunks<C: Send>(chunks: Vec<C>, elements: usize, f: impl Fn(C) + Sync) {
+fn run_chunks<C: Send>(chunks: Vec<C>, elements: usize, f: impl Fn(C) + Sync) {
     if elements > PARALLEL_UPDATE {
         chunks.into_par_iter().for_each(&f);
     } else {
         chunks.into_iter().for_each(&f);
     }
-}
-
-/// Whether every parameter, gradient and state buffer is in standard layout.
-pub(crate) fn standard_layout<T: Element>(
-    params: &[&mut ArrayD<T>],
-    grads: &[ArrayD<T>],
-    state: &[&[ArrayD<T>]],
-) -> bool {
-    let arrays = params.iter().map(|p| &**p).chain(grads).chain(state.iter().flat_map(|s| s.iter()));
-    arrays.into_iter().all(ArrayD::is_standard_layout)
-}
-
-/// A standard-layout `f32` array's values (`T` must be `f32`).
-pub(crate) fn f32_values<T: Element>(a: &mut ArrayD<T>) -> &mut [f32] {
-    crate::kernels::avx512::as_f32_mut(a.as_slice_mut().expect("standard layout"))
 }
 
 /// One chunk's update, as a loop that `crate::cpu` compiles for AVX2 too.

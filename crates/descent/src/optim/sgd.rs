@@ -56,13 +56,10 @@
 //! - I. Sutskever, J. Martens, G. Dahl, G. Hinton, "On the importance of
 //!   initialization and momentum in deep learning", ICML 2013.
 
-use super::common::{
-    check_non_negative, check_unit_closed, check_unit_open, f32_values, run_chunks, standard_layout, GradTransform,
-    UPDATE_CHUNK,
-};
+use super::common::{check_non_negative, check_unit_closed, check_unit_open, update_on_avx512, GradTransform};
 use super::rule::{Optim, Rule};
+use crate::kernels;
 use crate::kernels::momentum::{Form, MomentumF32};
-use crate::kernels::{self, avx512};
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, Zip};
 use serde::{Deserialize, Serialize};
@@ -177,38 +174,30 @@ impl<T: Element> Rule<T> for SgdConfig {
         let (decay, keep) = if t == 1 { (T::zero(), T::one()) } else { (mu, T::of(1.0 - self.dampening)) };
         // direction = g + μ b (nesterov) or b, as `along_g g + along_b b` (exact: 0 g + 1 b = b).
         let (along_g, along_b) = if self.nesterov { (T::one(), mu) } else { (T::zero(), T::one()) };
-        let buffers = &mut state.momentum_buffer;
-        if avx512::takes::<T>() && standard_layout(params, grads, &[&buffers[..]]) {
-            // The same bits, with subnormal buffers at full speed (`kernels::momentum`).
-            let f = |x: T| x.as_f64() as f32;
-            let k = MomentumF32 {
-                form: match self.momentum_form {
-                    MomentumForm::Torch => Form::Torch,
-                    MomentumForm::Ema => Form::Ema,
-                    MomentumForm::HeavyBall => Form::HeavyBall,
-                },
-                maximize: self.maximize,
-                l2: f(transform.l2()),
-                decay: f(decay),
-                keep: f(keep),
-                along_g: f(along_g),
-                along_b: f(along_b),
-                mu: f(mu),
-                one_minus_mu: f(one_minus_beta),
-                lr: f(lr),
-                neg_lr: f(neg_lr),
-            };
-            let elements: usize = params.iter().map(|p| p.len()).sum();
-            let mut chunks = Vec::new();
-            for ((p, g), b) in params.iter_mut().zip(grads).zip(buffers.iter_mut()) {
-                let g = avx512::as_f32(g.as_slice().expect("standard layout"));
-                let pieces = f32_values(p).chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK));
-                chunks.extend(pieces.zip(f32_values(b).chunks_mut(UPDATE_CHUNK)));
-            }
-            run_chunks(chunks, elements, |((p, g), b)| kernels::momentum::update(&k, p, g, b));
+        // AVX-512's copy of the step (`kernels::momentum`), where it applies.
+        let f = |x: T| x.as_f64() as f32;
+        let k = MomentumF32 {
+            form: match self.momentum_form {
+                MomentumForm::Torch => Form::Torch,
+                MomentumForm::Ema => Form::Ema,
+                MomentumForm::HeavyBall => Form::HeavyBall,
+            },
+            maximize: self.maximize,
+            l2: f(transform.l2()),
+            decay: f(decay),
+            keep: f(keep),
+            along_g: f(along_g),
+            along_b: f(along_b),
+            mu: f(mu),
+            one_minus_mu: f(one_minus_beta),
+            lr: f(lr),
+            neg_lr: f(neg_lr),
+        };
+        let fast = |p: &mut [f32], g: &[f32], [b]: [&mut [f32]; 1]| kernels::momentum::update(&k, p, g, b);
+        if update_on_avx512(params, grads, [&mut state.momentum_buffer[..]], fast) {
             return;
         }
-        for ((p, g), buf) in params.iter_mut().zip(grads).zip(buffers) {
+        for ((p, g), buf) in params.iter_mut().zip(grads).zip(&mut state.momentum_buffer) {
             let zip = Zip::from(&mut **p).and(g).and(buf);
             match (self.momentum_form, self.nesterov) {
                 (MomentumForm::Torch, _) => zip.for_each(|p, &g, b| {
