@@ -32,9 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("AVX2 copies of descent's loops: {}", descent::kernels::cpu::has_avx2());
     let mnist = Mnist::load(None)?;
     let mut net = model.build::<f32>(Init::TorchDefault, &mut seeded(0))?;
-    let optimizer = args.get(3).map_or("adam", String::as_str);
+    let name = args.get(3).map_or("adam", String::as_str);
     let lr: f64 = args.get(4).map_or(Ok(1e-3), |lr| lr.parse()).map_err(|e| format!("lr: {e}"))?;
-    let mut adam = by_name::<f32>(optimizer, Some(lr))?;
+    let mut optimizer = by_name::<f32>(name, Some(lr))?;
     let data = MnistData::new(&mnist.train, model.layout());
     rayon::scope(|_| -> descent::Result<()> {
         for epoch in 0..epochs {
@@ -67,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let s = Instant::now();
                 let mut params: Vec<&mut ArrayD<f32>> =
                     net.parameters_mut().into_iter().map(|p| p.value_mut()).collect();
-                adam.step(&mut params, &grads)?;
+                optimizer.step(&mut params, &grads)?;
                 t[5] += s.elapsed().as_secs_f64();
             }
             println!(
