@@ -21,6 +21,7 @@
 //! - `subnormal.rs`: `f32` products and quotients without the assists,
 //!   and the pieces those three kernels share.
 //! - `pool_2x2.rs`: 2x2/stride-2 max pooling on AVX-512.
+//! - `transpose.rs`: transposes and axis permutations (copies).
 //! - `workspace.rs`: the per-thread pool of scratch buffers.
 
 pub(crate) mod adadelta;
@@ -32,4 +33,5 @@ pub(crate) mod gemm;
 pub(crate) mod momentum;
 pub(crate) mod pool_2x2;
 pub(crate) mod subnormal;
+pub(crate) mod transpose;
 pub(crate) mod workspace;

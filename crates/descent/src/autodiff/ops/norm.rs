@@ -1,6 +1,7 @@
 //! Normalisation over a group of axes: the core of batch and layer norm.
 
 use crate::autodiff::{Backward, Var};
+use crate::kernels::transpose::permuted;
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
@@ -29,28 +30,28 @@ struct Normalize<T> {
 }
 
 /// `a` with its axes in the order `perm`, as one contiguous buffer
-/// (no copy when `perm` is the identity and `a` is standard).
+/// (a copy of `a`'s when `perm` is the identity and `a` is standard).
 fn grouped<T: Element>(a: &ArrayD<T>, perm: &[usize]) -> Vec<T> {
-    let view = a.view().permuted_axes(IxDyn(perm));
-    match view.as_slice() {
-        Some(s) => s.to_vec(),
-        None => view.iter().copied().collect(),
+    match a.as_slice() {
+        Some(s) => permuted(s, a.shape(), perm),
+        None => a.view().permuted_axes(IxDyn(perm)).iter().copied().collect(),
     }
 }
 
 /// The inverse of [`grouped`]: `data` laid out in the order `perm`, back in
 /// `shape`'s order.
 fn ungrouped<T: Element>(data: Vec<T>, shape: &[usize], perm: &[usize]) -> ArrayD<T> {
-    let grouped_shape: Vec<usize> = perm.iter().map(|&a| shape[a]).collect();
-    let a = ArrayD::from_shape_vec(IxDyn(&grouped_shape), data).expect("grouped size");
-    if perm.iter().enumerate().all(|(i, &p)| i == p) {
-        return a;
-    }
     let mut inverse = vec![0; perm.len()];
     for (i, &p) in perm.iter().enumerate() {
         inverse[p] = i;
     }
-    a.permuted_axes(IxDyn(&inverse)).as_standard_layout().into_owned()
+    let data = if perm.iter().enumerate().all(|(i, &p)| i == p) {
+        data
+    } else {
+        let grouped_shape: Vec<usize> = perm.iter().map(|&a| shape[a]).collect();
+        permuted(&data, &grouped_shape, &inverse)
+    };
+    ArrayD::from_shape_vec(IxDyn(shape), data).expect("grouped size")
 }
 
 impl<T: Element> Backward<T> for Normalize<T> {

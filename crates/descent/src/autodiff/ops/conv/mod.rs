@@ -57,11 +57,12 @@ use crate::autodiff::{Backward, Var};
 pub use crate::kernels::conv::Conv2dOptions;
 use crate::kernels::conv::{direct, geometry, Geometry};
 use crate::kernels::gemm::gemm_serial;
+use crate::kernels::transpose::transpose;
 use crate::kernels::workspace::{self, Buffer};
 use crate::{Element, Error, Result};
 use ndarray::{Array1, Array2, ArrayD, ArrayView2, ArrayViewMut2, IxDyn};
 use rayon::prelude::*;
-use unroll::{im2col, im2row, row2im, segment_starts, transpose};
+use unroll::{im2col, im2row, row2im, segment_starts};
 
 /// One group's sums of the weight and bias gradients (when wanted).
 type Partial<T> = (Option<Array2<T>>, Option<Array1<T>>);

@@ -97,7 +97,7 @@ fn bias_gradients_from_either_layout_agree_bit_for_bit() {
     let planes = randn(&[3 * o * p], 300).mapv(|v| v as f32 * 1e3).into_raw_vec_and_offset().0;
     let mut pixels = vec![0.0f32; planes.len()];
     for (src, dst) in planes.chunks_exact(o * p).zip(pixels.chunks_exact_mut(o * p)) {
-        super::unroll::transpose(src, o, p, dst);
+        crate::kernels::transpose::transpose(src, o, p, dst);
     }
     let from_planes = super::bias_grad(&planes, o, p, super::GradLayout::Planes);
     let from_pixels = super::bias_grad(&pixels, o, p, super::GradLayout::Pixels);
@@ -160,31 +160,6 @@ fn direct_kernels_equal_the_im2col_path_bit_for_bit() {
                     d.iter().zip(g.iter()).all(|(a, b)| a.to_bits() == b.to_bits()),
                     "{what} of {xs:?} * {ws:?}, bias {bias}"
                 );
-            }
-        }
-    }
-}
-
-#[test]
-fn transposes_put_every_value_in_its_place() {
-    // Whole 16 x 16 blocks (the AVX-512 path where the CPU has it), edges in
-    // either dimension or both, and shapes smaller than a block; f32 (which
-    // takes the AVX-512 path) and f64 (which never does).
-    for (rows, cols) in [(16, 16), (32, 64), (144, 16), (16, 576), (400, 32), (25, 16), (17, 35), (7, 3), (1, 20)] {
-        let src: Vec<f32> = (0..rows * cols).map(|i| i as f32 + 0.5).collect();
-        let mut dst = vec![f32::NAN; rows * cols];
-        super::unroll::transpose(&src, rows, cols, &mut dst);
-        let src64: Vec<f64> = src.iter().map(|&v| v as f64).collect();
-        let mut dst64 = vec![f64::NAN; rows * cols];
-        super::unroll::transpose(&src64, rows, cols, &mut dst64);
-        for r in 0..rows {
-            for c in 0..cols {
-                assert_eq!(
-                    dst[c * rows + r].to_bits(),
-                    src[r * cols + c].to_bits(),
-                    "f32 ({r}, {c}) of {rows} x {cols}"
-                );
-                assert_eq!(dst64[c * rows + r], src64[r * cols + c], "f64 ({r}, {c}) of {rows} x {cols}");
             }
         }
     }

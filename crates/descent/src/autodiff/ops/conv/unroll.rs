@@ -121,26 +121,3 @@ fn row2im_dense<T: Element, const KW: usize>(g: &Geometry, starts: &[usize], row
         }
     }
 }
-
-/// `dst: (cols, rows) = src^T` for `src: (rows, cols)`. Eight source rows at
-/// a time, so that each destination row receives eight contiguous values.
-pub(super) fn transpose<T: Copy + 'static>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
-    if crate::kernels::avx512::takes::<T>() {
-        use crate::kernels::avx512::{as_f32, as_f32_mut, transpose};
-        return transpose(as_f32(src), rows, cols, as_f32_mut(dst));
-    }
-    const BAND: usize = 8;
-    let banded = rows / BAND * BAND;
-    for r0 in (0..banded).step_by(BAND) {
-        let band: [&[T]; BAND] = std::array::from_fn(|i| &src[(r0 + i) * cols..(r0 + i + 1) * cols]);
-        for (c, dst) in dst.chunks_exact_mut(rows).enumerate() {
-            let dst: &mut [T; BAND] = (&mut dst[r0..r0 + BAND]).try_into().expect("band width");
-            *dst = std::array::from_fn(|i| band[i][c]);
-        }
-    }
-    for r in banded..rows {
-        for (c, &v) in src[r * cols..(r + 1) * cols].iter().enumerate() {
-            dst[c * rows + r] = v;
-        }
-    }
-}
