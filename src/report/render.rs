@@ -7,6 +7,7 @@ use descent::error::with_sources;
 use descent::files::{csv_field, write_atomically};
 use descent::{Error, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -254,15 +255,22 @@ fn load_mnist(opts: &ReportOptions, selected: &[bool]) -> (Result<Mnist>, Option
     (mnist, explicit_error)
 }
 
-/// Runs (or keeps) every section, in order, with the progress display;
-/// the CSVs and saved sections of those that ran go into `files`.
+/// Runs (or keeps) every section with the progress display, as rayon's
+/// tasks, so that one section's serial stretches (a tuning grid's last run,
+/// a chart, a single-threaded loop) leave the other cores to the next
+/// sections instead of idle; the sections come back in their order, and
+/// the CSVs and saved sections of those that ran go into `files`. A
+/// section's numbers never depend on what runs beside it (every run takes
+/// its own seed, and the kernels give the same bits on any number of
+/// threads); its time is its own wall time, with other sections running
+/// beside it.
 fn run_sections(
     opts: &ReportOptions,
     selected: &[bool],
     mnist: &Result<Mnist>,
     files: &mut Files,
 ) -> Result<(Vec<Section>, Vec<SectionSummary>)> {
-    // An overall bar, and a spinner with its elapsed time for the running section.
+    // An overall bar, and a spinner with its elapsed time for each running section.
     let multi = MultiProgress::new();
     if !opts.progress {
         multi.set_draw_target(ProgressDrawTarget::hidden());
@@ -271,21 +279,31 @@ fn run_sections(
     bar.set_style(
         ProgressStyle::with_template("report {bar:30} {pos}/{len} sections, {elapsed}").expect("valid template"),
     );
-    let mut sections = Vec::new();
-    let mut timing = Vec::new();
-    for (e, &run_it) in EXPERIMENTS.iter().zip(selected) {
-        let spinner = multi.add(ProgressBar::new_spinner());
-        spinner.set_style(ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("valid template"));
-        spinner.set_message(e.name);
-        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
-        let started = Instant::now();
-        let section = if run_it { run_section(e, opts, mnist, files)? } else { kept(e, opts) };
-        timing.push((!run_it, started.elapsed().as_secs_f64()));
-        sections.push(section);
-        spinner.finish_and_clear();
-        bar.inc(1);
-    }
+    let ran: Vec<Result<(Section, Files, bool, f64)>> = EXPERIMENTS
+        .par_iter()
+        .zip(selected)
+        .map(|(e, &run_it)| {
+            let spinner = multi.add(ProgressBar::new_spinner());
+            spinner.set_style(ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("valid template"));
+            spinner.set_message(e.name);
+            spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+            let started = Instant::now();
+            let mut own = Files::new();
+            let section = if run_it { run_section(e, opts, mnist, &mut own)? } else { kept(e, opts) };
+            let seconds = started.elapsed().as_secs_f64();
+            spinner.finish_and_clear();
+            bar.inc(1);
+            Ok((section, own, !run_it, seconds))
+        })
+        .collect();
     bar.finish_and_clear();
+    let (mut sections, mut timing) = (Vec::new(), Vec::new());
+    for result in ran {
+        let (section, own, kept, seconds) = result?;
+        files.extend(own);
+        sections.push(section);
+        timing.push((kept, seconds));
+    }
     correct_for_multiplicity(&mut sections);
     let summaries =
         sections.iter().zip(timing).map(|(section, (kept, seconds))| section_summary(section, kept, seconds)).collect();
