@@ -7,9 +7,10 @@ use descent::error::with_sources;
 use descent::files::{csv_field, write_atomically};
 use descent::{Error, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// What the `report` command was asked to do.
@@ -255,15 +256,21 @@ fn load_mnist(opts: &ReportOptions, selected: &[bool]) -> (Result<Mnist>, Option
     (mnist, explicit_error)
 }
 
-/// Runs (or keeps) every section with the progress display, as rayon's
-/// tasks, so that one section's serial stretches (a tuning grid's last run,
-/// a chart, a single-threaded loop) leave the other cores to the next
-/// sections instead of idle; the sections come back in their order, and
-/// the CSVs and saved sections of those that ran go into `files`. A
+/// Sections in flight at once (never more than rayon's threads).
+const SECTIONS_AT_ONCE: usize = 2;
+
+/// Runs (or keeps) every section with the progress display, up to
+/// [`SECTIONS_AT_ONCE`] at a time, so that one section's serial stretches (a
+/// tuning grid's last run, a chart, a single-threaded loop) leave the other
+/// cores to the next section instead of idle. Each section runs on a thread
+/// of its own outside rayon's pool, as a lone section ran on the main thread:
+/// its parallel work goes to the pool, and a pool thread waiting inside one
+/// section never picks up another whole section (which would make the
+/// first one's time that of both). The sections come back in their order,
+/// and the CSVs and saved sections of those that ran go into `files`. A
 /// section's numbers never depend on what runs beside it (every run takes
 /// its own seed, and the kernels give the same bits on any number of
-/// threads); its time is its own wall time, with other sections running
-/// beside it.
+/// threads); its time is its own wall time, with another section beside it.
 fn run_sections(
     opts: &ReportOptions,
     selected: &[bool],
@@ -279,23 +286,21 @@ fn run_sections(
     bar.set_style(
         ProgressStyle::with_template("report {bar:30} {pos}/{len} sections, {elapsed}").expect("valid template"),
     );
-    let ran: Vec<Result<(Section, Files, bool, f64)>> = EXPERIMENTS
-        .par_iter()
-        .zip(selected)
-        .map(|(e, &run_it)| {
-            let spinner = multi.add(ProgressBar::new_spinner());
-            spinner.set_style(ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("valid template"));
-            spinner.set_message(e.name);
-            spinner.enable_steady_tick(std::time::Duration::from_millis(200));
-            let started = Instant::now();
-            let mut own = Files::new();
-            let section = if run_it { run_section(e, opts, mnist, &mut own)? } else { kept(e, opts) };
-            let seconds = started.elapsed().as_secs_f64();
-            spinner.finish_and_clear();
-            bar.inc(1);
-            Ok((section, own, !run_it, seconds))
-        })
-        .collect();
+    let run_one = |(e, run_it): (&Experiment, bool)| -> Result<(Section, Files, bool, f64)> {
+        let spinner = multi.add(ProgressBar::new_spinner());
+        spinner.set_style(ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("valid template"));
+        spinner.set_message(e.name);
+        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+        let started = Instant::now();
+        let mut own = Files::new();
+        let section = if run_it { run_section(e, opts, mnist, &mut own)? } else { kept(e, opts) };
+        let seconds = started.elapsed().as_secs_f64();
+        spinner.finish_and_clear();
+        bar.inc(1);
+        Ok((section, own, !run_it, seconds))
+    };
+    let jobs: Vec<(&Experiment, bool)> = EXPERIMENTS.iter().copied().zip(selected.iter().copied()).collect();
+    let ran = in_flight(&jobs, SECTIONS_AT_ONCE.min(rayon::current_num_threads()), run_one);
     bar.finish_and_clear();
     let (mut sections, mut timing) = (Vec::new(), Vec::new());
     for result in ran {
@@ -308,6 +313,25 @@ fn run_sections(
     let summaries =
         sections.iter().zip(timing).map(|(section, (kept, seconds))| section_summary(section, kept, seconds)).collect();
     Ok((sections, summaries))
+}
+
+/// `run` over `jobs` on `threads` threads of their own (at least one), each
+/// taking the next job in order when it finishes one; the results in the
+/// jobs' order.
+fn in_flight<J: Copy + Sync, R: Send>(jobs: &[J], threads: usize, run: impl Fn(J) -> R + Sync) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let done: Vec<Mutex<Option<R>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&job) = jobs.get(i) else { break };
+                let result = run(job);
+                *done[i].lock().expect("no thread panicked holding it") = Some(result);
+            });
+        }
+    });
+    done.into_iter().map(|slot| slot.into_inner().expect("not poisoned").expect("every job ran")).collect()
 }
 
 /// The ledger's correction ([`multiplicity`]): Holm's procedure over the
