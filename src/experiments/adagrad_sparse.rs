@@ -11,6 +11,7 @@
 //! comparison is paired over draws.
 
 use super::{ClaimSpec, Decided, Tested};
+use super::least_squares::transpose_times;
 use super::metric::LOSS;
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
 use super::{minimize, ChartSpec, Context, Experiment, MnistUse, Outcome, Rows, Run, SeriesBy};
@@ -190,7 +191,7 @@ fn mse<'a>(x: &'a Array2<f64>, y: &'a Array1<f64>) -> impl Fn(&[f64]) -> (f64, V
     let n = x.nrows() as f64;
     move |w: &[f64]| {
         let r = x.dot(&Array1::from(w.to_vec())) - y;
-        (r.dot(&r) / n, (x.t().dot(&r) * (2.0 / n)).to_vec())
+        (r.dot(&r) / n, (transpose_times(x, &r, 0..x.nrows()) * (2.0 / n)).to_vec())
     }
 }
 

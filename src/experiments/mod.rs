@@ -45,6 +45,7 @@
 
 pub mod claim;
 mod frame;
+pub mod least_squares;
 pub mod metric;
 pub mod multiplicity;
 pub mod protocol;

@@ -20,6 +20,7 @@
 //! compare train and test error.
 
 use super::{Check, ClaimSpec, Decided, Tested};
+use super::least_squares::transpose_times;
 use super::runs::{MnistRun, TRAIN_PART};
 use super::protocol::{tune_lr, Estimate, Protocol, Seeds, Tuned};
 use super::{
@@ -239,24 +240,12 @@ fn descend(
         let w = Array1::from(w.to_vec());
         let r = x.dot(&w) - y;
         let grad = match sample {
-            Sample::Full => rows_gradient(x, &r, 0..n),
-            Sample::Batch(k) => rows_gradient(x, &r, rand::seq::index::sample(&mut rng, n, k.min(n))),
+            Sample::Full => transpose_times(x, &r, 0..n),
+            Sample::Batch(k) => transpose_times(x, &r, rand::seq::index::sample(&mut rng, n, k.min(n))),
         };
         (0.5 * r.dot(&r), grad.to_vec())
     };
     minimize(opt.as_mut(), &vec![0.0; x.ncols()], steps, objective, None)
-}
-
-/// `X_Bᵀ r_B` for the rows `B`, summed row by row over `X`'s contiguous
-/// rows: for all rows, the sum over examples in the order, and with the
-/// operations, of `x.t().dot(&r)` (tested), whose strided columns cost more
-/// than the rest of a step.
-fn rows_gradient(x: &Array2<f64>, r: &Array1<f64>, rows: impl IntoIterator<Item = usize>) -> Array1<f64> {
-    let mut g = Array1::zeros(x.ncols());
-    for i in rows {
-        g.scaled_add(r[i], &x.row(i));
-    }
-    g
 }
 
 /// The methods run on the construction: display name, registry name, step
@@ -621,15 +610,6 @@ mod tests {
         let (x, y) = construction(20, 0.7, &mut seeded(3));
         let s = x.t().dot(&y).mapv(sign);
         assert_eq!(x.dot(&s), &y * 4.0);
-    }
-
-    #[test]
-    fn the_full_gradient_by_rows_is_x_transposed_times_the_residual_bit_for_bit() {
-        let (x, y) = construction(60, 0.7, &mut seeded(4));
-        let w = Array1::from_iter((0..x.ncols()).map(|j| (j as f64 * 0.37).sin() * 1e-3));
-        let r = x.dot(&w) - &y;
-        let bits = |a: &Array1<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&rows_gradient(&x, &r, 0..x.nrows())), bits(&x.t().dot(&r)));
     }
 
     #[test]
