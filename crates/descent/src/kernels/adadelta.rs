@@ -16,6 +16,7 @@
 //! (`optim::tests`).
 
 use crate::kernels::cpu::cpu_has_avx512;
+use crate::kernels::subnormal::GradientF32;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::subnormal::{block_mask, mul, tiny_lanes, transformed_gradient};
 #[cfg(target_arch = "x86_64")]
@@ -25,10 +26,8 @@ use std::arch::x86_64::*;
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernel only
 pub(crate) struct AdadeltaF32 {
-    /// `g <- -g` first.
-    pub maximize: bool,
-    /// L2 weight decay `g <- g + l2·p` (0: off).
-    pub l2: f32,
+    /// The gradient's sign and L2 term.
+    pub gradient: GradientF32,
     pub rho: f32,
     pub one_minus_rho: f32,
     pub eps: f32,
@@ -63,7 +62,7 @@ unsafe fn update_avx512(k: &AdadeltaF32, p: *mut f32, g: *const f32, sq: *mut f3
     while i < n {
         let mask = block_mask(i, n);
         let pv = _mm512_maskz_loadu_ps(mask, p.add(i));
-        let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.maximize, k.l2);
+        let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.gradient);
         let sv = _mm512_maskz_loadu_ps(mask, sq.add(i));
         let av = _mm512_maskz_loadu_ps(mask, acc.add(i));
         // Each product exactly where an operand may be tiny: the decayed

@@ -22,6 +22,7 @@
 //! subnormal and random state (`optim::tests`).
 
 use crate::kernels::cpu::cpu_has_avx512;
+use crate::kernels::subnormal::GradientF32;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::subnormal::{block_mask, div, mul, tiny_lanes, transformed_gradient};
 #[cfg(target_arch = "x86_64")]
@@ -31,10 +32,8 @@ use std::arch::x86_64::*;
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernel only
 pub(crate) struct AdamF32 {
-    /// `g <- -g` first.
-    pub maximize: bool,
-    /// L2 weight decay `g <- g + l2·p` (0: off).
-    pub l2: f32,
+    /// The gradient's sign and L2 term.
+    pub gradient: GradientF32,
     /// The lerp's weight `1 - beta1`.
     pub weight: f32,
     pub beta2: f32,
@@ -81,7 +80,7 @@ unsafe fn update_avx512(k: &AdamF32, p: *mut f32, g: *const f32, m: *mut f32, v:
     while i < n {
         let mask = block_mask(i, n);
         let pv = _mm512_maskz_loadu_ps(mask, p.add(i));
-        let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.maximize, k.l2);
+        let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.gradient);
         let mv = _mm512_maskz_loadu_ps(mask, m.add(i));
         let vv = _mm512_maskz_loadu_ps(mask, v.add(i));
         let tiny_g = tiny_lanes(gv) != 0;

@@ -14,6 +14,7 @@
 //! compare this kernel with the general step bit for bit (`optim::tests`).
 
 use crate::kernels::cpu::cpu_has_avx512;
+use crate::kernels::subnormal::GradientF32;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::subnormal::{block_mask, mul, tiny_lanes, transformed_gradient};
 #[cfg(target_arch = "x86_64")]
@@ -35,10 +36,8 @@ pub(crate) enum Form {
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernel only
 pub(crate) struct MomentumF32 {
     pub form: Form,
-    /// `g <- -g` first.
-    pub maximize: bool,
-    /// L2 weight decay `g <- g + l2·p` (0: off).
-    pub l2: f32,
+    /// The gradient's sign and L2 term.
+    pub gradient: GradientF32,
     pub decay: f32,
     pub keep: f32,
     pub along_g: f32,
@@ -77,7 +76,7 @@ unsafe fn update_avx512(k: &MomentumF32, p: *mut f32, g: *const f32, b: *mut f32
     while i < n {
         let mask = block_mask(i, n);
         let pv = _mm512_maskz_loadu_ps(mask, p.add(i));
-        let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.maximize, k.l2);
+        let gv = transformed_gradient(_mm512_maskz_loadu_ps(mask, g.add(i)), pv, k.gradient);
         let bv = _mm512_maskz_loadu_ps(mask, b.add(i));
         let exact = (tiny_lanes(bv) | tiny_lanes(gv)) != 0;
         let (b_new, p_new) = match k.form {

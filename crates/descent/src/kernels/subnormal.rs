@@ -43,13 +43,24 @@ pub(crate) fn block_mask(i: usize, n: usize) -> __mmask16 {
     }
 }
 
+/// `optim`'s `GradTransform` in `f32`, for the kernels' constants.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernels only
+pub(crate) struct GradientF32 {
+    /// `g <- -g` first.
+    pub maximize: bool,
+    /// L2 weight decay `g <- g + l2·p` (0: off).
+    pub l2: f32,
+}
+
 /// The gradient an update uses, as `optim`'s `GradTransform` makes it:
 /// negated (its sign flipped) when maximizing, then plus `l2·p` when `l2`
 /// is not 0.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-pub(crate) fn transformed_gradient(g: __m512, p: __m512, maximize: bool, l2: f32) -> __m512 {
+pub(crate) fn transformed_gradient(g: __m512, p: __m512, t: GradientF32) -> __m512 {
+    let GradientF32 { maximize, l2 } = t;
     let g = if maximize {
         _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(g), _mm512_set1_epi32(i32::MIN)))
     } else {

@@ -114,8 +114,7 @@ impl<T: Element> Rule<T> for AdadeltaConfig {
         // AVX-512's copy of the step (`kernels::adadelta`), where it applies.
         let f = |x: T| x.as_f64() as f32;
         let k = AdadeltaF32 {
-            maximize: self.maximize,
-            l2: f(transform.l2()),
+            gradient: transform.in_f32(),
             rho: f(rho),
             one_minus_rho: f(one_minus_rho),
             eps: f(eps),

@@ -158,8 +158,7 @@ impl<T: Element> Rule<T> for AdamConfig {
         // AVX-512's copy of the update (`kernels::adam`), where it applies.
         let f = |x: T| x.as_f64() as f32;
         let k = AdamF32 {
-            maximize: self.maximize,
-            l2: f(transform.l2()),
+            gradient: transform.in_f32(),
             weight: f(one_minus_beta1),
             beta2: f(beta2),
             one_minus_beta2: f(one_minus_beta2),

@@ -3,6 +3,7 @@
 //! rounding, bias correction, state buffers, and the checks on a step's inputs.
 
 use crate::kernels::avx512;
+use crate::kernels::subnormal::GradientF32;
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, Zip};
 use rayon::prelude::*;
@@ -179,9 +180,9 @@ impl<T: Element> GradTransform<T> {
         GradTransform { maximize, l2: T::of(if decoupled { 0.0 } else { weight_decay }) }
     }
 
-    /// The L2 coefficient (zero when decay is off or decoupled).
-    pub(crate) fn l2(&self) -> T {
-        self.l2
+    /// The same transform in `f32`, for the AVX-512 kernels' constants.
+    pub(crate) fn in_f32(&self) -> GradientF32 {
+        GradientF32 { maximize: self.maximize, l2: self.l2.as_f64() as f32 }
     }
 
     /// The gradient the update uses, in torch's order of operations.
