@@ -39,6 +39,8 @@ pub(crate) fn permuted<T: Copy + 'static>(data: &[T], shape: &[usize], perm: &[u
             // perm starts [1, 0]: (rows, cols) of blocks become (cols, rows).
             let (rows, cols) = (shape[0], shape[1]);
             if block == 1 {
+                // Any initialised buffer of the size: the transpose writes
+                // every element.
                 let mut out = data.to_vec();
                 transpose(data, rows, cols, &mut out);
                 return out;

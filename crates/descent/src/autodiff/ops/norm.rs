@@ -41,13 +41,13 @@ fn grouped<T: Element>(a: &ArrayD<T>, perm: &[usize]) -> Vec<T> {
 /// The inverse of [`grouped`]: `data` laid out in the order `perm`, back in
 /// `shape`'s order.
 fn ungrouped<T: Element>(data: Vec<T>, shape: &[usize], perm: &[usize]) -> ArrayD<T> {
-    let mut inverse = vec![0; perm.len()];
-    for (i, &p) in perm.iter().enumerate() {
-        inverse[p] = i;
-    }
     let data = if perm.iter().enumerate().all(|(i, &p)| i == p) {
         data
     } else {
+        let mut inverse = vec![0; perm.len()];
+        for (i, &p) in perm.iter().enumerate() {
+            inverse[p] = i;
+        }
         let grouped_shape: Vec<usize> = perm.iter().map(|&a| shape[a]).collect();
         permuted(&data, &grouped_shape, &inverse)
     };
