@@ -298,15 +298,16 @@ pub(crate) fn check_step<T: Element>(
     Ok(())
 }
 
-/// True when every element is finite; a large buffer in parallel chunks of
-/// [`UPDATE_CHUNK`] (the check reads every gradient before the update reads
+/// True when every element is finite; a buffer of more than
+/// [`PARALLEL_UPDATE`] values, as [`run_chunks`] decides, in parallel chunks
+/// of [`UPDATE_CHUNK`] (the check reads every gradient before the update reads
 /// it again, and on one core it was a fortieth of an MLP step at two
 /// threads).
 fn all_finite<T: Element>(a: &ArrayD<T>) -> bool {
     let Some(slice) = a.as_slice_memory_order() else {
         return a.iter().all(|x| x.is_finite());
     };
-    if slice.len() >= PARALLEL_UPDATE {
+    if slice.len() > PARALLEL_UPDATE {
         slice.par_chunks(UPDATE_CHUNK).all(finite_values)
     } else {
         finite_values(slice)
