@@ -1,6 +1,6 @@
 //! Max pooling's fast path: 2x2 windows with stride 2 on `f32` with
-//! AVX-512, 16 windows at a time, the same bits as the general loop of
-//! `autodiff::ops::pool` (which calls it).
+//! AVX-512, 16 windows at a time, forward and backward, the same bits as the
+//! general loops of `autodiff::ops::pool` (which calls them).
 
 use super::cpu::cpu_has_avx512;
 #[cfg(target_arch = "x86_64")]
@@ -76,6 +76,62 @@ unsafe fn pool_2x2_kernel(upper: *const f32, w: usize, first: u32, y: &mut [f32]
         _mm512_mask_storeu_ps(y.as_mut_ptr().add(j0), lanes(n), best);
         if let Some(argmax) = argmax {
             _mm512_mask_storeu_epi32(argmax.add(j0).cast(), lanes(n), at);
+        }
+    }
+}
+
+/// The gradient of one row of 2x2 windows with stride 2, for `f32` with
+/// AVX-512: the two input rows `upper` and `lower` (the first `2 gy.len()`
+/// columns of each) receive each window's gradient `0 + g` at its arg-max
+/// and 0 at its other three taps, 16 windows at a time. The same bits as the
+/// general loop's zero fill and `+=` (which turns a `-0` gradient into
+/// `+0`, as `0 + g` does here); `first` is the plane index of `upper[0]`,
+/// `w` the plane's width, and each arg-max must be one of its window's taps.
+pub(crate) fn unpool_row_2x2_avx512(
+    upper: &mut [f32],
+    lower: &mut [f32],
+    gy: &[f32],
+    argmax: &[u32],
+    first: u32,
+    w: usize,
+) {
+    assert!(cpu_has_avx512(), "the AVX-512 pooling on a CPU without it");
+    let n = gy.len();
+    assert!(argmax.len() == n && 2 * n <= upper.len() && 2 * n <= lower.len() && w < i32::MAX as usize);
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: AVX-512F is present (asserted); the loads read lanes below
+    // `n` of `gy` and `argmax`, the stores write the first `2 n` values of
+    // `upper` and `lower` (lengths asserted).
+    unsafe {
+        unpool_2x2_kernel(upper.as_mut_ptr(), lower.as_mut_ptr(), gy, argmax.as_ptr(), first, w);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn unpool_2x2_kernel(upper: *mut f32, lower: *mut f32, gy: &[f32], argmax: *const u32, first: u32, w: usize) {
+    let even = even_columns();
+    // Lanes 0..16 of two vectors interleaved: (a0, b0, a1, b1, ...).
+    let low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    let high = _mm512_add_epi32(low, _mm512_set1_epi32(8));
+    let (one, wide, wide_one) = (_mm512_set1_epi32(1), _mm512_set1_epi32(w as i32), _mm512_set1_epi32(w as i32 + 1));
+    for j0 in (0..gy.len()).step_by(16) {
+        let n = (gy.len() - j0).min(16);
+        let g = _mm512_add_ps(_mm512_setzero_ps(), _mm512_maskz_loadu_ps(lanes(n), gy.as_ptr().add(j0)));
+        let at = _mm512_maskz_loadu_epi32(lanes(n), argmax.add(j0).cast());
+        let start = _mm512_add_epi32(_mm512_set1_epi32((first as usize + 2 * j0) as i32), even);
+        let offset = _mm512_sub_epi32(at, start);
+        // Each tap keeps the gradient where it is the arg-max, 0 elsewhere.
+        let u0 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(offset, _mm512_setzero_si512()), g);
+        let u1 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(offset, one), g);
+        let l0 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(offset, wide), g);
+        let l1 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(offset, wide_one), g);
+        for (row, (even, odd)) in [(upper, (u0, u1)), (lower, (l0, l1))] {
+            let row = row.add(2 * j0);
+            _mm512_mask_storeu_ps(row, lanes(2 * n), _mm512_permutex2var_ps(even, low, odd));
+            if n > 8 {
+                _mm512_mask_storeu_ps(row.add(16), lanes(2 * n - 16), _mm512_permutex2var_ps(even, high, odd));
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::autodiff::{Backward, Var};
 use crate::kernels::avx512;
-use crate::kernels::pool_2x2::pool_row_2x2_avx512;
+use crate::kernels::pool_2x2::{pool_row_2x2_avx512, unpool_row_2x2_avx512};
 use crate::kernels::workspace::{self, Buffer};
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, IxDyn};
@@ -14,13 +14,14 @@ struct MaxPool2d {
     /// Elements per input plane `H*W` and per output plane `OH*OW`.
     plane_in: usize,
     plane_out: usize,
+    /// The input's width `W` when the windows are 2x2 with stride 2: they
+    /// do not overlap, and the gradient is written window by window.
+    two_by_two: Option<usize>,
 }
 
 impl<T: Element> Backward<T> for MaxPool2d {
     fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, _: &[bool]) -> Vec<Option<ArrayD<T>>> {
-        // Each output routes its gradient to the one input it copied; with
-        // overlapping windows an input may receive several (+=).
-        // Zeroed plane by plane in the parallel loop below.
+        // Every element is written plane by plane in the parallel loop below.
         let mut gx = workspace::stale(inputs[0].len(), T::zero());
         let grad_y = grad.as_slice().expect("standard layout");
         // In parallel over (sample, channel) planes: each plane's windows
@@ -28,14 +29,60 @@ impl<T: Element> Backward<T> for MaxPool2d {
         gx.par_chunks_mut(self.plane_in)
             .zip(grad_y.par_chunks(self.plane_out))
             .zip(self.argmax.par_chunks(self.plane_out))
-            .for_each(|((gx, gy), argmax)| {
-                gx.fill(T::zero());
-                for (&i, &g) in argmax.iter().zip(gy) {
-                    gx[i as usize] += g;
-                }
+            .for_each(|((gx, gy), argmax)| match self.two_by_two {
+                Some(w) => unpool_plane_2x2(gx, gy, argmax, w),
+                None => unpool_plane(gx, gy, argmax),
             });
         workspace::give_array(grad);
         vec![Some(ArrayD::from_shape_vec(inputs[0].raw_dim(), gx).expect("input size"))]
+    }
+}
+
+/// One plane's input gradient, for any windows: zero, then each output
+/// routes its gradient to the one input it copied; with overlapping windows
+/// an input may receive several (`+=`, in output order).
+fn unpool_plane<T: Element>(gx: &mut [T], gy: &[T], argmax: &[u32]) {
+    gx.fill(T::zero());
+    for (&i, &g) in argmax.iter().zip(gy) {
+        gx[i as usize] += g;
+    }
+}
+
+/// [`unpool_plane`] for 2x2 windows with stride 2 on a plane of width `w`:
+/// the windows do not overlap, so each input is written once, window by
+/// window (`0 + g` at the arg-max, 0 at the other taps), and the odd last
+/// column and row no window covers are zeroed. The same bits, without a
+/// zero fill before the scatter.
+fn unpool_plane_2x2<T: Element>(gx: &mut [T], gy: &[T], argmax: &[u32], w: usize) {
+    let ow = w / 2;
+    let vector = avx512::takes::<T>();
+    let mut covered = 0;
+    for (i, (gy, argmax)) in gy.chunks_exact(ow).zip(argmax.chunks_exact(ow)).enumerate() {
+        let (upper, lower) = gx[2 * i * w..(2 * i + 2) * w].split_at_mut(w);
+        let first = (2 * i * w) as u32;
+        if vector {
+            let (upper, lower) = (avx512::as_f32_mut(upper), avx512::as_f32_mut(lower));
+            unpool_row_2x2_avx512(upper, lower, avx512::as_f32(gy), argmax, first, w);
+        } else {
+            unpool_row_2x2(upper, lower, gy, argmax, first, w);
+        }
+        upper[2 * ow..].fill(T::zero());
+        lower[2 * ow..].fill(T::zero());
+        covered = (2 * i + 2) * w;
+    }
+    gx[covered..].fill(T::zero());
+}
+
+/// One row of 2x2 windows' gradients into their two input rows (see
+/// [`unpool_plane_2x2`]); `first` is the plane index of `upper[0]`.
+fn unpool_row_2x2<T: Element>(upper: &mut [T], lower: &mut [T], gy: &[T], argmax: &[u32], first: u32, w: usize) {
+    let windows = upper.chunks_exact_mut(2).zip(lower.chunks_exact_mut(2)).zip(gy.iter().zip(argmax));
+    for (j, ((u, l), (&g, &at))) in windows.enumerate() {
+        // The general loop's `0 + g` (a -0 gradient arrives as +0).
+        let g = T::zero() + g;
+        let offset = (at - (first + 2 * j as u32)) as usize;
+        let tap = |k: usize| if offset == k { g } else { T::zero() };
+        (u[0], u[1], l[0], l[1]) = (tap(0), tap(1), tap(w), tap(w + 1));
     }
 }
 
@@ -173,7 +220,8 @@ impl<'t, T: Element> Var<'t, T> {
             Buffer::uninit(0, 0u32)
         };
         let y = ArrayD::from_shape_vec(IxDyn(&[shape[0], shape[1], oh, ow]), y).expect("output size");
-        Ok(self.tape.push(y, &[self.id], MaxPool2d { argmax, plane_in, plane_out }))
+        let two_by_two = (kernel == (2, 2) && stride == (2, 2)).then_some(w);
+        Ok(self.tape.push(y, &[self.id], MaxPool2d { argmax, plane_in, plane_out, two_by_two }))
     }
 }
 
@@ -183,6 +231,53 @@ mod tests {
     use crate::autodiff::Tape;
     use crate::Error;
     use ndarray::{array, ArrayD};
+
+    /// The 2x2 gradient, window by window (AVX-512 and the generic copy),
+    /// against the general zero fill and scatter, bit for bit: odd and even
+    /// heights and widths, more and fewer than 16 windows a row, arg-maxes
+    /// at every tap (ties among them), and gradients of either zero's sign,
+    /// infinities and NaN.
+    #[test]
+    fn the_2x2_gradient_is_the_general_scatters_bits() {
+        fn check<T: crate::Element>(values: &[T], planes: usize, h: usize, w: usize) {
+            let palette = [0.0, -0.0, 1.5, -2.0, f64::INFINITY, f64::NAN, -f64::NAN, 1e-40].map(T::of);
+            let (oh, ow) = (h / 2, w / 2);
+            // The arg-maxes by the general forward loop.
+            let mut argmax = vec![0u32; planes * oh * ow];
+            let mut y = vec![T::zero(); ow];
+            for (x, argmax) in values.chunks_exact(h * w).zip(argmax.chunks_exact_mut(oh * ow)) {
+                for (i, argmax) in argmax.chunks_exact_mut(ow).enumerate() {
+                    super::pool_row(x, w, 2 * i, (2, 2), 2, &mut y, argmax);
+                }
+            }
+            let gy: Vec<T> = (0..planes * oh * ow).map(|i| palette[(i * 7 + i / 3) % palette.len()]).collect();
+            let bits = |v: &[T]| v.iter().map(|v| v.as_f64().to_bits()).collect::<Vec<_>>();
+            let (plane_in, plane_out) = (h * w, oh * ow);
+            let mut want = vec![T::of(9.0); planes * plane_in];
+            for ((gx, gy), argmax) in want.chunks_mut(plane_in).zip(gy.chunks(plane_out)).zip(argmax.chunks(plane_out))
+            {
+                super::unpool_plane(gx, gy, argmax);
+            }
+            for baseline in [false, true] {
+                let _switch = crate::kernels::cpu::baseline_switch();
+                crate::kernels::cpu::force_baseline(baseline);
+                let mut got = vec![T::of(7.0); planes * plane_in];
+                for ((gx, gy), argmax) in
+                    got.chunks_mut(plane_in).zip(gy.chunks(plane_out)).zip(argmax.chunks(plane_out))
+                {
+                    super::unpool_plane_2x2(gx, gy, argmax, w);
+                }
+                crate::kernels::cpu::force_baseline(false);
+                assert_eq!(bits(&got), bits(&want), "{h}x{w}, baseline {baseline}");
+            }
+        }
+        // Few distinct values, so that windows tie and every tap wins somewhere.
+        let values: Vec<f64> = (0..4 * 40 * 40).map(|i| ((i * 37 + i / 5) % 4) as f64).collect();
+        for (h, w) in [(2, 2), (3, 5), (4, 4), (7, 6), (24, 24), (5, 35), (6, 40), (9, 33)] {
+            check::<f64>(&values[..4 * h * w], 4, h, w);
+            check::<f32>(&values[..4 * h * w].iter().map(|&v| v as f32).collect::<Vec<_>>(), 4, h, w);
+        }
+    }
 
     #[test]
     fn gradients_match_central_differences() {
