@@ -68,6 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut params: Vec<&mut ArrayD<f32>> =
                     net.parameters_mut().into_iter().map(|p| p.value_mut()).collect();
                 optimizer.step(&mut params, &grads)?;
+                descent::autodiff::recycle(grads);
                 t[5] += s.elapsed().as_secs_f64();
             }
             println!(

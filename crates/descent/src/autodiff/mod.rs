@@ -33,6 +33,6 @@ pub use gradcheck::{gradcheck, GradCheckOptions, GradCheckReport};
 pub use ops::conv::Conv2dOptions;
 pub use ops::norm::GroupStats;
 pub use param::Param;
-pub use tape::{Gradients, Tape, Var};
+pub use tape::{recycle, Gradients, Tape, Var};
 
 pub(crate) use tape::Backward;

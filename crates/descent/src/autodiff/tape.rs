@@ -230,6 +230,16 @@ impl<T: Element> Tape<T> {
     }
 }
 
+/// Gives the storage of arrays the caller is done with (a step's gradients,
+/// once the optimizer has used them) back to this thread's pool of buffers,
+/// from which the next step's products and activations are drawn: without
+/// it, each step allocates its weight gradients anew and fills them before
+/// the product overwrites them. Values are never read again; only the
+/// memory is reused.
+pub fn recycle<T: Element>(arrays: impl IntoIterator<Item = ArrayD<T>>) {
+    arrays.into_iter().for_each(workspace::give_array);
+}
+
 /// `slot += g`, moving `g` in when the slot is empty.
 fn accumulate<T: Element>(slot: &mut Option<ArrayD<T>>, g: ArrayD<T>) {
     match slot {

@@ -364,6 +364,7 @@ fn update<T: Element>(
     let Some(grads) = grads else { return Ok(value) };
     let mut params: Vec<&mut ArrayD<T>> = model.parameters_mut().into_iter().map(|p| p.value_mut()).collect();
     optimizer.step(&mut params, &grads)?;
+    crate::autodiff::recycle(grads);
     Ok(value)
 }
 
