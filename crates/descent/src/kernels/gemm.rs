@@ -54,10 +54,19 @@ pub(crate) fn gemm_serial<T: Element>(
 }
 
 /// How many blocks, and of which axis of `C`, a product `(m, k) x (k, n)` is
-/// cut into: along the rows when `B` (packed again per block) is the smaller
-/// operand, else along the columns.
-fn split(m: usize, k: usize, n: usize) -> (Axis, usize) {
-    let (axis, along) = if n <= m { (Axis(0), m) } else { (Axis(1), n) };
+/// cut into: along the rows when `B` is the smaller operand, or when it is
+/// read in place (`b_in_place`) and `C` has rows for two blocks; else along
+/// the columns, so that a `B` that must be transposed (a linear layer's
+/// `W^T`) is transposed half by each block instead of whole by both.
+///
+/// Rows where they can be: each block then writes a contiguous half of `C`,
+/// and the next to read it (the optimizer's update of a weight gradient, in
+/// contiguous chunks) finds its half in the same core's cache. On the MNIST
+/// MLP at two threads (Intel Xeon), the weight gradient of the first layer by
+/// rows instead of columns: backward 0.171 -> 0.165 s an epoch, Adam's step
+/// 0.073 -> 0.067 s.
+fn split(m: usize, k: usize, n: usize, b_in_place: bool) -> (Axis, usize) {
+    let (axis, along) = if n <= m || (b_in_place && m >= 2 * MIN_BLOCK) { (Axis(0), m) } else { (Axis(1), n) };
     let blocks = (m * k * n / MIN_SPLIT_WORK).min(along / MIN_BLOCK).clamp(1, MAX_BLOCKS);
     (axis, along.div_ceil(blocks))
 }
@@ -71,7 +80,7 @@ pub(crate) fn gemm<T: Element>(
     c: &mut ArrayViewMut2<'_, T>,
 ) {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    let (axis, size) = split(m, k, n);
+    let (axis, size) = split(m, k, n, b.strides()[1] == 1 || n == 1);
     let along = c.len_of(axis);
     if size >= along {
         return gemm_serial(alpha, a, b, beta, c);
@@ -111,14 +120,19 @@ mod tests {
 
     #[test]
     fn blocks_follow_the_shape_only() {
-        assert_eq!(split(8, 8, 8).1, 8, "small: one block");
-        // MLP layer 1 forward (128 x 784 x 256): columns, duplicating A.
-        assert_eq!(split(128, 784, 256), (Axis(1), 128));
-        // Its weight gradient (256 x 128 x 784): columns again.
-        assert_eq!(split(256, 128, 784), (Axis(1), 392));
+        assert_eq!(split(8, 8, 8, true).1, 8, "small: one block");
+        // MLP layer 1 forward (128 x 784 x 256, B = W^T): columns, each
+        // block transposing half of W.
+        assert_eq!(split(128, 784, 256, false), (Axis(1), 128));
+        // Its weight gradient (256 x 128 x 784, B = X in place): rows.
+        assert_eq!(split(256, 128, 784, true), (Axis(0), 128));
+        // Layer 2's input gradient (128 x 256 x 256, B = W in place): rows.
+        assert_eq!(split(128, 256, 256, true), (Axis(0), 64));
+        // Too few rows for two blocks: columns.
+        assert_eq!(split(100, 784, 256, true), (Axis(1), 128));
         // Tall output: rows.
-        assert_eq!(split(4096, 512, 10), (Axis(0), 2048));
-        assert_eq!(split(100, 100, 100), (Axis(0), 100), "below the work threshold");
+        assert_eq!(split(4096, 512, 10, false), (Axis(0), 2048));
+        assert_eq!(split(100, 100, 100, true), (Axis(0), 100), "below the work threshold");
     }
 
     #[test]
