@@ -10,15 +10,15 @@ use ndarray::{Array1, Array2};
 pub fn transpose_times(x: &Array2<f64>, r: &Array1<f64>, rows: impl IntoIterator<Item = usize>) -> Array1<f64> {
     let cols = x.ncols();
     let standard = x.as_standard_layout();
-    let x = standard.as_slice().expect("standard layout");
+    let values = standard.as_slice().expect("standard layout");
     let mut g = vec![0.0; cols];
     for i in rows {
         let ri = r[i];
         // `g + r_i x_i` rounded twice, as ndarray's `scaled_add` computes
         // it, in a loop over slices: the zip's set-up per row cost about as
         // much as the row's 150 products on Wilson's construction.
-        for (g, &x) in g.iter_mut().zip(&x[i * cols..(i + 1) * cols]) {
-            *g += ri * x;
+        for (g, &xij) in g.iter_mut().zip(&values[i * cols..(i + 1) * cols]) {
+            *g += ri * xij;
         }
     }
     Array1::from(g)
