@@ -39,6 +39,11 @@ impl<T: Element> Module<T> for Conv2d<T> {
         let b = self.bias.as_ref().map(|b| tape.param(b));
         x.conv2d(&w, b.as_ref(), self.options)
     }
+    fn forward_then_max_pool2x2<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>) -> Option<Result<Var<'t, T>>> {
+        let w = tape.param(&self.weight);
+        let b = self.bias.as_ref().map(|b| tape.param(b));
+        Some(x.conv2d_max_pool2x2(&w, b.as_ref(), self.options))
+    }
     fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
         std::iter::once(&self.weight).chain(&self.bias).map(|p| (p.name().to_string(), p)).collect()
     }

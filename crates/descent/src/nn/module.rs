@@ -36,6 +36,22 @@ pub trait Module<T: Element>: Send {
     /// ignore it.
     fn set_training(&mut self, _training: bool) {}
 
+    /// The windows `(kernel, stride)` of a max-pooling layer, so that a
+    /// [`Sequential`](super::Sequential) can hand the layer before it the
+    /// pooling to record with it as one op; `None` for other layers.
+    fn max_pool_windows(&self) -> Option<((usize, usize), (usize, usize))> {
+        None
+    }
+
+    /// This layer and then a max pooling of 2x2 windows with stride 2,
+    /// recorded as one op with the same values and gradients, bit for bit
+    /// (a convolution: [`Var::conv2d_max_pool2x2`]); `None` for a layer
+    /// without such an op, which [`Sequential`](super::Sequential) then runs
+    /// alone.
+    fn forward_then_max_pool2x2<'t>(&self, _tape: &'t Tape<T>, _x: Var<'t, T>) -> Option<Result<Var<'t, T>>> {
+        None
+    }
+
     /// The state that is not trained by the optimizer (batch norm's running
     /// statistics), named as in PyTorch's `state_dict`, as `f64` copies.
     fn named_buffers(&self) -> Vec<(String, ndarray::ArrayD<f64>)> {

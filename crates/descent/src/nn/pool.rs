@@ -25,6 +25,9 @@ impl<T: Element> Module<T> for MaxPool2d {
     fn forward<'t>(&self, _: &'t Tape<T>, x: Var<'t, T>) -> Result<Var<'t, T>> {
         x.max_pool2d(self.kernel, self.stride)
     }
+    fn max_pool_windows(&self) -> Option<((usize, usize), (usize, usize))> {
+        Some((self.kernel, self.stride))
+    }
     fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
         Vec::new()
     }

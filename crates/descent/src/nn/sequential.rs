@@ -45,8 +45,24 @@ impl<T: Element> Sequential<T> {
 }
 
 impl<T: Element> Module<T> for Sequential<T> {
+    /// The layers in turn; a layer followed by a 2x2 max pooling with
+    /// stride 2 is offered the pooling to record with it as one op (a
+    /// convolution takes it: [`Var::conv2d_max_pool2x2`], the same values
+    /// and gradients without keeping the convolution's output).
     fn forward<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>) -> Result<Var<'t, T>> {
-        self.layers.iter().try_fold(x, |x, layer| layer.forward(tape, x))
+        let mut x = x;
+        let mut i = 0;
+        while let Some(layer) = self.layers.get(i) {
+            let pooled = self.layers.get(i + 1).and_then(|next| next.max_pool_windows()) == Some(((2, 2), (2, 2)));
+            if let Some(y) = pooled.then(|| layer.forward_then_max_pool2x2(tape, x)).flatten() {
+                x = y?;
+                i += 2;
+            } else {
+                x = layer.forward(tape, x)?;
+                i += 1;
+            }
+        }
+        Ok(x)
     }
     fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
         self.layers

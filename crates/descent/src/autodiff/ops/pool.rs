@@ -8,7 +8,7 @@ use crate::{Element, Error, Result};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
-struct MaxPool2d {
+pub(crate) struct MaxPool2d {
     /// Per output element, the index of its maximum within its input plane.
     argmax: Buffer<u32>,
     /// Elements per input plane `H*W` and per output plane `OH*OW`.
@@ -19,10 +19,17 @@ struct MaxPool2d {
     two_by_two: Option<usize>,
 }
 
-impl<T: Element> Backward<T> for MaxPool2d {
-    fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, _: &[bool]) -> Vec<Option<ArrayD<T>>> {
+impl MaxPool2d {
+    /// The record of 2x2 windows with stride 2 over planes of width `w`
+    /// (`plane_in` values each, `plane_out` windows), from their arg-maxes.
+    pub(crate) fn two_by_two(argmax: Buffer<u32>, plane_in: usize, plane_out: usize, w: usize) -> Self {
+        MaxPool2d { argmax, plane_in, plane_out, two_by_two: Some(w) }
+    }
+
+    /// The input's gradient (of shape `input`) from the output's `grad`.
+    pub(crate) fn unpool<T: Element>(&self, grad: ArrayD<T>, input: IxDyn) -> ArrayD<T> {
         // Every element is written plane by plane in the parallel loop below.
-        let mut gx = workspace::stale(inputs[0].len(), T::zero());
+        let mut gx = workspace::stale(ndarray::Dimension::size(&input), T::zero());
         let grad_y = grad.as_slice().expect("standard layout");
         // In parallel over (sample, channel) planes: each plane's windows
         // only touch that plane, and within it the order is fixed.
@@ -34,7 +41,13 @@ impl<T: Element> Backward<T> for MaxPool2d {
                 None => unpool_plane(gx, gy, argmax),
             });
         workspace::give_array(grad);
-        vec![Some(ArrayD::from_shape_vec(inputs[0].raw_dim(), gx).expect("input size"))]
+        ArrayD::from_shape_vec(input, gx).expect("input size")
+    }
+}
+
+impl<T: Element> Backward<T> for MaxPool2d {
+    fn backward(&self, inputs: &[&ArrayD<T>], _: &ArrayD<T>, grad: ArrayD<T>, _: &[bool]) -> Vec<Option<ArrayD<T>>> {
+        vec![Some(self.unpool(grad, inputs[0].raw_dim()))]
     }
 }
 

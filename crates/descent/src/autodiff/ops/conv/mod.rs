@@ -40,6 +40,9 @@
 //! - `mod.rs`: the options, the forward op (`Var::conv2d`) and its backward.
 //! - `geometry.rs`: the sizes of one convolution and the walk over kernel
 //!   taps that im2col, im2row and row2im share.
+//! - `pooled.rs`: a convolution and the 2x2 max pooling after it as one op
+//!   (`Var::conv2d_max_pool2x2`, which `Sequential` records for the pair):
+//!   the same bits, the convolution's output pooled a sample at a time.
 //! - `unroll.rs`: im2col, im2row, row2im (the adjoint) and a transpose.
 //! - `direct.rs`: for `f32` on AVX-512, stride 1 and no padding, the forward
 //!   product and the weight gradient straight from the image (no im2col or
@@ -49,6 +52,7 @@
 //!   convolutions.
 //! - `tests.rs`: finite-difference checks and edge cases.
 
+mod pooled;
 #[cfg(test)]
 mod tests;
 mod unroll;
@@ -62,10 +66,14 @@ use crate::kernels::workspace::{self, Buffer};
 use crate::{Element, Error, Result};
 use ndarray::{Array1, Array2, ArrayD, ArrayView2, ArrayViewMut2, IxDyn};
 use rayon::prelude::*;
+use std::sync::Arc;
 use unroll::{im2col, im2row, row2im, segment_starts};
 
 /// One group's sums of the weight and bias gradients (when wanted).
 type Partial<T> = (Option<Array2<T>>, Option<Array1<T>>);
+
+/// A convolution's checked geometry, its parents on the tape and its bias.
+type Operands<T> = (Geometry, Vec<usize>, Option<Arc<ArrayD<T>>>);
 
 /// Samples per parallel task; fixed, so that the order of the reductions
 /// (and hence every bit of the result) does not depend on the thread count.
@@ -240,23 +248,16 @@ fn bias_grad<T: Element>(grads: &[T], o: usize, p: usize, layout: GradLayout) ->
 }
 
 impl<'t, T: Element> Var<'t, T> {
-    /// 2-D cross-correlation `y[n,o] = b[o] + sum_c W[o,c] * x[n,c]` (NCHW),
-    /// computed as `W cols` per sample after im2col.
-    ///
-    /// # Gradient
-    /// `dW = sum_n dY_n cols_n^T`, `dx_n = row2im(dY_n^T W)`,
-    /// `db[o] = sum over n and pixels of dY[n, o]`.
-    ///
-    /// # Shapes
-    /// `x: (N, C, H, W)`, `weight: (O, C, KH, KW)`, `bias: (O)` ->
-    /// `(N, O, (H + 2ph - KH) / sh + 1, (W + 2pw - KW) / sw + 1)`.
-    ///
-    /// PyTorch equivalent: `torch.nn.functional.conv2d(x, w, b, stride, padding)`
-    pub fn conv2d(&self, weight: &Var<'t, T>, bias: Option<&Var<'t, T>>, opts: Conv2dOptions) -> Result<Var<'t, T>> {
+    /// The geometry of `self.conv2d(weight, bias, opts)`, its parents on the
+    /// tape and the bias's value, all checked.
+    fn conv_operands(
+        &self,
+        weight: &Var<'t, T>,
+        bias: Option<&Var<'t, T>>,
+        opts: Conv2dOptions,
+    ) -> Result<Operands<T>> {
         self.same_tape("conv2d", weight)?;
-        let (x, w) = (self.value(), weight.value());
-        let g = geometry(x.shape(), w.shape(), opts)?;
-        let (k, p) = (g.k(), g.p());
+        let g = geometry(&self.shape(), &weight.shape(), opts)?;
         let mut parents = vec![self.id, weight.id];
         let bias = match bias {
             Some(bias) => {
@@ -275,6 +276,25 @@ impl<'t, T: Element> Var<'t, T> {
             }
             None => None,
         };
+        Ok((g, parents, bias))
+    }
+
+    /// 2-D cross-correlation `y[n,o] = b[o] + sum_c W[o,c] * x[n,c]` (NCHW),
+    /// computed as `W cols` per sample after im2col.
+    ///
+    /// # Gradient
+    /// `dW = sum_n dY_n cols_n^T`, `dx_n = row2im(dY_n^T W)`,
+    /// `db[o] = sum over n and pixels of dY[n, o]`.
+    ///
+    /// # Shapes
+    /// `x: (N, C, H, W)`, `weight: (O, C, KH, KW)`, `bias: (O)` ->
+    /// `(N, O, (H + 2ph - KH) / sh + 1, (W + 2pw - KW) / sw + 1)`.
+    ///
+    /// PyTorch equivalent: `torch.nn.functional.conv2d(x, w, b, stride, padding)`
+    pub fn conv2d(&self, weight: &Var<'t, T>, bias: Option<&Var<'t, T>>, opts: Conv2dOptions) -> Result<Var<'t, T>> {
+        let (g, parents, bias) = self.conv_operands(weight, bias, opts)?;
+        let (x, w) = (self.value(), weight.value());
+        let (k, p) = (g.k(), g.p());
         let xs = x.as_slice().expect("standard layout");
         // Every element is written below: the bias, or the product with beta 0
         // (which matrixmultiply never reads).
