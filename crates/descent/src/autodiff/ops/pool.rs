@@ -26,6 +26,30 @@ impl MaxPool2d {
         MaxPool2d { argmax, plane_in, plane_out, two_by_two: Some(w) }
     }
 
+    /// Values per input plane.
+    pub(crate) fn plane_in(&self) -> usize {
+        self.plane_in
+    }
+
+    /// Windows per plane.
+    pub(crate) fn plane_out(&self) -> usize {
+        self.plane_out
+    }
+
+    /// The input gradient of the planes `first..` (as many as `grad` has
+    /// windows for) into `gx`, on this thread: what [`MaxPool2d::unpool`]
+    /// writes there.
+    pub(crate) fn unpool_planes<T: Element>(&self, first: usize, grad: &[T], gx: &mut [T]) {
+        let argmax = &self.argmax[first * self.plane_out..][..grad.len()];
+        let planes = gx.chunks_exact_mut(self.plane_in).zip(grad.chunks_exact(self.plane_out));
+        for ((gx, gy), argmax) in planes.zip(argmax.chunks_exact(self.plane_out)) {
+            match self.two_by_two {
+                Some(w) => unpool_plane_2x2(gx, gy, argmax, w),
+                None => unpool_plane(gx, gy, argmax),
+            }
+        }
+    }
+
     /// The input's gradient (of shape `input`) from the output's `grad`.
     pub(crate) fn unpool<T: Element>(&self, grad: ArrayD<T>, input: IxDyn) -> ArrayD<T> {
         // Every element is written plane by plane in the parallel loop below.

@@ -57,6 +57,7 @@ mod pooled;
 mod tests;
 mod unroll;
 
+use crate::autodiff::ops::pool::MaxPool2d;
 use crate::autodiff::{Backward, Var};
 pub use crate::kernels::conv::Conv2dOptions;
 use crate::kernels::conv::{direct, geometry, Geometry};
@@ -92,12 +93,52 @@ impl<T: Element> Backward<T> for Conv2d {
         grad: ArrayD<T>,
         wants: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
+        let grads = self.backward_from(inputs, &GradSource::Dense(grad.as_slice().expect("standard layout")), wants);
+        workspace::give_array(grad);
+        grads
+    }
+}
+
+/// Where a convolution's backward reads its output's gradient, a group of
+/// samples at a time.
+pub(crate) enum GradSource<'a, T> {
+    /// The gradient itself, `(N, O, P)`.
+    Dense(&'a [T]),
+    /// The gradient of the 2x2 max pooling after it (`Var::conv2d_max_pool2x2`),
+    /// unpooled a group at a time into a scratch of the group's size.
+    Pooled { grad: &'a [T], pool: &'a MaxPool2d },
+}
+
+impl<T: Element> GradSource<'_, T> {
+    /// Group `i`'s `samples` output gradients (`out` values each), `(O, P)`
+    /// per sample, from the source or unpooled into `scratch`.
+    fn group<'s>(&'s self, i: usize, samples: usize, out: usize, scratch: &'s mut Buffer<T>) -> &'s [T] {
+        match self {
+            GradSource::Dense(grad) => &grad[i * GROUP * out..][..samples * out],
+            GradSource::Pooled { grad, pool } => {
+                let planes = samples * out / pool.plane_in();
+                let first = i * GROUP * out / pool.plane_in();
+                pool.unpool_planes(first, &grad[first * pool.plane_out()..][..planes * pool.plane_out()], scratch);
+                &scratch[..samples * out]
+            }
+        }
+    }
+}
+
+impl Conv2d {
+    /// The gradients of the inputs that want one, from the output's
+    /// gradient as `source` gives it.
+    pub(crate) fn backward_from<T: Element>(
+        &self,
+        inputs: &[&ArrayD<T>],
+        source: &GradSource<'_, T>,
+        wants: &[bool],
+    ) -> Vec<Option<ArrayD<T>>> {
         let g = &self.geometry;
         let (k, p, image, out) = (g.k(), g.p(), g.image(), g.o * g.p());
         let xs = inputs[0].as_slice().expect("standard layout");
         let weight =
             ArrayView2::from_shape((g.o, k), inputs[1].as_slice().expect("standard layout")).expect("weight size");
-        let grad_out = grad.as_slice().expect("standard layout");
         let (want_x, want_w) = (wants[0], wants[1]);
         let want_b = self.has_bias && wants[2];
         let starts = segment_starts(g);
@@ -118,10 +159,15 @@ impl<T: Element> Backward<T> for Conv2d {
         // Per group: (sum of dW_n, sum of db_n) over its samples.
         let partials: Vec<Partial<T>> = x_slices
             .into_par_iter()
-            .zip(grad_out.par_chunks(GROUP * out))
+            .enumerate()
             .zip(xs.par_chunks(GROUP * image))
-            .map(|((grad_x, grad_out), xs)| {
+            .map(|((group, grad_x), xs)| {
                 let samples = xs.len() / image;
+                let mut unpooled = match source {
+                    GradSource::Dense(_) => Buffer::uninit(0, T::zero()),
+                    GradSource::Pooled { .. } => Buffer::uninit(samples * out, T::zero()),
+                };
+                let grad_out = source.group(group, samples, out, &mut unpooled);
                 if !(want_w || want_x) {
                     return (None, want_b.then(|| bias_grad(grad_out, g.o, p, GradLayout::Planes)));
                 }
@@ -182,7 +228,6 @@ impl<T: Element> Backward<T> for Conv2d {
                 (grad_w, grad_b)
             })
             .collect();
-        workspace::give_array(grad);
         // Groups' partial sums, added in group order.
         let mut grad_w = want_w.then(|| Array2::<T>::zeros((g.o, k)));
         let mut grad_b = want_b.then(|| Array1::<T>::zeros(g.o));

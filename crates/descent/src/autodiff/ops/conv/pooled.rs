@@ -8,10 +8,12 @@
 //! buffer that stays in the cache while it is pooled, instead of a whole
 //! batch's (19 MB a step for the MNIST CNN's first layer) written to memory
 //! and read back by the pooling. Only the pooled output and the arg-maxes
-//! are kept. Where the direct kernel does not apply (other types, CPUs,
+//! are kept, and the backward pass unpools the gradient a group of samples
+//! at a time, into a scratch that the convolution's backward reads while
+//! it is in the cache. Where the direct kernel does not apply (other types, CPUs,
 //! strides or paddings), the op is the two ops in turn.
 
-use super::{direct, Conv2d, Conv2dOptions, GROUP};
+use super::{direct, Conv2d, Conv2dOptions, GradSource, GROUP};
 use crate::autodiff::ops::pool::MaxPool2d;
 use crate::autodiff::{Backward, Var};
 use crate::kernels::pool_2x2::pool_row_2x2_avx512;
@@ -24,20 +26,20 @@ use rayon::prelude::*;
 struct ConvPool {
     conv: Conv2d,
     pool: MaxPool2d,
-    /// The convolution's output shape `(N, O, OH, OW)`.
-    conv_shape: IxDyn,
 }
 
 impl<T: Element> Backward<T> for ConvPool {
     fn backward(
         &self,
         inputs: &[&ArrayD<T>],
-        output: &ArrayD<T>,
+        _: &ArrayD<T>,
         grad: ArrayD<T>,
         wants: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
-        let grad = self.pool.unpool(grad, self.conv_shape.clone());
-        self.conv.backward(inputs, output, grad, wants)
+        let source = GradSource::Pooled { grad: grad.as_slice().expect("standard layout"), pool: &self.pool };
+        let grads = self.conv.backward_from(inputs, &source, wants);
+        workspace::give_array(grad);
+        grads
     }
 }
 
@@ -91,10 +93,9 @@ impl<'t, T: Element> Var<'t, T> {
             },
         );
         let y = ArrayD::from_shape_vec(IxDyn(&[g.n, g.o, oh, ow]), y).expect("output size");
-        let conv_shape = IxDyn(&[g.n, g.o, g.oh, g.ow]);
         let pool = MaxPool2d::two_by_two(argmax, p, plane_out, g.ow);
         let conv = Conv2d { geometry: g, has_bias: bias.is_some() };
-        Ok(self.tape.push(y, &parents, ConvPool { conv, pool, conv_shape }))
+        Ok(self.tape.push(y, &parents, ConvPool { conv, pool }))
     }
 }
 
