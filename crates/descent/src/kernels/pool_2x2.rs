@@ -27,6 +27,17 @@ pub(crate) fn pool_row_2x2_avx512(x: &[f32], w: usize, top: usize, y: &mut [f32]
     }
 }
 
+/// A whole plane `x` of width `w` pooled by 2x2 windows with stride 2 into
+/// `y` (rows of `w / 2` windows), row by row with [`pool_row_2x2_avx512`];
+/// the arg-maxes (indices in the plane) written only when given.
+pub(crate) fn pool_plane_2x2_avx512(x: &[f32], w: usize, y: &mut [f32], mut argmax: Option<&mut [u32]>) {
+    let ow = w / 2;
+    for (i, y) in y.chunks_exact_mut(ow).enumerate() {
+        let at = argmax.as_deref_mut().map(|a| &mut a[i * ow..(i + 1) * ow]);
+        pool_row_2x2_avx512(x, w, 2 * i, y, at);
+    }
+}
+
 /// The first `n` lanes (up to 16).
 #[cfg(target_arch = "x86_64")]
 fn lanes(n: usize) -> __mmask16 {

@@ -33,15 +33,20 @@ impl<T: Element> Conv2d<T> {
     }
 }
 
+impl<T: Element> Conv2d<T> {
+    /// The weight and the bias as leaves of `tape`.
+    fn on<'t>(&self, tape: &'t Tape<T>) -> (Var<'t, T>, Option<Var<'t, T>>) {
+        (tape.param(&self.weight), self.bias.as_ref().map(|b| tape.param(b)))
+    }
+}
+
 impl<T: Element> Module<T> for Conv2d<T> {
     fn forward<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>) -> Result<Var<'t, T>> {
-        let w = tape.param(&self.weight);
-        let b = self.bias.as_ref().map(|b| tape.param(b));
+        let (w, b) = self.on(tape);
         x.conv2d(&w, b.as_ref(), self.options)
     }
     fn forward_then_max_pool2x2<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>) -> Option<Result<Var<'t, T>>> {
-        let w = tape.param(&self.weight);
-        let b = self.bias.as_ref().map(|b| tape.param(b));
+        let (w, b) = self.on(tape);
         Some(x.conv2d_max_pool2x2(&w, b.as_ref(), self.options))
     }
     fn named_parameters(&self) -> Vec<(String, &Param<T>)> {

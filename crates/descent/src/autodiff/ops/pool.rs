@@ -2,7 +2,7 @@
 
 use crate::autodiff::{Backward, Var};
 use crate::kernels::avx512;
-use crate::kernels::pool_2x2::{pool_row_2x2_avx512, unpool_row_2x2_avx512};
+use crate::kernels::pool_2x2::{pool_plane_2x2_avx512, unpool_row_2x2_avx512};
 use crate::kernels::workspace::{self, Buffer};
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, IxDyn};
@@ -43,10 +43,15 @@ impl MaxPool2d {
         let argmax = &self.argmax[first * self.plane_out..][..grad.len()];
         let planes = gx.chunks_exact_mut(self.plane_in).zip(grad.chunks_exact(self.plane_out));
         for ((gx, gy), argmax) in planes.zip(argmax.chunks_exact(self.plane_out)) {
-            match self.two_by_two {
-                Some(w) => unpool_plane_2x2(gx, gy, argmax, w),
-                None => unpool_plane(gx, gy, argmax),
-            }
+            self.unpool_one(gx, gy, argmax);
+        }
+    }
+
+    /// One plane's input gradient, by the windows' own rule.
+    fn unpool_one<T: Element>(&self, gx: &mut [T], gy: &[T], argmax: &[u32]) {
+        match self.two_by_two {
+            Some(w) => unpool_plane_2x2(gx, gy, argmax, w),
+            None => unpool_plane(gx, gy, argmax),
         }
     }
 
@@ -60,10 +65,7 @@ impl MaxPool2d {
         gx.par_chunks_mut(self.plane_in)
             .zip(grad_y.par_chunks(self.plane_out))
             .zip(self.argmax.par_chunks(self.plane_out))
-            .for_each(|((gx, gy), argmax)| match self.two_by_two {
-                Some(w) => unpool_plane_2x2(gx, gy, argmax, w),
-                None => unpool_plane(gx, gy, argmax),
-            });
+            .for_each(|((gx, gy), argmax)| self.unpool_one(gx, gy, argmax));
         workspace::give_array(grad);
         ArrayD::from_shape_vec(input, gx).expect("input size")
     }
@@ -231,11 +233,12 @@ impl<'t, T: Element> Var<'t, T> {
         let mut y = workspace::stale(planes * plane_out, T::zero());
         let vector = kernel == (2, 2) && stride == (2, 2) && avx512::takes::<T>();
         let plane = |x: &[T], y: &mut [T], argmax: &mut [u32], keep: bool| {
+            if vector {
+                return pool_plane_2x2_avx512(avx512::as_f32(x), w, avx512::as_f32_mut(y), keep.then_some(argmax));
+            }
             for ((i, y), argmax) in y.chunks_exact_mut(ow).enumerate().zip(argmax.chunks_exact_mut(ow)) {
                 let top = i * stride.0;
-                if vector {
-                    pool_row_2x2_avx512(avx512::as_f32(x), w, top, avx512::as_f32_mut(y), keep.then_some(argmax));
-                } else if !(kernel == (2, 2) && stride.1 == 2 && pool_row_2x2(x, w, top, y, argmax)) {
+                if !(kernel == (2, 2) && stride.1 == 2 && pool_row_2x2(x, w, top, y, argmax)) {
                     pool_row(x, w, top, kernel, stride.1, y, argmax);
                 }
             }

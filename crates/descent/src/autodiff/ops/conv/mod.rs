@@ -93,15 +93,13 @@ impl<T: Element> Backward<T> for Conv2d {
         grad: ArrayD<T>,
         wants: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
-        let grads = self.backward_from(inputs, &GradSource::Dense(grad.as_slice().expect("standard layout")), wants);
-        workspace::give_array(grad);
-        grads
+        self.backward_from(inputs, grad, None, wants)
     }
 }
 
 /// Where a convolution's backward reads its output's gradient, a group of
 /// samples at a time.
-pub(crate) enum GradSource<'a, T> {
+enum GradSource<'a, T> {
     /// The gradient itself, `(N, O, P)`.
     Dense(&'a [T]),
     /// The gradient of the 2x2 max pooling after it (`Var::conv2d_max_pool2x2`),
@@ -126,14 +124,22 @@ impl<T: Element> GradSource<'_, T> {
 }
 
 impl Conv2d {
-    /// The gradients of the inputs that want one, from the output's
-    /// gradient as `source` gives it.
+    /// The gradients of the inputs that want one, from `grad`: the output's
+    /// gradient, or with `pooled` that of the 2x2 max pooling after it
+    /// (`Var::conv2d_max_pool2x2`), unpooled a group at a time. `grad`'s
+    /// storage goes back to the pool.
     pub(crate) fn backward_from<T: Element>(
         &self,
         inputs: &[&ArrayD<T>],
-        source: &GradSource<'_, T>,
+        grad: ArrayD<T>,
+        pooled: Option<&MaxPool2d>,
         wants: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
+        let values = grad.as_slice().expect("standard layout");
+        let source = match pooled {
+            None => GradSource::Dense(values),
+            Some(pool) => GradSource::Pooled { grad: values, pool },
+        };
         let g = &self.geometry;
         let (k, p, image, out) = (g.k(), g.p(), g.image(), g.o * g.p());
         let xs = inputs[0].as_slice().expect("standard layout");
@@ -149,13 +155,10 @@ impl Conv2d {
         // same bits as the GEMM and row2im).
         let direct_x = (want_x && direct::input_grad_applies::<T>(g))
             .then(|| direct::InputGrad::new(g, direct::as_f32(inputs[1].as_slice().expect("standard layout"))));
-        // dx has one slice per sample; without it, give each group an empty one.
-        // Zeroed group by group, in parallel, before row2im adds into it.
+        // dx in one slice per group (empty ones without it), zeroed group by
+        // group, in parallel, before row2im adds into it.
         let mut grad_x = if want_x { workspace::stale(g.n * image, T::zero()) } else { Vec::new() };
-        let x_chunk = if want_x { GROUP * image } else { 1 };
-        let mut empty = vec![T::zero(); g.n.div_ceil(GROUP)];
-        let x_slices: Vec<&mut [T]> =
-            if want_x { grad_x.chunks_mut(x_chunk).collect() } else { empty.chunks_mut(1).collect() };
+        let x_slices = per_group(&mut grad_x, GROUP * image, g.n.div_ceil(GROUP));
         // Per group: (sum of dW_n, sum of db_n) over its samples.
         let partials: Vec<Partial<T>> = x_slices
             .into_par_iter()
@@ -228,6 +231,7 @@ impl Conv2d {
                 (grad_w, grad_b)
             })
             .collect();
+        workspace::give_array(grad);
         // Groups' partial sums, added in group order.
         let mut grad_w = want_w.then(|| Array2::<T>::zeros((g.o, k)));
         let mut grad_b = want_b.then(|| Array1::<T>::zeros(g.o));
@@ -247,6 +251,16 @@ impl Conv2d {
             grads.push(grad_b.map(Array1::into_dyn));
         }
         grads
+    }
+}
+
+/// `data` in slices of `chunk` values, one per group of samples; an empty
+/// `data` (a result not wanted) gives each of the `groups` an empty slice.
+fn per_group<U>(data: &mut [U], chunk: usize, groups: usize) -> Vec<&mut [U]> {
+    if data.is_empty() {
+        (0..groups).map(|_| Default::default()).collect()
+    } else {
+        data.chunks_mut(chunk).collect()
     }
 }
 

@@ -13,10 +13,10 @@
 //! it is in the cache. Where the direct kernel does not apply (other types, CPUs,
 //! strides or paddings), the op is the two ops in turn.
 
-use super::{direct, Conv2d, Conv2dOptions, GradSource, GROUP};
+use super::{direct, per_group, Conv2d, Conv2dOptions, GROUP};
 use crate::autodiff::ops::pool::MaxPool2d;
 use crate::autodiff::{Backward, Var};
-use crate::kernels::pool_2x2::pool_row_2x2_avx512;
+use crate::kernels::pool_2x2::pool_plane_2x2_avx512;
 use crate::kernels::workspace::{self, Buffer};
 use crate::{Element, Result};
 use ndarray::{ArrayD, IxDyn};
@@ -36,10 +36,7 @@ impl<T: Element> Backward<T> for ConvPool {
         grad: ArrayD<T>,
         wants: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
-        let source = GradSource::Pooled { grad: grad.as_slice().expect("standard layout"), pool: &self.pool };
-        let grads = self.conv.backward_from(inputs, &source, wants);
-        workspace::give_array(grad);
-        grads
+        self.conv.backward_from(inputs, grad, Some(&self.pool), wants)
     }
 }
 
@@ -78,17 +75,14 @@ impl<'t, T: Element> Var<'t, T> {
         // Per group of samples (as the convolution alone): each sample's
         // output into a scratch, then pooled plane by plane, row by row.
         let sample_out = g.o * plane_out;
-        let argmax_chunk = if keep { GROUP * sample_out } else { 1 };
-        let mut none = vec![0u32; g.n.div_ceil(GROUP)];
-        let argmax_groups: Vec<&mut [u32]> =
-            if keep { argmax.chunks_mut(argmax_chunk).collect() } else { none.chunks_mut(1).collect() };
+        let argmax_groups = per_group(&mut argmax, GROUP * sample_out, g.n.div_ceil(GROUP));
         y.par_chunks_mut(GROUP * sample_out).zip(argmax_groups).zip(xs.par_chunks(GROUP * g.image())).for_each(
             |((y, argmax), xs)| {
                 let mut out = Buffer::uninit(g.o * p, 0.0f32);
                 for (n, (y_n, image)) in y.chunks_exact_mut(sample_out).zip(xs.chunks_exact(g.image())).enumerate() {
                     forward.sample(direct::as_f32(image), &mut out[..]);
                     let argmax_n = keep.then(|| &mut argmax[n * sample_out..(n + 1) * sample_out]);
-                    pool_sample(&out, g.ow, p, ow, direct::as_f32_mut(y_n), argmax_n);
+                    pool_sample(&out, g.ow, p, direct::as_f32_mut(y_n), argmax_n);
                 }
             },
         );
@@ -100,14 +94,12 @@ impl<'t, T: Element> Var<'t, T> {
 }
 
 /// One sample's planes (`p` values each, rows of `w`) pooled by 2x2 windows
-/// into `y` (rows of `ow`), with the arg-maxes when kept.
-fn pool_sample(out: &[f32], w: usize, p: usize, ow: usize, y: &mut [f32], mut argmax: Option<&mut [u32]>) {
+/// into `y`, with the arg-maxes when kept.
+fn pool_sample(out: &[f32], w: usize, p: usize, y: &mut [f32], mut argmax: Option<&mut [u32]>) {
     let plane_out = y.len() / (out.len() / p);
     for (o, (plane, y)) in out.chunks_exact(p).zip(y.chunks_exact_mut(plane_out)).enumerate() {
-        for (i, y) in y.chunks_exact_mut(ow).enumerate() {
-            let at = argmax.as_deref_mut().map(|a| &mut a[o * plane_out + i * ow..o * plane_out + (i + 1) * ow]);
-            pool_row_2x2_avx512(plane, w, 2 * i, y, at);
-        }
+        let at = argmax.as_deref_mut().map(|a| &mut a[o * plane_out..(o + 1) * plane_out]);
+        pool_plane_2x2_avx512(plane, w, y, at);
     }
 }
 
