@@ -37,6 +37,12 @@ const MR: usize = 8;
 /// Vectors of 16 columns of `C` per register tile.
 const NV: usize = 3;
 
+/// Whether `m`'s rows are contiguous (or each is one value): a `B` that
+/// [`gemm`] reads in place, and how [`crate::kernels::gemm`] splits it.
+pub(crate) fn rows_contiguous<T>(m: &ArrayView2<'_, T>) -> bool {
+    m.strides()[1] == 1 || m.ncols() == 1
+}
+
 /// Whether [`gemm`] computes `C = alpha A B + beta C`: `f32` on AVX-512,
 /// `alpha = 1`, `beta` 0 or 1, no empty dimension, `C`'s rows contiguous,
 /// and `B`'s rows contiguous or `B` the transpose of a contiguous matrix.
@@ -57,7 +63,7 @@ pub(crate) fn gemm_takes<T: Element>(
         && n > 0
         && a.strides().iter().all(|&s| s >= 0)
         && b.strides()[0] >= 0
-        && (b.strides()[1] == 1 || n == 1 || b.t().is_standard_layout())
+        && (rows_contiguous(b) || b.t().is_standard_layout())
         && (c.strides()[1] == 1 || n == 1)
         && c.strides()[0] >= 0
 }
@@ -75,7 +81,7 @@ pub(crate) fn gemm<T: 'static>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, add
     let c_ptr = c.as_mut_ptr().cast::<f32>();
     // B with contiguous rows, read in place, or transposed once here.
     let mut transposed = Vec::new();
-    let (b_ptr, rsb) = if b.strides()[1] == 1 || n == 1 {
+    let (b_ptr, rsb) = if rows_contiguous(b) {
         (b.as_ptr().cast::<f32>(), b.strides()[0])
     } else {
         let bt = b.t();

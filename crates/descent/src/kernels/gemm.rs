@@ -80,7 +80,7 @@ pub(crate) fn gemm<T: Element>(
     c: &mut ArrayViewMut2<'_, T>,
 ) {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    let (axis, size) = split(m, k, n, b.strides()[1] == 1 || n == 1);
+    let (axis, size) = split(m, k, n, crate::kernels::avx512::rows_contiguous(b));
     let along = c.len_of(axis);
     if size >= along {
         return gemm_serial(alpha, a, b, beta, c);
