@@ -323,9 +323,11 @@ pub(crate) fn input_grad_applies<T: 'static>(g: &Geometry) -> bool {
 /// into a zeroed `dx` in the order of the output pixels. Here an input row's
 /// contributions are formed tap by tap, kernel rows and columns from the
 /// last to the first (which is that order of the output pixels for every
-/// input pixel), each as the same sum over the output channels, 8 output
-/// pixels × `C` input channels (the lanes) at a time, and added into a zeroed
-/// `dxt: (H W, C)` that is then transposed into `dx`.
+/// input pixel), each as the same sum over the output channels, and added
+/// into a zeroed `dxt: (H W, C)` that is then transposed into `dx`. A
+/// register tile holds up to 3 taps × 8 output pixels × `C` input channels
+/// (the lanes; 4 pixels for 32 channels): the taps share the output
+/// gradients they multiply, one broadcast for three sums.
 pub(crate) struct InputGrad<'a> {
     g: &'a Geometry,
     /// `W` as `(KH, KW, O, C)`: per tap and output channel, the `C` weights
@@ -372,40 +374,88 @@ impl<'a> InputGrad<'a> {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
-    #[allow(clippy::needless_range_loop)]
     unsafe fn sample_avx512<const NV: usize>(&self, grad_t: &[f32], dxt: &mut [f32]) {
-        const R: usize = 8;
-        let (g, o, c) = (self.g, self.g.o, self.g.c);
+        let g = self.g;
+        // Taps per register tile: pixels x taps x vectors make 24
+        // accumulators (8 x 3 x 1, or 4 x 3 x 2).
+        const SPAN: usize = 3;
         for i in 0..g.h {
             for kh in (0..g.kh).rev() {
                 let Some(oi) = i.checked_sub(kh).filter(|&oi| oi < g.oh) else { continue };
-                for kw in (0..g.kw).rev() {
-                    let w = self.weights.as_ptr().add((kh * g.kw + kw) * o * c);
-                    for oj0 in (0..g.ow).step_by(R) {
-                        let dy = grad_t.as_ptr().add((oi * g.ow + oj0) * o);
-                        let mut acc = [[_mm512_setzero_ps(); NV]; R];
-                        for oc in 0..o {
-                            let mut wv = [_mm512_setzero_ps(); NV];
-                            for v in 0..NV {
-                                wv[v] = _mm512_loadu_ps(w.add(oc * c + 16 * v));
-                            }
-                            for r in 0..R {
-                                let a = _mm512_set1_ps(*dy.add(r * o + oc));
-                                for v in 0..NV {
-                                    acc[r][v] = _mm512_fmadd_ps(a, wv[v], acc[r][v]);
-                                }
-                            }
+                // The kernel row's taps from the last to the first, `SPAN`
+                // at a time.
+                let mut end = g.kw;
+                while end > 0 {
+                    let first = end.saturating_sub(SPAN);
+                    let at = Taps { i, kh, oi, first };
+                    match (NV, end - first) {
+                        (1, 3) => self.taps::<1, 3, 8>(grad_t, dxt, at),
+                        (1, 2) => self.taps::<1, 2, 8>(grad_t, dxt, at),
+                        (1, _) => self.taps::<1, 1, 8>(grad_t, dxt, at),
+                        (_, 3) => self.taps::<2, 3, 4>(grad_t, dxt, at),
+                        (_, 2) => self.taps::<2, 2, 4>(grad_t, dxt, at),
+                        _ => self.taps::<2, 1, 4>(grad_t, dxt, at),
+                    }
+                    end = first;
+                }
+            }
+        }
+    }
+
+    /// Input row `at.i`'s contributions through kernel row `at.kh` (output
+    /// row `at.oi`) and its taps `at.first .. at.first + T`: `R` output
+    /// pixels at a time, each tap's sum over the output channels in its own
+    /// accumulators (the taps share the output gradients they multiply),
+    /// then added into `dxt` from the last tap to the first. An input pixel
+    /// so receives its contributions in the order of the output pixels:
+    /// within a group of pixels from the last tap to the first, and the
+    /// groups in order, whose later pixels reach it through earlier taps.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[inline]
+    #[allow(clippy::needless_range_loop)]
+    unsafe fn taps<const NV: usize, const T: usize, const R: usize>(&self, grad_t: &[f32], dxt: &mut [f32], at: Taps) {
+        let (g, o, c) = (self.g, self.g.o, self.g.c);
+        let Taps { i, kh, oi, first } = at;
+        let w = self.weights.as_ptr().add((kh * g.kw + first) * o * c);
+        for oj0 in (0..g.ow).step_by(R) {
+            let dy = grad_t.as_ptr().add((oi * g.ow + oj0) * o);
+            let mut acc = [[[_mm512_setzero_ps(); NV]; R]; T];
+            for oc in 0..o {
+                let mut wv = [[_mm512_setzero_ps(); NV]; T];
+                for t in 0..T {
+                    for v in 0..NV {
+                        wv[t][v] = _mm512_loadu_ps(w.add((t * o + oc) * c + 16 * v));
+                    }
+                }
+                for r in 0..R {
+                    let a = _mm512_set1_ps(*dy.add(r * o + oc));
+                    for t in 0..T {
+                        for v in 0..NV {
+                            acc[t][r][v] = _mm512_fmadd_ps(a, wv[t][v], acc[t][r][v]);
                         }
-                        let dst = dxt.as_mut_ptr().add((i * g.w + kw + oj0) * c);
-                        for r in 0..R {
-                            for v in 0..NV {
-                                let d = dst.add(r * c + 16 * v);
-                                _mm512_storeu_ps(d, _mm512_add_ps(_mm512_loadu_ps(d), acc[r][v]));
-                            }
-                        }
+                    }
+                }
+            }
+            for t in (0..T).rev() {
+                let dst = dxt.as_mut_ptr().add((i * g.w + first + t + oj0) * c);
+                for r in 0..R {
+                    for v in 0..NV {
+                        let d = dst.add(r * c + 16 * v);
+                        _mm512_storeu_ps(d, _mm512_add_ps(_mm512_loadu_ps(d), acc[t][r][v]));
                     }
                 }
             }
         }
     }
+}
+
+/// Where [`InputGrad::taps`] works: input row `i`, kernel row `kh`, output
+/// row `oi = i - kh`, first tap `first` of the kernel row.
+#[derive(Clone, Copy)]
+struct Taps {
+    i: usize,
+    kh: usize,
+    oi: usize,
+    first: usize,
 }
