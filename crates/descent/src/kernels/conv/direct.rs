@@ -459,3 +459,57 @@ struct Taps {
     oi: usize,
     first: usize,
 }
+
+/// Whether [`bias_grad`] sums this layer's bias gradient: `f32`, output
+/// channels a multiple of 16 up to 32, and AVX-512F.
+pub(crate) fn bias_grad_applies<T: 'static>(o: usize) -> bool {
+    TypeId::of::<T>() == TypeId::of::<f32>() && (o == 16 || o == 32) && has_avx512()
+}
+
+/// Adds to `total` (one value per output channel) the bias gradient of the
+/// samples whose transposed output gradients `grad_t: (N P, O)` holds: each
+/// sample's pixels summed from zero in pixel order, then that sum added to
+/// `total` in sample order, the additions of `autodiff::ops::conv`'s
+/// general loop. Four samples' sums run at once: each is a chain of
+/// dependent additions, which one at a time would wait on the adder's
+/// latency. Only where [`bias_grad_applies`] holds.
+pub(crate) fn bias_grad(grad_t: &[f32], p: usize, total: &mut [f32]) {
+    let o = total.len();
+    assert!((o == 16 || o == 32) && cpu_has_avx512(), "unsupported bias gradient");
+    assert!(grad_t.len().is_multiple_of(o * p));
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: AVX-512F is present (asserted); the loads read whole samples
+    // of `grad_t` (length a multiple of `o p`) and `total` (`o` values),
+    // the stores write `total`.
+    unsafe {
+        match o {
+            16 => bias_grad_avx512::<1>(grad_t, p, total),
+            _ => bias_grad_avx512::<2>(grad_t, p, total),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::needless_range_loop)]
+unsafe fn bias_grad_avx512<const NV: usize>(grad_t: &[f32], p: usize, total: &mut [f32]) {
+    const S: usize = 4;
+    let o = 16 * NV;
+    for samples in grad_t.chunks(S * o * p) {
+        let (x, n) = (samples.as_ptr(), samples.len() / (o * p));
+        let mut acc = [[_mm512_setzero_ps(); NV]; S];
+        for q in 0..p {
+            for s in 0..n {
+                for v in 0..NV {
+                    acc[s][v] = _mm512_add_ps(acc[s][v], _mm512_loadu_ps(x.add((s * p + q) * o + 16 * v)));
+                }
+            }
+        }
+        for s in 0..n {
+            for v in 0..NV {
+                let t = total.as_mut_ptr().add(16 * v);
+                _mm512_storeu_ps(t, _mm512_add_ps(_mm512_loadu_ps(t), acc[s][v]));
+            }
+        }
+    }
+}

@@ -282,6 +282,11 @@ enum GradLayout {
 /// `Planes` each channel is one serial chain.
 fn bias_grad<T: Element>(grads: &[T], o: usize, p: usize, layout: GradLayout) -> Array1<T> {
     let mut total = Array1::<T>::zeros(o);
+    if matches!(layout, GradLayout::Pixels) && direct::bias_grad_applies::<T>(o) {
+        let total_f32 = direct::as_f32_mut(total.as_slice_mut().expect("standard layout"));
+        direct::bias_grad(direct::as_f32(grads), p, total_f32);
+        return total;
+    }
     let mut sample = vec![T::zero(); o];
     for grads_n in grads.chunks_exact(o * p) {
         match layout {

@@ -89,24 +89,28 @@ fn bad_shapes_and_options_are_errors() {
     assert!(matches!(x.conv2d(&w, Some(&bad_bias), Conv2dOptions::default()), Err(Error::Shape { op: "conv2d", .. })));
 }
 
+/// Both layouts give the same bits: the general loops for 5 channels, and
+/// for 16 and 32 the AVX-512 sums from pixels (four samples at a time, so
+/// seven samples end in a partial four) against the general loop from planes.
 #[test]
 fn bias_gradients_from_either_layout_agree_bit_for_bit() {
-    // Three samples of 5 channels by 7 pixels, and the same values
-    // transposed per sample: the two sums must be the same bits.
-    let (o, p) = (5, 7);
-    let planes = randn(&[3 * o * p], 300).mapv(|v| v as f32 * 1e3).into_raw_vec_and_offset().0;
-    let mut pixels = vec![0.0f32; planes.len()];
-    for (src, dst) in planes.chunks_exact(o * p).zip(pixels.chunks_exact_mut(o * p)) {
-        crate::kernels::transpose::transpose(src, o, p, dst);
-    }
-    let from_planes = super::bias_grad(&planes, o, p, super::GradLayout::Planes);
-    let from_pixels = super::bias_grad(&pixels, o, p, super::GradLayout::Pixels);
-    let bits = |a: &ndarray::Array1<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&from_planes), bits(&from_pixels));
-    // And both are the sums.
-    for c in 0..o {
-        let sum: f64 = planes.chunks_exact(o * p).flat_map(|n| &n[c * p..(c + 1) * p]).map(|&v| v as f64).sum();
-        assert!((from_planes[c] as f64 - sum).abs() < 1e-2, "channel {c}");
+    for (n, o, p) in [(3, 5, 7), (7, 16, 9), (7, 32, 5), (2, 16, 3)] {
+        // n samples of o channels by p pixels, and the same values
+        // transposed per sample.
+        let planes = randn(&[n * o * p], 300 + o as u64).mapv(|v| v as f32 * 1e3).into_raw_vec_and_offset().0;
+        let mut pixels = vec![0.0f32; planes.len()];
+        for (src, dst) in planes.chunks_exact(o * p).zip(pixels.chunks_exact_mut(o * p)) {
+            crate::kernels::transpose::transpose(src, o, p, dst);
+        }
+        let from_planes = super::bias_grad(&planes, o, p, super::GradLayout::Planes);
+        let from_pixels = super::bias_grad(&pixels, o, p, super::GradLayout::Pixels);
+        let bits = |a: &ndarray::Array1<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&from_planes), bits(&from_pixels), "{n} x {o} x {p}");
+        // And both are the sums.
+        for c in 0..o {
+            let sum: f64 = planes.chunks_exact(o * p).flat_map(|n| &n[c * p..(c + 1) * p]).map(|&v| v as f64).sum();
+            assert!((from_planes[c] as f64 - sum).abs() < 1e-2, "channel {c} of {n} x {o} x {p}");
+        }
     }
 }
 
