@@ -150,6 +150,83 @@ unsafe fn unpool_2x2_kernel(upper: *mut f32, lower: *mut f32, gy: &[f32], argmax
     }
 }
 
+/// One sample's 2x2 max-pooling gradient unpooled straight into the layout
+/// the convolution's backward reads, one pixel's channels per row:
+/// `grad_t: (H W, O)` from the windows' gradients `gy: (O, H/2 · W/2)` and
+/// arg-maxes (indices in the `H × W` plane). The values of the plane-by-plane
+/// unpooling (`0 + g` at the arg-max, 0 at the other taps and at the pixels
+/// no window covers) then transposed, without writing the `(O, H, W)` planes
+/// first: the windows' gradients and arg-maxes are transposed instead (a
+/// quarter of the size), then each window writes its four pixels' rows 16
+/// channels at a time. `scratch_g` and `scratch_a` hold `gy.len()` values.
+/// `O` a multiple of 16.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn unpool_transposed_2x2_avx512(
+    gy: &[f32],
+    argmax: &[u32],
+    (o, h, w): (usize, usize, usize),
+    scratch_g: &mut [f32],
+    scratch_a: &mut [u32],
+    grad_t: &mut [f32],
+) {
+    assert!(cpu_has_avx512(), "the AVX-512 pooling on a CPU without it");
+    let (ph, pw) = (h / 2, w / 2);
+    assert!(o.is_multiple_of(16) && h * w < i32::MAX as usize);
+    assert!(gy.len() == o * ph * pw && argmax.len() == gy.len());
+    assert!(scratch_g.len() == gy.len() && scratch_a.len() == gy.len() && grad_t.len() == h * w * o);
+    let windows = ph * pw;
+    super::avx512::transpose(gy, o, windows, scratch_g);
+    // The arg-maxes' bits through the same copy.
+    // SAFETY: u32 and f32 have the same size and alignment, and every bit
+    // pattern is a valid value of both; the transpose only moves bits.
+    let (argmax_bits, scratch_bits) = unsafe {
+        (
+            std::slice::from_raw_parts(argmax.as_ptr().cast::<f32>(), argmax.len()),
+            std::slice::from_raw_parts_mut(scratch_a.as_mut_ptr().cast::<f32>(), scratch_a.len()),
+        )
+    };
+    super::avx512::transpose(argmax_bits, o, windows, scratch_bits);
+    // Pixels past the last whole window: the last column of an odd width,
+    // the last row of an odd height.
+    for r in 0..h {
+        let first = if r < 2 * ph { 2 * pw } else { 0 };
+        grad_t[(r * w + first) * o..(r + 1) * w * o].fill(0.0);
+    }
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: AVX-512F is present (asserted); window (i, j) reads its row of
+    // `o` values in the scratches (`windows * o` each) and writes the rows
+    // of its four pixels, all below `h * w`, in `grad_t` (sizes asserted).
+    unsafe {
+        unpool_transposed_kernel(scratch_g, scratch_a, (o, ph, pw, w), grad_t);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn unpool_transposed_kernel(
+    gyt: &[f32],
+    at: &[u32],
+    (o, ph, pw, w): (usize, usize, usize, usize),
+    out: &mut [f32],
+) {
+    let out = out.as_mut_ptr();
+    for i in 0..ph {
+        for j in 0..pw {
+            let window = (i * pw + j) * o;
+            let top = 2 * i * w + 2 * j;
+            let taps = [top, top + 1, top + w, top + w + 1];
+            for c0 in (0..o).step_by(16) {
+                let g = _mm512_add_ps(_mm512_setzero_ps(), _mm512_loadu_ps(gyt.as_ptr().add(window + c0)));
+                let a = _mm512_loadu_epi32(at.as_ptr().add(window + c0).cast());
+                for tap in taps {
+                    let here = _mm512_cmpeq_epi32_mask(a, _mm512_set1_epi32(tap as i32));
+                    _mm512_storeu_ps(out.add(tap * o + c0), _mm512_maskz_mov_ps(here, g));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// Rows of 2x2 windows on values with many ties (signed zeros among

@@ -2,7 +2,7 @@
 
 use crate::autodiff::{Backward, Var};
 use crate::kernels::avx512;
-use crate::kernels::pool_2x2::{pool_plane_2x2_avx512, unpool_row_2x2_avx512};
+use crate::kernels::pool_2x2::{pool_plane_2x2_avx512, unpool_row_2x2_avx512, unpool_transposed_2x2_avx512};
 use crate::kernels::workspace::{self, Buffer};
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, IxDyn};
@@ -45,6 +45,27 @@ impl MaxPool2d {
         for ((gx, gy), argmax) in planes.zip(argmax.chunks_exact(self.plane_out)) {
             self.unpool_one(gx, gy, argmax);
         }
+    }
+
+    /// Whether [`MaxPool2d::unpool_transposed`] takes a sample of
+    /// `channels` planes: 2x2 windows, `f32` on AVX-512, channels a multiple
+    /// of 16.
+    pub(crate) fn unpools_transposed<T: 'static>(&self, channels: usize) -> bool {
+        self.two_by_two.is_some() && channels.is_multiple_of(16) && avx512::takes::<T>()
+    }
+
+    /// One sample's input gradient, its planes `first .. first + channels`,
+    /// from their windows' gradients `gy`, written transposed: `grad_t:
+    /// (plane_in, channels)`, one input pixel's channels per row. The values
+    /// of [`MaxPool2d::unpool_planes`] then a transpose; only where
+    /// [`MaxPool2d::unpools_transposed`] holds.
+    pub(crate) fn unpool_transposed<T: 'static>(&self, first: usize, gy: &[T], channels: usize, grad_t: &mut [T]) {
+        let w = self.two_by_two.expect("2x2 windows");
+        let argmax = &self.argmax[first * self.plane_out..][..gy.len()];
+        let (mut scratch_g, mut scratch_a) = (Buffer::uninit(gy.len(), 0.0f32), Buffer::uninit(gy.len(), 0u32));
+        let (gy, grad_t) = (avx512::as_f32(gy), avx512::as_f32_mut(grad_t));
+        let shape = (channels, self.plane_in / w, w);
+        unpool_transposed_2x2_avx512(gy, argmax, shape, &mut scratch_g, &mut scratch_a, grad_t);
     }
 
     /// One plane's input gradient, by the windows' own rule.
@@ -316,6 +337,44 @@ mod tests {
         for (h, w) in [(2, 2), (3, 5), (4, 4), (7, 6), (24, 24), (5, 35), (6, 40), (9, 33)] {
             check::<f64>(&values[..4 * h * w], 4, h, w);
             check::<f32>(&values[..4 * h * w].iter().map(|&v| v as f32).collect::<Vec<_>>(), 4, h, w);
+        }
+    }
+
+    /// A sample's 2x2 gradient unpooled straight into one row per pixel
+    /// (AVX-512, 16 and 32 channels) is the plane-by-plane unpooling then
+    /// transposed, bit for bit: odd heights and widths (pixels no window
+    /// covers), arg-maxes at every tap, gradients of either zero's sign,
+    /// infinities and NaN.
+    #[test]
+    fn the_2x2_gradient_unpooled_transposed_is_the_planes_transposed() {
+        if !crate::kernels::cpu::cpu_has_avx512() {
+            return;
+        }
+        let palette = [0.0f32, -0.0, 1.5, -2.0, f32::INFINITY, f32::NAN, -f32::NAN, 1e-40];
+        for (o, h, w) in [(16, 24, 24), (32, 8, 8), (16, 9, 16), (32, 7, 5), (16, 2, 3)] {
+            let (plane_in, plane_out) = (h * w, (h / 2) * (w / 2));
+            // Arg-maxes by the general forward loop over values with ties.
+            let x: Vec<f32> = (0..o * plane_in).map(|i| ((i * 37 + i / 5) % 4) as f32).collect();
+            let mut argmax = vec![0u32; o * plane_out];
+            let mut y = vec![0.0f32; w / 2];
+            for (x, argmax) in x.chunks_exact(plane_in).zip(argmax.chunks_exact_mut(plane_out)) {
+                for (i, argmax) in argmax.chunks_exact_mut(w / 2).enumerate() {
+                    super::pool_row(x, w, 2 * i, (2, 2), 2, &mut y, argmax);
+                }
+            }
+            let gy: Vec<f32> = (0..o * plane_out).map(|i| palette[(i * 7 + i / 3) % palette.len()]).collect();
+            let mut kept = super::Buffer::uninit(argmax.len(), 0u32);
+            kept.copy_from_slice(&argmax);
+            let pool = super::MaxPool2d::two_by_two(kept, plane_in, plane_out, w);
+            let mut planes = vec![7.0f32; o * plane_in];
+            pool.unpool_planes(0, &gy, &mut planes);
+            let mut want = vec![0.0f32; o * plane_in];
+            crate::kernels::transpose::transpose(&planes, o, plane_in, &mut want);
+            assert!(pool.unpools_transposed::<f32>(o));
+            let mut got = vec![5.0f32; o * plane_in];
+            pool.unpool_transposed(0, &gy, o, &mut got);
+            let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{o} x {h} x {w}");
         }
     }
 

@@ -108,6 +108,37 @@ enum GradSource<'a, T> {
 }
 
 impl<T: Element> GradSource<'_, T> {
+    /// The scratch [`GradSource::group`] needs for `len` values.
+    fn scratch(&self, len: usize) -> Buffer<T> {
+        match self {
+            GradSource::Dense(_) => Buffer::uninit(0, T::zero()),
+            GradSource::Pooled { .. } => Buffer::uninit(len, T::zero()),
+        }
+    }
+
+    /// Group `i`'s output gradients with one pixel per row, `(G P, O)`, into
+    /// `grad_t` (its length says how many samples): each sample's `(O, P)`
+    /// transposed, or, where the pooling can, unpooled straight into that
+    /// layout (the same values).
+    fn group_transposed(&self, i: usize, g: &Geometry, grad_t: &mut [T]) {
+        let (out, samples) = (g.o * g.p(), grad_t.len() / (g.o * g.p()));
+        if let GradSource::Pooled { grad, pool } = self {
+            if pool.unpools_transposed::<T>(g.o) {
+                for (n, grad_t) in grad_t.chunks_exact_mut(out).enumerate() {
+                    let first = (i * GROUP + n) * g.o;
+                    let windows = g.o * pool.plane_out();
+                    pool.unpool_transposed(first, &grad[first * pool.plane_out()..][..windows], g.o, grad_t);
+                }
+                return;
+            }
+        }
+        let mut unpooled = self.scratch(samples * out);
+        let grad_out = self.group(i, samples, out, &mut unpooled);
+        for (grad_n, grad_t) in grad_out.chunks_exact(out).zip(grad_t.chunks_exact_mut(out)) {
+            transpose(grad_n, g.o, g.p(), grad_t);
+        }
+    }
+
     /// Group `i`'s `samples` output gradients (`out` values each), `(O, P)`
     /// per sample, from the source or unpooled into `scratch`.
     fn group<'s>(&'s self, i: usize, samples: usize, out: usize, scratch: &'s mut Buffer<T>) -> &'s [T] {
@@ -166,19 +197,14 @@ impl Conv2d {
             .zip(xs.par_chunks(GROUP * image))
             .map(|((group, grad_x), xs)| {
                 let samples = xs.len() / image;
-                let mut unpooled = match source {
-                    GradSource::Dense(_) => Buffer::uninit(0, T::zero()),
-                    GradSource::Pooled { .. } => Buffer::uninit(samples * out, T::zero()),
-                };
-                let grad_out = source.group(group, samples, out, &mut unpooled);
                 if !(want_w || want_x) {
+                    let mut unpooled = source.scratch(samples * out);
+                    let grad_out = source.group(group, samples, out, &mut unpooled);
                     return (None, want_b.then(|| bias_grad(grad_out, g.o, p, GradLayout::Planes)));
                 }
                 // The group's output gradients, one pixel per row: dYt_g (G*P, O).
                 let mut grad_t = Buffer::uninit(samples * p * g.o, T::zero());
-                for (grad_n, grad_t) in grad_out.chunks_exact(out).zip(grad_t.chunks_exact_mut(p * g.o)) {
-                    transpose(grad_n, g.o, p, grad_t);
-                }
+                source.group_transposed(group, g, &mut grad_t);
                 // From the transposed gradients, where each pixel's O values
                 // are contiguous: the same sums, vectorised across channels.
                 let grad_b = want_b.then(|| bias_grad(&grad_t, g.o, p, GradLayout::Pixels));

@@ -141,8 +141,9 @@ mod tests {
     }
 
     /// Bit for bit against the two ops: the MNIST CNN's shapes over a full
-    /// and a partial group of samples, an odd output height (a row no
-    /// window covers), channels not a multiple of the kernel's tile, a NaN
+    /// and a partial group of samples, odd output heights (a row no window
+    /// covers; with 5 channels, and with 16, unpooled straight into one row
+    /// per pixel), channels not a multiple of the kernel's tile, a NaN
     /// in an image, with and without the input's gradient; on this CPU's
     /// kernels, on the baseline and in `f64` (the two ops in turn).
     #[test]
@@ -154,6 +155,7 @@ mod tests {
             ([3, 3, 13, 20], [5, 3, 5, 5], true),
             ([18, 16, 12, 12], [32, 16, 5, 5], true),
             ([3, 3, 11, 13], [5, 3, 5, 5], true),
+            ([3, 2, 13, 20], [16, 2, 5, 5], true),
         ];
         for (i, (xs, ws, x_grad)) in cases.into_iter().enumerate() {
             let seed = 40 + 3 * i as u64;
