@@ -225,20 +225,26 @@ pub(crate) fn weight_grad(g: &Geometry, images: &[f32], grad_t: &[f32], grad_wt:
     // `grad_t`, every store writes inside `grad_wt` (sizes asserted).
     unsafe {
         let k = g.k();
+        // With 5-tap kernel rows and 25 taps a tile (which then divides
+        // `K`), each tile is five whole kernel rows.
         match (g.o, k.is_multiple_of(25), k.is_multiple_of(10)) {
-            (16, true, _) => weight_grad_avx512::<25, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
-            (16, false, _) => weight_grad_avx512::<24, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
-            (_, _, true) => weight_grad_avx512::<10, 2>(g, &taps, &pixels, images, grad_t, grad_wt),
-            _ => weight_grad_avx512::<12, 2>(g, &taps, &pixels, images, grad_t, grad_wt),
+            (16, true, _) if g.kw == 5 => weight_grad_avx512::<25, 1, 5>(g, &taps, &pixels, images, grad_t, grad_wt),
+            (16, true, _) => weight_grad_avx512::<25, 1, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
+            (16, false, _) => weight_grad_avx512::<24, 1, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
+            (_, _, true) => weight_grad_avx512::<10, 2, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
+            _ => weight_grad_avx512::<12, 2, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
         }
     }
 }
 
-/// [`weight_grad`] in register tiles of `TK` taps by `16 NV` channels.
+/// [`weight_grad`] in register tiles of `TK` taps by `16 NV` channels,
+/// the taps read in runs of `SEG` consecutive image values (a kernel row),
+/// each run from one offset: 25 taps' offsets do not fit in registers, 5
+/// runs' do. `SEG` must divide `TK`, and each run's taps be consecutive.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[allow(clippy::needless_range_loop)]
-unsafe fn weight_grad_avx512<const TK: usize, const NV: usize>(
+unsafe fn weight_grad_avx512<const TK: usize, const NV: usize, const SEG: usize>(
     g: &Geometry,
     taps: &[usize],
     pixels: &[usize],
@@ -266,10 +272,13 @@ unsafe fn weight_grad_avx512<const TK: usize, const NV: usize>(
                     gv[v] = _mm512_loadu_ps(grads.add(q * o + 16 * v));
                 }
                 let x = image.add(pixel);
-                for i in 0..TK {
-                    let a = _mm512_set1_ps(*x.add(tile[i]));
-                    for v in 0..NV {
-                        acc[i][v] = _mm512_fmadd_ps(a, gv[v], acc[i][v]);
+                for s in 0..TK / SEG {
+                    let row = x.add(tile[s * SEG]);
+                    for j in 0..SEG {
+                        let a = _mm512_set1_ps(*row.add(j));
+                        for v in 0..NV {
+                            acc[s * SEG + j][v] = _mm512_fmadd_ps(a, gv[v], acc[s * SEG + j][v]);
+                        }
                     }
                 }
                 terms += 1;
