@@ -461,6 +461,7 @@ impl<'a> InputGrad<'a> {
 
 /// Where [`InputGrad::taps`] works: input row `i`, kernel row `kh`, output
 /// row `oi = i - kh`, first tap `first` of the kernel row.
+#[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
 struct Taps {
     i: usize,
