@@ -160,7 +160,6 @@ unsafe fn unpool_2x2_kernel(upper: *mut f32, lower: *mut f32, gy: &[f32], argmax
 /// quarter of the size), then each window writes its four pixels' rows 16
 /// channels at a time. `scratch_g` and `scratch_a` hold `gy.len()` values.
 /// `O` a multiple of 16.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn unpool_transposed_2x2_avx512(
     gy: &[f32],
     argmax: &[u32],

@@ -124,9 +124,10 @@ impl<T: Element> GradSource<'_, T> {
         let (out, samples) = (g.o * g.p(), grad_t.len() / (g.o * g.p()));
         if let GradSource::Pooled { grad, pool } = self {
             if pool.unpools_transposed::<T>(g.o) {
+                // A sample's windows: its first plane's index, and how many.
+                let windows = g.o * pool.plane_out();
                 for (n, grad_t) in grad_t.chunks_exact_mut(out).enumerate() {
                     let first = (i * GROUP + n) * g.o;
-                    let windows = g.o * pool.plane_out();
                     pool.unpool_transposed(first, &grad[first * pool.plane_out()..][..windows], g.o, grad_t);
                 }
                 return;
