@@ -12,6 +12,9 @@ impl<T: Element> Module<T> for ReLU {
     fn forward<'t>(&self, _: &'t Tape<T>, x: Var<'t, T>) -> Result<Var<'t, T>> {
         Ok(x.relu())
     }
+    fn is_relu(&self) -> bool {
+        true
+    }
     fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
         Vec::new()
     }

@@ -45,9 +45,13 @@ impl<T: Element> Module<T> for Conv2d<T> {
         let (w, b) = self.on(tape);
         x.conv2d(&w, b.as_ref(), self.options)
     }
-    fn forward_then_max_pool2x2<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>) -> Option<Result<Var<'t, T>>> {
+    fn forward_then_max_pool2x2<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>, relu: bool) -> Option<Result<Var<'t, T>>> {
         let (w, b) = self.on(tape);
-        Some(x.conv2d_max_pool2x2(&w, b.as_ref(), self.options))
+        Some(if relu {
+            x.conv2d_max_pool2x2_relu(&w, b.as_ref(), self.options)
+        } else {
+            x.conv2d_max_pool2x2(&w, b.as_ref(), self.options)
+        })
     }
     fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
         std::iter::once(&self.weight).chain(&self.bias).map(|p| (p.name().to_string(), p)).collect()

@@ -43,12 +43,24 @@ pub trait Module<T: Element>: Send {
         None
     }
 
-    /// This layer and then a max pooling of 2x2 windows with stride 2,
-    /// recorded as one op with the same values and gradients, bit for bit
-    /// (a convolution: [`Var::conv2d_max_pool2x2`]); `None` for a layer
-    /// without such an op, which [`Sequential`](super::Sequential) then runs
-    /// alone.
-    fn forward_then_max_pool2x2<'t>(&self, _tape: &'t Tape<T>, _x: Var<'t, T>) -> Option<Result<Var<'t, T>>> {
+    /// Whether this layer is a ReLU, so that a [`Sequential`](super::Sequential)
+    /// can hand it to the layer and pooling before it, to record the three
+    /// as one op; `false` for other layers.
+    fn is_relu(&self) -> bool {
+        false
+    }
+
+    /// This layer and then a max pooling of 2x2 windows with stride 2 (and
+    /// a ReLU when `relu`), recorded as one op with the same values and
+    /// gradients, bit for bit (a convolution: [`Var::conv2d_max_pool2x2`],
+    /// [`Var::conv2d_max_pool2x2_relu`]); `None` for a layer without such an
+    /// op, which [`Sequential`](super::Sequential) then runs alone.
+    fn forward_then_max_pool2x2<'t>(
+        &self,
+        _tape: &'t Tape<T>,
+        _x: Var<'t, T>,
+        _relu: bool,
+    ) -> Option<Result<Var<'t, T>>> {
         None
     }
 

@@ -46,17 +46,19 @@ impl<T: Element> Sequential<T> {
 
 impl<T: Element> Module<T> for Sequential<T> {
     /// The layers in turn; a layer followed by a 2x2 max pooling with
-    /// stride 2 is offered the pooling to record with it as one op (a
-    /// convolution takes it: [`Var::conv2d_max_pool2x2`], the same values
-    /// and gradients without keeping the convolution's output).
+    /// stride 2 (and a ReLU) is offered the pooling (and the ReLU) to record
+    /// with it as one op (a convolution takes them: [`Var::conv2d_max_pool2x2`]
+    /// and [`Var::conv2d_max_pool2x2_relu`], the same values and gradients
+    /// without keeping the convolution's output or the pooling's).
     fn forward<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>) -> Result<Var<'t, T>> {
         let mut x = x;
         let mut i = 0;
         while let Some(layer) = self.layers.get(i) {
             let pooled = self.layers.get(i + 1).and_then(|next| next.max_pool_windows()) == Some(((2, 2), (2, 2)));
-            if let Some(y) = pooled.then(|| layer.forward_then_max_pool2x2(tape, x)).flatten() {
+            let relu = pooled && self.layers.get(i + 2).is_some_and(|next| next.is_relu());
+            if let Some(y) = pooled.then(|| layer.forward_then_max_pool2x2(tape, x, relu)).flatten() {
                 x = y?;
-                i += 2;
+                i += 2 + usize::from(relu);
             } else {
                 x = layer.forward(tape, x)?;
                 i += 1;

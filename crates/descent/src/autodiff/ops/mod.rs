@@ -16,7 +16,7 @@
 //! | `matmul.rs` | `matmul`, fused `linear` |
 //! | `shape.rs` | `reshape`, `flatten`, `transpose`, `permute` |
 //! | `reduce.rs` | `sum`, `mean`, `sum_axis`, `mean_axis` |
-//! | `conv/` | `conv2d` (im2col + GEMM, or direct kernels), `conv2d_max_pool2x2` |
+//! | `conv/` | `conv2d` (im2col + GEMM, or direct kernels), `conv2d_max_pool2x2`, `conv2d_max_pool2x2_relu` |
 //! | `pool.rs` | `max_pool2d` |
 //! | `norm.rs` | `normalize` (the core of batch and layer norm) |
 //! | `loss.rs` | `log_softmax`, fused `softmax_cross_entropy`, `mse_loss` |

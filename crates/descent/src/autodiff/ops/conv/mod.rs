@@ -41,8 +41,9 @@
 //! - `geometry.rs`: the sizes of one convolution and the walk over kernel
 //!   taps that im2col, im2row and row2im share.
 //! - `pooled.rs`: a convolution and the 2x2 max pooling after it as one op
-//!   (`Var::conv2d_max_pool2x2`, which `Sequential` records for the pair):
-//!   the same bits, the convolution's output pooled a sample at a time.
+//!   (`Var::conv2d_max_pool2x2`, which `Sequential` records for the pair),
+//!   and with a ReLU after them (`Var::conv2d_max_pool2x2_relu`): the same
+//!   bits, the convolution's output pooled a sample at a time.
 //! - `unroll.rs`: im2col, im2row, row2im (the adjoint) and a transpose.
 //! - `direct.rs`: for `f32` on AVX-512, stride 1 and no padding, the forward
 //!   product and the weight gradient straight from the image (no im2col or
@@ -57,6 +58,8 @@ mod pooled;
 mod tests;
 mod unroll;
 
+use crate::autodiff::ops::activation::Relu;
+use crate::autodiff::ops::pointwise::Pointwise;
 use crate::autodiff::ops::pool::MaxPool2d;
 use crate::autodiff::{Backward, Var};
 pub use crate::kernels::conv::Conv2dOptions;
@@ -103,8 +106,10 @@ enum GradSource<'a, T> {
     /// The gradient itself, `(N, O, P)`.
     Dense(&'a [T]),
     /// The gradient of the 2x2 max pooling after it (`Var::conv2d_max_pool2x2`),
-    /// unpooled a group at a time into a scratch of the group's size.
-    Pooled { grad: &'a [T], pool: &'a MaxPool2d },
+    /// unpooled a group at a time into a scratch of the group's size; with
+    /// `relu`, the outputs of a ReLU after the pooling
+    /// (`Var::conv2d_max_pool2x2_relu`), whose gradient `grad` then is.
+    Pooled { grad: &'a [T], pool: &'a MaxPool2d, relu: Option<&'a [T]> },
 }
 
 impl<T: Element> GradSource<'_, T> {
@@ -122,13 +127,19 @@ impl<T: Element> GradSource<'_, T> {
     /// layout (the same values).
     fn group_transposed(&self, i: usize, g: &Geometry, grad_t: &mut [T]) {
         let (out, samples) = (g.o * g.p(), grad_t.len() / (g.o * g.p()));
-        if let GradSource::Pooled { grad, pool } = self {
+        if let GradSource::Pooled { grad, pool, relu } = self {
             if pool.unpools_transposed::<T>(g.o) {
                 // A sample's windows: its first plane's index, and how many.
                 let windows = g.o * pool.plane_out();
+                let mut masked = Buffer::uninit(if relu.is_some() { windows } else { 0 }, T::zero());
                 for (n, grad_t) in grad_t.chunks_exact_mut(out).enumerate() {
                     let first = (i * GROUP + n) * g.o;
-                    pool.unpool_transposed(first, &grad[first * pool.plane_out()..][..windows], g.o, grad_t);
+                    let at = first * pool.plane_out()..first * pool.plane_out() + windows;
+                    let gy = match relu {
+                        Some(y) => relu_gradient(&grad[at.clone()], &y[at], &mut masked),
+                        None => &grad[at],
+                    };
+                    pool.unpool_transposed(first, gy, g.o, grad_t);
                 }
                 return;
             }
@@ -145,32 +156,50 @@ impl<T: Element> GradSource<'_, T> {
     fn group<'s>(&'s self, i: usize, samples: usize, out: usize, scratch: &'s mut Buffer<T>) -> &'s [T] {
         match self {
             GradSource::Dense(grad) => &grad[i * GROUP * out..][..samples * out],
-            GradSource::Pooled { grad, pool } => {
+            GradSource::Pooled { grad, pool, relu } => {
                 let planes = samples * out / pool.plane_in();
                 let first = i * GROUP * out / pool.plane_in();
-                pool.unpool_planes(first, &grad[first * pool.plane_out()..][..planes * pool.plane_out()], scratch);
+                let at = first * pool.plane_out()..(first + planes) * pool.plane_out();
+                let mut masked = Buffer::uninit(if relu.is_some() { at.len() } else { 0 }, T::zero());
+                let gy = match relu {
+                    Some(y) => relu_gradient(&grad[at.clone()], &y[at], &mut masked),
+                    None => &grad[at],
+                };
+                pool.unpool_planes(first, gy, scratch);
                 &scratch[..samples * out]
             }
         }
     }
 }
 
+/// The ReLU's gradient `g * relu'(y)` of pooled gradients `g` (the ReLU's
+/// outputs `y`) into `masked`: the multiplications of `Var::relu`'s backward.
+fn relu_gradient<'m, T: Element>(g: &[T], y: &[T], masked: &'m mut [T]) -> &'m [T] {
+    let masked = &mut masked[..g.len()];
+    for ((m, &g), &y) in masked.iter_mut().zip(g).zip(y) {
+        *m = g * Pointwise::<T>::df(&Relu, y, y);
+    }
+    masked
+}
+
 impl Conv2d {
     /// The gradients of the inputs that want one, from `grad`: the output's
     /// gradient, or with `pooled` that of the 2x2 max pooling after it
-    /// (`Var::conv2d_max_pool2x2`), unpooled a group at a time. `grad`'s
-    /// storage goes back to the pool.
+    /// (`Var::conv2d_max_pool2x2`), unpooled a group at a time; with the
+    /// outputs of a ReLU after the pooling too, `grad` is the ReLU's
+    /// (`Var::conv2d_max_pool2x2_relu`). `grad`'s storage goes back to the
+    /// pool.
     pub(crate) fn backward_from<T: Element>(
         &self,
         inputs: &[&ArrayD<T>],
         grad: ArrayD<T>,
-        pooled: Option<&MaxPool2d>,
+        pooled: Option<(&MaxPool2d, Option<&[T]>)>,
         wants: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
         let values = grad.as_slice().expect("standard layout");
         let source = match pooled {
             None => GradSource::Dense(values),
-            Some(pool) => GradSource::Pooled { grad: values, pool },
+            Some((pool, relu)) => GradSource::Pooled { grad: values, pool, relu },
         };
         let g = &self.geometry;
         let (k, p, image, out) = (g.k(), g.p(), g.image(), g.o * g.p());

@@ -12,8 +12,17 @@
 //! at a time, into a scratch that the convolution's backward reads while
 //! it is in the cache. Where the direct kernel does not apply (other types, CPUs,
 //! strides or paddings), the op is the two ops in turn.
+//!
+//! With a ReLU after the pooling (`conv2d_max_pool2x2_relu`, which
+//! `Sequential` records for the three layers), each sample's pooled maps go
+//! through it while in the cache, and the backward pass multiplies a
+//! sample's pooled gradient by the ReLU's derivative just before unpooling
+//! it: the passes of a separate ReLU op over the batch's pooled maps (4.7 MB
+//! a step for the first layer, forward and backward) are gone.
 
 use super::{direct, per_group, Conv2d, Conv2dOptions, GROUP};
+use crate::autodiff::ops::activation::Relu;
+use crate::autodiff::ops::pointwise::Pointwise;
 use crate::autodiff::ops::pool::MaxPool2d;
 use crate::autodiff::{Backward, Var};
 use crate::kernels::pool_2x2::pool_plane_2x2_avx512;
@@ -22,21 +31,24 @@ use crate::{Element, Result};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
-/// The recorded pair: unpool, then the convolution's backward.
+/// The recorded pair (or three): the ReLU's gradient, unpool, then the
+/// convolution's backward.
 struct ConvPool {
     conv: Conv2d,
     pool: MaxPool2d,
+    relu: bool,
 }
 
 impl<T: Element> Backward<T> for ConvPool {
     fn backward(
         &self,
         inputs: &[&ArrayD<T>],
-        _: &ArrayD<T>,
+        output: &ArrayD<T>,
         grad: ArrayD<T>,
         wants: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
-        self.conv.backward_from(inputs, grad, Some(&self.pool), wants)
+        let relu = self.relu.then(|| output.as_slice().expect("standard layout"));
+        self.conv.backward_from(inputs, grad, Some((&self.pool, relu)), wants)
     }
 }
 
@@ -59,9 +71,44 @@ impl<'t, T: Element> Var<'t, T> {
         bias: Option<&Var<'t, T>>,
         opts: Conv2dOptions,
     ) -> Result<Var<'t, T>> {
+        self.conv_pool(weight, bias, opts, false)
+    }
+
+    /// `self.conv2d(weight, bias, opts)?.max_pool2d((2, 2), (2, 2))?.relu()`
+    /// as one op: the same values and gradients, bit for bit, without
+    /// keeping the convolution's output or the pooling's: each sample's
+    /// pooled maps go through the ReLU while in the cache, and the backward
+    /// pass applies the ReLU's gradient to a sample's pooled gradient just
+    /// before unpooling it.
+    ///
+    /// # Gradient
+    /// Those of [`Var::relu`], [`Var::max_pool2d`] and then [`Var::conv2d`].
+    ///
+    /// # Shapes
+    /// As [`Var::conv2d_max_pool2x2`].
+    ///
+    /// PyTorch equivalent: `F.relu(F.max_pool2d(F.conv2d(x, w, b, stride, padding), 2))`
+    pub fn conv2d_max_pool2x2_relu(
+        &self,
+        weight: &Var<'t, T>,
+        bias: Option<&Var<'t, T>>,
+        opts: Conv2dOptions,
+    ) -> Result<Var<'t, T>> {
+        self.conv_pool(weight, bias, opts, true)
+    }
+
+    /// [`Var::conv2d_max_pool2x2`], and the ReLU after it when `relu`.
+    fn conv_pool(
+        &self,
+        weight: &Var<'t, T>,
+        bias: Option<&Var<'t, T>>,
+        opts: Conv2dOptions,
+        relu: bool,
+    ) -> Result<Var<'t, T>> {
         let (g, parents, bias_value) = self.conv_operands(weight, bias, opts)?;
         if !direct::applies::<T>(&g) || g.oh < 2 || g.ow < 2 {
-            return self.conv2d(weight, bias, opts)?.max_pool2d((2, 2), (2, 2));
+            let y = self.conv2d(weight, bias, opts)?.max_pool2d((2, 2), (2, 2))?;
+            return Ok(if relu { y.relu() } else { y });
         }
         let (x, w) = (self.value(), weight.value());
         let (p, oh, ow) = (g.p(), g.oh / 2, g.ow / 2);
@@ -83,13 +130,18 @@ impl<'t, T: Element> Var<'t, T> {
                     forward.sample(direct::as_f32(image), &mut out[..]);
                     let argmax_n = keep.then(|| &mut argmax[n * sample_out..(n + 1) * sample_out]);
                     pool_sample(&out, g.ow, p, direct::as_f32_mut(y_n), argmax_n);
+                    if relu {
+                        for y in y_n.iter_mut() {
+                            *y = Pointwise::<T>::f(&Relu, *y);
+                        }
+                    }
                 }
             },
         );
         let y = ArrayD::from_shape_vec(IxDyn(&[g.n, g.o, oh, ow]), y).expect("output size");
         let pool = MaxPool2d::two_by_two(argmax, p, plane_out, g.ow);
         let conv = Conv2d { geometry: g, has_bias: bias.is_some() };
-        Ok(self.tape.push(y, &parents, ConvPool { conv, pool }))
+        Ok(self.tape.push(y, &parents, ConvPool { conv, pool, relu }))
     }
 }
 
@@ -116,18 +168,26 @@ mod tests {
         a.iter().map(|v| v.as_f64().to_bits()).collect()
     }
 
-    /// The values and the three gradients of `conv2d_max_pool2x2` and of
-    /// `conv2d` then `max_pool2d`, for a weighted sum of the output.
-    fn both<T: Element>(x: &ArrayD<T>, w: &ArrayD<T>, b: &ArrayD<T>, x_grad: bool) -> [Vec<Vec<u64>>; 2] {
+    /// The values and the three gradients of `conv2d_max_pool2x2` (or
+    /// `conv2d_max_pool2x2_relu`) and of `conv2d` then `max_pool2d` (then
+    /// `relu`), for a weighted sum of the output.
+    fn both<T: Element>(x: &ArrayD<T>, w: &ArrayD<T>, b: &ArrayD<T>, x_grad: bool, relu: bool) -> [Vec<Vec<u64>>; 2] {
         [true, false].map(|fused| {
             let tape = Tape::<T>::new();
             let xv = if x_grad { tape.leaf(x.clone()) } else { tape.constant(x.clone()) };
             let (wv, bv) = (tape.leaf(w.clone()), tape.leaf(b.clone()));
             let o = Conv2dOptions::default();
-            let y = if fused {
-                xv.conv2d_max_pool2x2(&wv, Some(&bv), o).unwrap()
-            } else {
-                xv.conv2d(&wv, Some(&bv), o).unwrap().max_pool2d((2, 2), (2, 2)).unwrap()
+            let y = match (fused, relu) {
+                (true, false) => xv.conv2d_max_pool2x2(&wv, Some(&bv), o).unwrap(),
+                (true, true) => xv.conv2d_max_pool2x2_relu(&wv, Some(&bv), o).unwrap(),
+                (false, _) => {
+                    let y = xv.conv2d(&wv, Some(&bv), o).unwrap().max_pool2d((2, 2), (2, 2)).unwrap();
+                    if relu {
+                        y.relu()
+                    } else {
+                        y
+                    }
+                }
             };
             let weights = randn(&y.shape(), 9).mapv(T::of);
             let loss = y.mul(&tape.constant(weights)).unwrap().sum();
@@ -144,8 +204,9 @@ mod tests {
     /// and a partial group of samples, odd output heights (a row no window
     /// covers; with 5 channels, and with 16, unpooled straight into one row
     /// per pixel), channels not a multiple of the kernel's tile, a NaN
-    /// in an image, with and without the input's gradient; on this CPU's
-    /// kernels, on the baseline and in `f64` (the two ops in turn).
+    /// in an image, with and without the input's gradient, with and without
+    /// the ReLU after the pooling; on this CPU's kernels, on the baseline and
+    /// in `f64` (the ops in turn).
     #[test]
     fn the_fused_op_is_the_two_ops_bit_for_bit() {
         // The direct kernel needs an output width that is a multiple of 8:
@@ -162,15 +223,17 @@ mod tests {
             let mut x = randn(&xs, seed);
             x[[0, 0, 3, 4]] = f64::NAN;
             let (w, b) = (randn(&ws, seed + 1), randn(&[ws[0]], seed + 2));
-            let [fused, apart] = both(&x, &w, &b, x_grad);
-            assert_eq!(fused, apart, "f64, case {i}");
-            let f32s = |a: &ArrayD<f64>| a.mapv(|v| v as f32);
-            for baseline in [false, true] {
-                let _switch = crate::kernels::cpu::baseline_switch();
-                crate::kernels::cpu::force_baseline(baseline);
-                let [fused, apart] = both(&f32s(&x), &f32s(&w), &f32s(&b), x_grad);
-                crate::kernels::cpu::force_baseline(false);
-                assert_eq!(fused, apart, "f32, case {i}, baseline {baseline}");
+            for relu in [false, true] {
+                let [fused, apart] = both(&x, &w, &b, x_grad, relu);
+                assert_eq!(fused, apart, "f64, case {i}, relu {relu}");
+                let f32s = |a: &ArrayD<f64>| a.mapv(|v| v as f32);
+                for baseline in [false, true] {
+                    let _switch = crate::kernels::cpu::baseline_switch();
+                    crate::kernels::cpu::force_baseline(baseline);
+                    let [fused, apart] = both(&f32s(&x), &f32s(&w), &f32s(&b), x_grad, relu);
+                    crate::kernels::cpu::force_baseline(false);
+                    assert_eq!(fused, apart, "f32, case {i}, baseline {baseline}, relu {relu}");
+                }
             }
         }
     }
