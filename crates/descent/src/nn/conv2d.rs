@@ -31,9 +31,7 @@ impl<T: Element> Conv2d<T> {
         let bias = init.bias(out_channels, in_channels * kernel * kernel, rng);
         Ok(Conv2d { weight: Param::new("weight", weight), bias: Some(Param::new("bias", bias)), options })
     }
-}
 
-impl<T: Element> Conv2d<T> {
     /// The weight and the bias as leaves of `tape`.
     fn on<'t>(&self, tape: &'t Tape<T>) -> (Var<'t, T>, Option<Var<'t, T>>) {
         (tape.param(&self.weight), self.bias.as_ref().map(|b| tape.param(b)))

@@ -131,14 +131,11 @@ impl<T: Element> GradSource<'_, T> {
             if pool.unpools_transposed::<T>(g.o) {
                 // A sample's windows: its first plane's index, and how many.
                 let windows = g.o * pool.plane_out();
-                let mut masked = Buffer::uninit(if relu.is_some() { windows } else { 0 }, T::zero());
+                let mut masked = relu_scratch(*relu, windows);
                 for (n, grad_t) in grad_t.chunks_exact_mut(out).enumerate() {
                     let first = (i * GROUP + n) * g.o;
                     let at = first * pool.plane_out()..first * pool.plane_out() + windows;
-                    let gy = match relu {
-                        Some(y) => relu_gradient(&grad[at.clone()], &y[at], &mut masked),
-                        None => &grad[at],
-                    };
+                    let gy = through_relu(grad, *relu, at, &mut masked);
                     pool.unpool_transposed(first, gy, g.o, grad_t);
                 }
                 return;
@@ -160,11 +157,8 @@ impl<T: Element> GradSource<'_, T> {
                 let planes = samples * out / pool.plane_in();
                 let first = i * GROUP * out / pool.plane_in();
                 let at = first * pool.plane_out()..(first + planes) * pool.plane_out();
-                let mut masked = Buffer::uninit(if relu.is_some() { at.len() } else { 0 }, T::zero());
-                let gy = match relu {
-                    Some(y) => relu_gradient(&grad[at.clone()], &y[at], &mut masked),
-                    None => &grad[at],
-                };
+                let mut masked = relu_scratch(*relu, at.len());
+                let gy = through_relu(grad, *relu, at, &mut masked);
                 pool.unpool_planes(first, gy, scratch);
                 &scratch[..samples * out]
             }
@@ -172,11 +166,24 @@ impl<T: Element> GradSource<'_, T> {
     }
 }
 
-/// The ReLU's gradient `g * relu'(y)` of pooled gradients `g` (the ReLU's
-/// outputs `y`) into `masked`: the multiplications of `Var::relu`'s backward.
-fn relu_gradient<'m, T: Element>(g: &[T], y: &[T], masked: &'m mut [T]) -> &'m [T] {
-    let masked = &mut masked[..g.len()];
-    for ((m, &g), &y) in masked.iter_mut().zip(g).zip(y) {
+/// The scratch [`through_relu`] needs for `len` values: none without a ReLU.
+fn relu_scratch<T: Element>(relu: Option<&[T]>, len: usize) -> Buffer<T> {
+    Buffer::uninit(if relu.is_some() { len } else { 0 }, T::zero())
+}
+
+/// The pooled gradient's values `at`, or, with the outputs `relu` of a ReLU
+/// after the pooling, the ReLU's gradient `g * relu'(y)` of them into
+/// `masked` (from [`relu_scratch`]): the multiplications of `Var::relu`'s
+/// backward.
+fn through_relu<'m, T: Element>(
+    grad: &'m [T],
+    relu: Option<&[T]>,
+    at: std::ops::Range<usize>,
+    masked: &'m mut [T],
+) -> &'m [T] {
+    let Some(y) = relu else { return &grad[at] };
+    let masked = &mut masked[..at.len()];
+    for ((m, &g), &y) in masked.iter_mut().zip(&grad[at.clone()]).zip(&y[at]) {
         *m = g * Pointwise::<T>::df(&Relu, y, y);
     }
     masked
