@@ -350,6 +350,9 @@ mod tests {
         if !crate::kernels::cpu::cpu_has_avx512() {
             return;
         }
+        // Another test's baseline run would otherwise turn the AVX-512 path
+        // off under this one.
+        let _switch = crate::kernels::cpu::baseline_switch();
         let palette = [0.0f32, -0.0, 1.5, -2.0, f32::INFINITY, f32::NAN, -f32::NAN, 1e-40];
         for (o, h, w) in [(16, 24, 24), (32, 8, 8), (16, 9, 16), (32, 7, 5), (16, 2, 3)] {
             let (plane_in, plane_out) = (h * w, (h / 2) * (w / 2));
