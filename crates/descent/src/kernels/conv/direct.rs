@@ -9,7 +9,8 @@
 //! straight from the image: for stride 1 and no padding, 8 output pixels of
 //! one row are 8 consecutive input values of a kernel tap, so a vector of 16
 //! pixels is two unaligned loads, as long as the output width is a multiple
-//! of 8. Other geometries, `f64`, and CPUs without AVX-512 take the im2col
+//! of 8. With a multiple of 32 output channels, the tile is 8 pixels × 32
+//! channels instead, vectors of channels ([`Forward::sample_by_channels`]). Other geometries, `f64`, and CPUs without AVX-512 take the im2col
 //! path.
 //!
 //! **The same bits as the im2col path.** Every output is the sum that
@@ -23,12 +24,22 @@ use super::Geometry;
 use crate::kernels::avx512::KC;
 pub(crate) use crate::kernels::avx512::{as_f32, as_f32_mut};
 use crate::kernels::cpu::{cpu_has_avx512, has_avx512};
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::workspace::Buffer;
 use std::any::TypeId;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
 /// Output channels per register tile.
 const MR: usize = 8;
+
+/// Output channels per register tile of the kernel by channels (two vectors).
+const CHANNELS: usize = 32;
+
+/// Output pixels per register tile of the kernel by channels: 8 of one
+/// output row, whose taps are 8 consecutive image values.
+#[cfg(target_arch = "x86_64")]
+const PIXELS: usize = 8;
 
 /// Whether the direct kernel computes this convolution's forward: `f32`,
 /// stride 1, no padding, an output width a multiple of 8, and AVX-512F.
@@ -80,8 +91,13 @@ pub(crate) struct Forward<'a> {
     /// [`tap_offsets`].
     taps: Vec<usize>,
     /// Per tile of [`MR`] output channels, `K` rows of `MR` weights (zeros
-    /// past `O`): a tile reads its weights as one stream.
+    /// past `O`): a tile reads its weights as one stream. Empty when the
+    /// kernel goes by channels.
     weights: Vec<f32>,
+    /// With a multiple of [`CHANNELS`] output channels, the kernel by
+    /// channels' weights: per tile of [`CHANNELS`] output channels, `K` rows
+    /// of them. Empty otherwise.
+    by_channels: Vec<f32>,
     bias: Option<&'a [f32]>,
 }
 
@@ -93,13 +109,19 @@ impl<'a> Forward<'a> {
         assert_eq!(w.len(), g.o * k);
         assert!(bias.is_none_or(|b| b.len() == g.o));
         let taps = tap_offsets(g);
-        let mut weights = vec![0.0; g.o.div_ceil(MR) * k * MR];
-        for (oi, row) in w.chunks_exact(k).enumerate() {
-            for (ki, &v) in row.iter().enumerate() {
-                weights[(oi / MR * k + ki) * MR + oi % MR] = v;
+        // Per tile of `rows` output channels, `K` rows of `rows` weights.
+        let tiled = |rows: usize| {
+            let mut weights = vec![0.0; g.o.div_ceil(rows) * k * rows];
+            for (oi, row) in w.chunks_exact(k).enumerate() {
+                for (ki, &v) in row.iter().enumerate() {
+                    weights[(oi / rows * k + ki) * rows + oi % rows] = v;
+                }
             }
-        }
-        Forward { g, taps, weights, bias }
+            weights
+        };
+        let (weights, by_channels) =
+            if g.o.is_multiple_of(CHANNELS) { (Vec::new(), tiled(CHANNELS)) } else { (tiled(MR), Vec::new()) };
+        Forward { g, taps, weights, by_channels, bias }
     }
 
     /// One sample: `out: (O, P) = W cols + b` from `image: (C, H, W)`.
@@ -111,8 +133,70 @@ impl<'a> Forward<'a> {
         // inside `image` (stride 1, no padding, 8 pixels within one output
         // row) and every store writes inside `out` (sizes asserted).
         unsafe {
-            self.sample_avx512(image, out)
+            if self.by_channels.is_empty() {
+                self.sample_avx512(image, out)
+            } else {
+                self.sample_by_channels(image, out)
+            }
         }
+    }
+
+    /// [`Forward::sample`] with vectors of 16 output channels instead of 16
+    /// pixels, for a multiple of [`CHANNELS`] output channels: a register
+    /// tile of [`PIXELS`] pixels of one output row by [`CHANNELS`] channels,
+    /// each pixel's tap one broadcast from the image, each tap's weights two
+    /// loads. The pixel-wise kernel puts two output rows of 8 in a vector
+    /// when the width is not a multiple of 16, with a shuffle per vector and
+    /// tap on a port an FMA unit shares; none here. The sums go to a scratch
+    /// `(P, O)`, transposed into `out` at the end: every output the same
+    /// sum as the pixel-wise kernel's, in the same order and blocks.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[allow(clippy::needless_range_loop)]
+    unsafe fn sample_by_channels(&self, image: &[f32], out: &mut [f32]) {
+        let g = self.g;
+        let (p, o, k) = (g.p(), g.o, g.k());
+        let mut sums = Buffer::uninit(p * o, 0.0f32);
+        let (x, s) = (image.as_ptr(), sums.as_mut_ptr());
+        for tile in 0..o / CHANNELS {
+            let w = self.by_channels.as_ptr().add(tile * k * CHANNELS);
+            let bias = self.bias.map(|b| b.as_ptr().add(tile * CHANNELS));
+            let mut start = 0;
+            while start < k {
+                let end = (start + KC).min(k);
+                // `ow` is a multiple of `PIXELS`: a tile's pixels share a row.
+                for q in (0..p).step_by(PIXELS) {
+                    let base = x.add(pixel_offset(g, q));
+                    let mut acc = [[_mm512_setzero_ps(); 2]; PIXELS];
+                    for kk in start..end {
+                        let tap = base.add(*self.taps.get_unchecked(kk));
+                        let w0 = _mm512_loadu_ps(w.add(kk * CHANNELS));
+                        let w1 = _mm512_loadu_ps(w.add(kk * CHANNELS + 16));
+                        for j in 0..PIXELS {
+                            let a = _mm512_set1_ps(*tap.add(j));
+                            acc[j][0] = _mm512_fmadd_ps(a, w0, acc[j][0]);
+                            acc[j][1] = _mm512_fmadd_ps(a, w1, acc[j][1]);
+                        }
+                    }
+                    // Onto the bias (or as they are) for the first block,
+                    // onto the sums after.
+                    for j in 0..PIXELS {
+                        let dst = s.add((q + j) * o + tile * CHANNELS);
+                        for v in 0..2 {
+                            let d = dst.add(16 * v);
+                            let sum = match (start, bias) {
+                                (0, None) => acc[j][v],
+                                (0, Some(b)) => _mm512_add_ps(_mm512_loadu_ps(b.add(16 * v)), acc[j][v]),
+                                _ => _mm512_add_ps(_mm512_loadu_ps(d), acc[j][v]),
+                            };
+                            _mm512_storeu_ps(d, sum);
+                        }
+                    }
+                }
+                start = end;
+            }
+        }
+        crate::kernels::avx512::transpose(&sums, p, o, out);
     }
 
     #[cfg(target_arch = "x86_64")]
