@@ -309,12 +309,13 @@ pub(crate) fn weight_grad(g: &Geometry, images: &[f32], grad_t: &[f32], grad_wt:
     // `grad_t`, every store writes inside `grad_wt` (sizes asserted).
     unsafe {
         let k = g.k();
-        // With 5-tap kernel rows and 25 taps a tile (which then divides
-        // `K`), each tile is five whole kernel rows.
+        // With 5-tap kernel rows and 25 (or 10) taps a tile, which then
+        // divides `K`, each tile is five (or two) whole kernel rows.
         match (g.o, k.is_multiple_of(25), k.is_multiple_of(10)) {
             (16, true, _) if g.kw == 5 => weight_grad_avx512::<25, 1, 5>(g, &taps, &pixels, images, grad_t, grad_wt),
             (16, true, _) => weight_grad_avx512::<25, 1, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
             (16, false, _) => weight_grad_avx512::<24, 1, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
+            (_, _, true) if g.kw == 5 => weight_grad_avx512::<10, 2, 5>(g, &taps, &pixels, images, grad_t, grad_wt),
             (_, _, true) => weight_grad_avx512::<10, 2, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
             _ => weight_grad_avx512::<12, 2, 1>(g, &taps, &pixels, images, grad_t, grad_wt),
         }
