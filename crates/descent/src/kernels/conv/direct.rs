@@ -458,9 +458,14 @@ impl<'a> InputGrad<'a> {
         // every store writes inside `dxt` (input pixels kw .. kw + ow of one
         // input row; sizes asserted).
         unsafe {
-            match g.c {
-                16 => self.sample_avx512::<1>(grad_t, dxt),
-                _ => self.sample_avx512::<2>(grad_t, dxt),
+            // 32 output channels, the CNN's, as a constant: the loads' offsets
+            // are then displacements instead of address arithmetic, which
+            // takes ports the FMAs need.
+            match (g.c, g.o) {
+                (16, 32) => self.sample_avx512::<1, 32>(grad_t, dxt),
+                (16, _) => self.sample_avx512::<1, 0>(grad_t, dxt),
+                (_, 32) => self.sample_avx512::<2, 32>(grad_t, dxt),
+                _ => self.sample_avx512::<2, 0>(grad_t, dxt),
             }
         }
         crate::kernels::avx512::transpose(dxt, g.h * g.w, g.c, grad_x);
@@ -468,7 +473,7 @@ impl<'a> InputGrad<'a> {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn sample_avx512<const NV: usize>(&self, grad_t: &[f32], dxt: &mut [f32]) {
+    unsafe fn sample_avx512<const NV: usize, const O: usize>(&self, grad_t: &[f32], dxt: &mut [f32]) {
         let g = self.g;
         // Taps per register tile: pixels x taps x vectors make 24
         // accumulators (8 x 3 x 1, or 4 x 3 x 2).
@@ -483,12 +488,12 @@ impl<'a> InputGrad<'a> {
                     let first = end.saturating_sub(SPAN);
                     let at = Taps { i, kh, oi, first };
                     match (NV, end - first) {
-                        (1, 3) => self.taps::<1, 3, 8>(grad_t, dxt, at),
-                        (1, 2) => self.taps::<1, 2, 8>(grad_t, dxt, at),
-                        (1, _) => self.taps::<1, 1, 8>(grad_t, dxt, at),
-                        (_, 3) => self.taps::<2, 3, 4>(grad_t, dxt, at),
-                        (_, 2) => self.taps::<2, 2, 4>(grad_t, dxt, at),
-                        _ => self.taps::<2, 1, 4>(grad_t, dxt, at),
+                        (1, 3) => self.taps::<1, 3, 8, O>(grad_t, dxt, at),
+                        (1, 2) => self.taps::<1, 2, 8, O>(grad_t, dxt, at),
+                        (1, _) => self.taps::<1, 1, 8, O>(grad_t, dxt, at),
+                        (_, 3) => self.taps::<2, 3, 4, O>(grad_t, dxt, at),
+                        (_, 2) => self.taps::<2, 2, 4, O>(grad_t, dxt, at),
+                        _ => self.taps::<2, 1, 4, O>(grad_t, dxt, at),
                     }
                     end = first;
                 }
@@ -508,8 +513,14 @@ impl<'a> InputGrad<'a> {
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline]
     #[allow(clippy::needless_range_loop)]
-    unsafe fn taps<const NV: usize, const T: usize, const R: usize>(&self, grad_t: &[f32], dxt: &mut [f32], at: Taps) {
-        let (g, o, c) = (self.g, self.g.o, self.g.c);
+    unsafe fn taps<const NV: usize, const T: usize, const R: usize, const O: usize>(
+        &self,
+        grad_t: &[f32],
+        dxt: &mut [f32],
+        at: Taps,
+    ) {
+        // `O` output channels, or `g.o` when it is 0; `16 NV` input channels.
+        let (g, o, c) = (self.g, if O == 0 { self.g.o } else { O }, 16 * NV);
         let Taps { i, kh, oi, first } = at;
         let w = self.weights.as_ptr().add((kh * g.kw + first) * o * c);
         for oj0 in (0..g.ow).step_by(R) {

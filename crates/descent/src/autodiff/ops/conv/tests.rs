@@ -119,16 +119,18 @@ fn bias_gradients_from_either_layout_agree_bit_for_bit() {
 /// and without bias, output widths 8, 16 and 24, pixel counts that end in
 /// half a vector, more than 256 taps or pixels (two blocks of a sum), output
 /// channels not a multiple of the tile, 32 and 64 output channels (the
-/// forward kernel by channels, widths 8, 16 and 24), kernel rows of 1 to 7 taps (the
-/// input gradient takes up to 3 at a time), every tile shape of the weight
-/// gradient (16 channels with 25 or 24 taps per tile, 32 with 10, in kernel
-/// rows of 5 or not, or 12), and
-/// more than one group of samples.
+/// forward kernel by channels, widths 8, 16 and 24), kernel rows of 1 to 7
+/// taps (the input gradient takes up to 3 at a time), the input gradient
+/// with 16 and 32 input channels against 32 output channels (a constant in
+/// its kernel) and others, every tile shape of the weight gradient (16
+/// channels with 25 or 24 taps per tile, 32 with 10, in kernel rows of 5 or
+/// not, or 12), and more than one group of samples.
 #[test]
 fn direct_kernels_equal_the_im2col_path_bit_for_bit() {
     let _switch = crate::kernels::cpu::baseline_switch();
-    let cases: [([usize; 4], [usize; 4]); 13] = [
+    let cases: [([usize; 4], [usize; 4]); 14] = [
         ([20, 16, 12, 12], [32, 16, 5, 5]),
+        ([2, 32, 9, 10], [32, 32, 2, 3]),
         ([2, 5, 9, 17], [32, 5, 2, 2]),
         ([2, 4, 10, 21], [64, 4, 3, 6]),
         ([3, 20, 7, 28], [32, 20, 3, 5]),
