@@ -90,6 +90,10 @@ pub(crate) struct Forward<'a> {
     g: &'a Geometry,
     /// [`tap_offsets`].
     taps: Vec<usize>,
+    /// [`pixel_offset`] of every output pixel, for the pixel-wise kernel
+    /// (a division each, which a tile of 25 taps felt); empty for the
+    /// kernel by channels.
+    pixels: Vec<usize>,
     /// Per tile of [`MR`] output channels, `K` rows of `MR` weights (zeros
     /// past `O`): a tile reads its weights as one stream. Empty when the
     /// kernel goes by channels.
@@ -121,7 +125,8 @@ impl<'a> Forward<'a> {
         };
         let (weights, by_channels) =
             if g.o.is_multiple_of(CHANNELS) { (Vec::new(), tiled(CHANNELS)) } else { (tiled(MR), Vec::new()) };
-        Forward { g, taps, weights, by_channels, bias }
+        let pixels = if weights.is_empty() { Vec::new() } else { (0..g.p()).map(|q| pixel_offset(g, q)).collect() };
+        Forward { g, taps, pixels, weights, by_channels, bias }
     }
 
     /// One sample: `out: (O, P) = W cols + b` from `image: (C, H, W)`.
@@ -230,10 +235,10 @@ impl<'a> Forward<'a> {
         // Where each half vector (8 pixels of one output row) reads tap 0.
         let mut lo = [0usize; NV];
         let mut hi = [0usize; NV];
+        // In `pixels`: a whole block's pixels (or half a vector's) are below `P`.
         for v in 0..NV {
-            let (a, b) = (p0 + 16 * v, p0 + 16 * v + 8);
-            lo[v] = pixel_offset(g, a);
-            hi[v] = if HALF { lo[v] } else { pixel_offset(g, b) };
+            lo[v] = *self.pixels.get_unchecked(p0 + 16 * v);
+            hi[v] = if HALF { lo[v] } else { *self.pixels.get_unchecked(p0 + 16 * v + 8) };
         }
         let (x, w) = (image.as_ptr(), self.weights.as_ptr().add(tile * g.k() * MR));
         let (p, rows) = (g.p(), MR.min(g.o - tile * MR));
