@@ -6,35 +6,39 @@ use super::cpu::cpu_has_avx512;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-/// [`pool_row`](crate::autodiff::ops::pool::pool_row) for 2x2 windows with stride 2 on `f32` with AVX-512: 16
-/// windows at a time, their four taps compared in the general loop's order
-/// and by its rule (strictly greater, or a NaN over a number), so the values
-/// and arg-maxes are its bits, NaN included. The arg-max is written only when
-/// given.
-pub(crate) fn pool_row_2x2_avx512(x: &[f32], w: usize, top: usize, y: &mut [f32], argmax: Option<&mut [u32]>) {
+/// A whole plane `x` of width `w` pooled by 2x2 windows with stride 2 into
+/// `y` (rows of `w / 2` windows): each row as
+/// [`pool_row`](crate::autodiff::ops::pool::pool_row) pools it, 16 windows
+/// at a time, their four taps compared in the general loop's order and by
+/// its rule (strictly greater, or a NaN over a number), so the values and
+/// arg-maxes (indices in the plane) are its bits, NaN included. The
+/// arg-maxes are written only when given. One call per plane: a call per
+/// row cost the CNN's small planes more than their comparisons.
+pub(crate) fn pool_plane_2x2_avx512(x: &[f32], w: usize, y: &mut [f32], argmax: Option<&mut [u32]>) {
     assert!(cpu_has_avx512(), "the AVX-512 pooling on a CPU without it");
-    assert!(2 * y.len() <= w && (top + 2) * w <= x.len() && (top * w + w + 1) <= u32::MAX as usize);
+    let ow = w / 2;
+    assert!(ow > 0 && y.len().is_multiple_of(ow) && 2 * (y.len() / ow) * w <= x.len() && x.len() <= u32::MAX as usize);
     let argmax = argmax.map(|a| {
         assert_eq!(a.len(), y.len());
         a.as_mut_ptr()
     });
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: AVX-512F is present (asserted); the loads read the two rows
-    // `top` and `top + 1` of width `w` up to column 2 * y.len() <= w, within
-    // `x`, and the stores write within `y` and `argmax` (lengths asserted).
+    // SAFETY: AVX-512F is present (asserted); output row `i` reads the
+    // plane's rows `2 i` and `2 i + 1` up to column `2 ow <= w`, inside `x`
+    // (`(2 i + 2) w <= x.len()`, asserted for the last row), and writes
+    // row `i` of `y` and `argmax` (lengths asserted).
     unsafe {
-        pool_2x2_kernel(x.as_ptr().add(top * w), w, (top * w) as u32, y, argmax);
+        pool_plane_kernel(x.as_ptr(), w, y, argmax);
     }
 }
 
-/// A whole plane `x` of width `w` pooled by 2x2 windows with stride 2 into
-/// `y` (rows of `w / 2` windows), row by row with [`pool_row_2x2_avx512`];
-/// the arg-maxes (indices in the plane) written only when given.
-pub(crate) fn pool_plane_2x2_avx512(x: &[f32], w: usize, y: &mut [f32], mut argmax: Option<&mut [u32]>) {
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn pool_plane_kernel(x: *const f32, w: usize, y: &mut [f32], argmax: Option<*mut u32>) {
     let ow = w / 2;
     for (i, y) in y.chunks_exact_mut(ow).enumerate() {
-        let at = argmax.as_deref_mut().map(|a| &mut a[i * ow..(i + 1) * ow]);
-        pool_row_2x2_avx512(x, w, 2 * i, y, at);
+        let top = 2 * i * w;
+        pool_2x2_kernel(x.add(top), w, top as u32, y, argmax.map(|a| a.add(i * ow)));
     }
 }
 
@@ -70,6 +74,7 @@ unsafe fn split(row: *const f32, j0: usize, n: usize) -> (__m512, __m512) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
+#[inline]
 unsafe fn pool_2x2_kernel(upper: *const f32, w: usize, first: u32, y: &mut [f32], argmax: Option<*mut u32>) {
     let (lower, even) = (upper.add(w), even_columns());
     for j0 in (0..y.len()).step_by(16) {
@@ -228,8 +233,9 @@ unsafe fn unpool_transposed_kernel(
 
 #[cfg(test)]
 mod tests {
-    /// Rows of 2x2 windows on values with many ties (signed zeros among
-    /// them) and NaNs, odd and even widths, more and fewer than 16 windows.
+    /// Planes of 2x2 windows on values with many ties (signed zeros among
+    /// them) and NaNs, odd and even widths and heights, more and fewer than
+    /// 16 windows a row.
     #[test]
     fn the_avx512_2x2_path_is_the_general_loops_bits() {
         if !crate::kernels::cpu::cpu_has_avx512() {
@@ -249,19 +255,21 @@ mod tests {
         };
         let mut checked_nan = false;
         for w in [2, 3, 8, 17, 24, 31, 32, 33, 48, 70] {
-            for _ in 0..40 {
-                let x: Vec<f32> = (0..3 * w).map(|_| pick()).collect();
-                let ow = w / 2;
-                let (mut y, mut a) = (vec![9.0f32; ow], vec![7u32; ow]);
-                let (mut y_ref, mut a_ref) = (vec![0.0f32; ow], vec![0u32; ow]);
-                crate::autodiff::ops::pool::pool_row(&x, w, 1, (2, 2), 2, &mut y_ref, &mut a_ref);
-                super::pool_row_2x2_avx512(&x, w, 1, &mut y, Some(&mut a));
+            for h in [2, 3, 5].into_iter().cycle().take(30) {
+                let x: Vec<f32> = (0..h * w).map(|_| pick()).collect();
+                let (ow, oh) = (w / 2, h / 2);
+                let (mut y, mut a) = (vec![9.0f32; oh * ow], vec![7u32; oh * ow]);
+                let (mut y_ref, mut a_ref) = (vec![0.0f32; oh * ow], vec![0u32; oh * ow]);
+                for (i, (y, a)) in y_ref.chunks_exact_mut(ow).zip(a_ref.chunks_exact_mut(ow)).enumerate() {
+                    crate::autodiff::ops::pool::pool_row(&x, w, 2 * i, (2, 2), 2, y, a);
+                }
+                super::pool_plane_2x2_avx512(&x, w, &mut y, Some(&mut a));
                 let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&y), bits(&y_ref), "values, width {w}, input {x:?}");
-                assert_eq!(a, a_ref, "arg-max, width {w}, input {x:?}");
-                let mut y_only = vec![5.0f32; ow];
-                super::pool_row_2x2_avx512(&x, w, 1, &mut y_only, None);
-                assert_eq!(bits(&y_only), bits(&y_ref), "values without arg-max, width {w}");
+                assert_eq!(bits(&y), bits(&y_ref), "values, {h} x {w}, input {x:?}");
+                assert_eq!(a, a_ref, "arg-max, {h} x {w}, input {x:?}");
+                let mut y_only = vec![5.0f32; oh * ow];
+                super::pool_plane_2x2_avx512(&x, w, &mut y_only, None);
+                assert_eq!(bits(&y_only), bits(&y_ref), "values without arg-max, {h} x {w}");
                 checked_nan |= y_ref.iter().any(|v| v.is_nan());
             }
         }

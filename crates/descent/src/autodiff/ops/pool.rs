@@ -149,7 +149,7 @@ fn unpool_row_2x2<T: Element>(upper: &mut [T], lower: &mut [T], gy: &[T], argmax
 /// One row of outputs: the maximum (and its index in the plane `x`, of
 /// width `w`) of each window whose top row is `top`, for any window. The
 /// 2x2 windows with stride 2 have faster copies of it, [`pool_row_2x2`] and
-/// [`pool_row_2x2_avx512`].
+/// a whole plane's, [`pool_plane_2x2_avx512`].
 pub(crate) fn pool_row<T: Element>(
     x: &[T],
     w: usize,
