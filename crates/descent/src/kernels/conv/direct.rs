@@ -9,9 +9,10 @@
 //! straight from the image: for stride 1 and no padding, 8 output pixels of
 //! one row are 8 consecutive input values of a kernel tap, so a vector of 16
 //! pixels is two unaligned loads, as long as the output width is a multiple
-//! of 8. With a multiple of 32 output channels, the tile is 8 pixels × 32
-//! channels instead, vectors of channels ([`Forward::sample_by_channels`]). Other geometries, `f64`, and CPUs without AVX-512 take the im2col
-//! path.
+//! of 8. With a multiple of 32 output channels, the forward's tile is 8
+//! pixels × 32 channels instead, vectors of channels
+//! ([`Forward::sample_by_channels`]). Other geometries, `f64`, and CPUs
+//! without AVX-512 take the im2col path.
 //!
 //! **The same bits as the im2col path.** Every output is the sum that
 //! matrixmultiply's f32 kernels compute: products accumulated with fused
@@ -91,8 +92,8 @@ pub(crate) struct Forward<'a> {
     /// [`tap_offsets`].
     taps: Vec<usize>,
     /// [`pixel_offset`] of every output pixel, for the pixel-wise kernel
-    /// (a division each, which a tile of 25 taps felt); empty for the
-    /// kernel by channels.
+    /// (computed once: a division each, not small beside a tile of 25
+    /// taps); empty for the kernel by channels.
     pixels: Vec<usize>,
     /// Per tile of [`MR`] output channels, `K` rows of `MR` weights (zeros
     /// past `O`): a tile reads its weights as one stream. Empty when the
