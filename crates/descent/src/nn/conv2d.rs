@@ -45,11 +45,7 @@ impl<T: Element> Module<T> for Conv2d<T> {
     }
     fn forward_then_max_pool2x2<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>, relu: bool) -> Option<Result<Var<'t, T>>> {
         let (w, b) = self.on(tape);
-        Some(if relu {
-            x.conv2d_max_pool2x2_relu(&w, b.as_ref(), self.options)
-        } else {
-            x.conv2d_max_pool2x2(&w, b.as_ref(), self.options)
-        })
+        Some(x.conv_pool(&w, b.as_ref(), self.options, relu))
     }
     fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
         std::iter::once(&self.weight).chain(&self.bias).map(|p| (p.name().to_string(), p)).collect()

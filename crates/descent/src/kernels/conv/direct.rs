@@ -95,14 +95,12 @@ pub(crate) struct Forward<'a> {
     /// (computed once: a division each, not small beside a tile of 25
     /// taps); empty for the kernel by channels.
     pixels: Vec<usize>,
-    /// Per tile of [`MR`] output channels, `K` rows of `MR` weights (zeros
-    /// past `O`): a tile reads its weights as one stream. Empty when the
-    /// kernel goes by channels.
+    /// Output channels per tile: [`CHANNELS`] for the kernel by channels
+    /// (a multiple of them), else [`MR`] for the pixel-wise one.
+    rows: usize,
+    /// Per tile of `rows` output channels, `K` rows of `rows` weights (zeros
+    /// past `O`): a tile reads its weights as one stream.
     weights: Vec<f32>,
-    /// With a multiple of [`CHANNELS`] output channels, the kernel by
-    /// channels' weights: per tile of [`CHANNELS`] output channels, `K` rows
-    /// of them. Empty otherwise.
-    by_channels: Vec<f32>,
     bias: Option<&'a [f32]>,
 }
 
@@ -114,20 +112,15 @@ impl<'a> Forward<'a> {
         assert_eq!(w.len(), g.o * k);
         assert!(bias.is_none_or(|b| b.len() == g.o));
         let taps = tap_offsets(g);
-        // Per tile of `rows` output channels, `K` rows of `rows` weights.
-        let tiled = |rows: usize| {
-            let mut weights = vec![0.0; g.o.div_ceil(rows) * k * rows];
-            for (oi, row) in w.chunks_exact(k).enumerate() {
-                for (ki, &v) in row.iter().enumerate() {
-                    weights[(oi / rows * k + ki) * rows + oi % rows] = v;
-                }
+        let rows = if g.o.is_multiple_of(CHANNELS) { CHANNELS } else { MR };
+        let mut weights = vec![0.0; g.o.div_ceil(rows) * k * rows];
+        for (oi, row) in w.chunks_exact(k).enumerate() {
+            for (ki, &v) in row.iter().enumerate() {
+                weights[(oi / rows * k + ki) * rows + oi % rows] = v;
             }
-            weights
-        };
-        let (weights, by_channels) =
-            if g.o.is_multiple_of(CHANNELS) { (Vec::new(), tiled(CHANNELS)) } else { (tiled(MR), Vec::new()) };
-        let pixels = if weights.is_empty() { Vec::new() } else { (0..g.p()).map(|q| pixel_offset(g, q)).collect() };
-        Forward { g, taps, pixels, weights, by_channels, bias }
+        }
+        let pixels = if rows == MR { (0..g.p()).map(|q| pixel_offset(g, q)).collect() } else { Vec::new() };
+        Forward { g, taps, pixels, rows, weights, bias }
     }
 
     /// One sample: `out: (O, P) = W cols + b` from `image: (C, H, W)`.
@@ -139,7 +132,7 @@ impl<'a> Forward<'a> {
         // inside `image` (stride 1, no padding, 8 pixels within one output
         // row) and every store writes inside `out` (sizes asserted).
         unsafe {
-            if self.by_channels.is_empty() {
+            if self.rows == MR {
                 self.sample_avx512(image, out)
             } else {
                 self.sample_by_channels(image, out)
@@ -165,7 +158,7 @@ impl<'a> Forward<'a> {
         let mut sums = Buffer::uninit(p * o, 0.0f32);
         let (x, s) = (image.as_ptr(), sums.as_mut_ptr());
         for tile in 0..o / CHANNELS {
-            let w = self.by_channels.as_ptr().add(tile * k * CHANNELS);
+            let w = self.weights.as_ptr().add(tile * k * CHANNELS);
             let bias = self.bias.map(|b| b.as_ptr().add(tile * CHANNELS));
             let mut start = 0;
             while start < k {

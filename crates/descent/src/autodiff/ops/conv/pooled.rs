@@ -97,8 +97,9 @@ impl<'t, T: Element> Var<'t, T> {
         self.conv_pool(weight, bias, opts, true)
     }
 
-    /// [`Var::conv2d_max_pool2x2`], and the ReLU after it when `relu`.
-    fn conv_pool(
+    /// [`Var::conv2d_max_pool2x2`], and the ReLU after it when `relu`
+    /// ([`Var::conv2d_max_pool2x2_relu`]).
+    pub(crate) fn conv_pool(
         &self,
         weight: &Var<'t, T>,
         bias: Option<&Var<'t, T>>,
