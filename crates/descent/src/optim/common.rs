@@ -315,23 +315,36 @@ fn all_finite<T: Element>(a: &ArrayD<T>) -> bool {
 }
 
 /// True when every value is finite. `x - x` is 0 for finite `x` and NaN for
-/// NaN or inf, so summing it checks a whole buffer without a branch; eight
-/// independent sums let the compiler vectorise the loop (one serial sum would
-/// be bound by the latency of the additions, slower than the update itself).
+/// NaN or inf, so summing it checks a whole buffer without a branch; 32
+/// independent sums (four AVX2 vectors of `f32`) let the loop run at the
+/// rate the values arrive instead of waiting on each addition: with eight,
+/// on one SSE vector, the check took a twentieth of an MLP step at two
+/// threads. Compiled for AVX2 too, where the CPU has it (`crate::cpu`).
 fn finite_values<T: Element>(slice: &[T]) -> bool {
-    #[allow(clippy::eq_op)] // x - x is the point: 0, or NaN for a non-finite x
-    fn residue<T: Element>(x: T) -> T {
-        x - x
-    }
-    let mut lanes = [T::zero(); 8];
-    let chunks = slice.chunks_exact(8);
-    let tail = chunks.remainder().iter().fold(T::zero(), |acc, &x| acc + residue(x));
-    for chunk in chunks {
-        for (lane, &x) in lanes.iter_mut().zip(chunk) {
-            *lane += residue(x);
+    crate::kernels::cpu::run(FiniteValues(slice))
+}
+
+/// [`finite_values`]' loop.
+struct FiniteValues<'s, T>(&'s [T]);
+
+impl<T: Element> crate::kernels::cpu::Kernel for FiniteValues<'_, T> {
+    type Output = bool;
+    #[inline(always)]
+    fn run(self) -> bool {
+        #[allow(clippy::eq_op)] // x - x is the point: 0, or NaN for a non-finite x
+        fn residue<T: Element>(x: T) -> T {
+            x - x
         }
+        let mut lanes = [T::zero(); 32];
+        let chunks = self.0.chunks_exact(32);
+        let tail = chunks.remainder().iter().fold(T::zero(), |acc, &x| acc + residue(x));
+        for chunk in chunks {
+            for (lane, &x) in lanes.iter_mut().zip(chunk) {
+                *lane += residue(x);
+            }
+        }
+        lanes.iter().fold(tail, |acc, &lane| acc + lane) == T::zero()
     }
-    lanes.iter().fold(tail, |acc, &lane| acc + lane) == T::zero()
 }
 
 #[cfg(test)]
@@ -412,7 +425,21 @@ mod tests {
 
     #[test]
     fn non_finite_values_are_found_anywhere() {
+        // Both copies of the loop, the AVX2 one and the baseline one.
+        let _switch = crate::kernels::cpu::baseline_switch();
+        for baseline in [false, true] {
+            crate::kernels::cpu::force_baseline(baseline);
+            non_finite_values_are_found_anywhere_by_this_copy();
+        }
+        crate::kernels::cpu::force_baseline(false);
+    }
+
+    fn non_finite_values_are_found_anywhere_by_this_copy() {
         assert!(all_finite(&arr1(&[1.0_f32, -2.0, 3e38]).into_dyn()));
+        assert!(all_finite(&ArrayD::<f64>::from_elem(ndarray::IxDyn(&[100]), f64::MAX)));
+        let mut a = ArrayD::<f64>::zeros(ndarray::IxDyn(&[100]));
+        a[[70]] = f64::NAN;
+        assert!(!all_finite(&a));
         // Small buffers on this thread, large ones in parallel chunks: at
         // the start, in the middle, in the last (partial) chunk.
         for len in [1000, PARALLEL_UPDATE + 77] {
