@@ -51,10 +51,8 @@ impl<T: Element> Dataset<T> for MnistData<'_> {
 
     fn inputs(&self, indices: &[usize]) -> ArrayD<T> {
         let pixels = self.split.rows * self.split.cols;
-        // Each grey level's value, `T::of(p) * T::of(1/255)` as before, looked
-        // up instead of converted pixel by pixel.
+        // Each grey level's value is `T::of(p) * T::of(1/255)`.
         let scale = T::of(1.0 / 255.0);
-        let levels: [T; 256] = std::array::from_fn(|p| T::of(p as f64) * scale);
         // Written once each, from contiguous rows: no zero-fill first, no
         // per-element iterator over a strided view. A loaded split is
         // row-major; a row of any other layout is copied out first. Bands of
@@ -70,9 +68,7 @@ impl<T: Element> Dataset<T> for MnistData<'_> {
                 }
                 let row = self.split.images.row(i);
                 let row = row.as_slice().map_or_else(|| Cow::Owned(row.to_vec()), Cow::Borrowed);
-                for (o, &p) in out.iter_mut().zip(row.iter()) {
-                    o.write(levels[p as usize]);
-                }
+                crate::kernels::cpu::run(GreyLevels { out, row: &row, scale });
             }
         });
         // SAFETY: the bands cover the first `len` elements, each band's rows
@@ -87,6 +83,25 @@ impl<T: Element> Dataset<T> for MnistData<'_> {
 
     fn targets(&self, indices: &[usize]) -> Targets<T> {
         Targets::Classes(indices.iter().map(|&i| self.split.labels[i] as usize).collect())
+    }
+}
+
+/// A row of grey levels `p` as `T::of(p) * scale` into `out`, as a loop that
+/// `crate::cpu` compiles for AVX2 too (a level is exact in `T`, so each value
+/// is one rounding of the product, whichever copy runs).
+struct GreyLevels<'s, T> {
+    out: &'s mut [std::mem::MaybeUninit<T>],
+    row: &'s [u8],
+    scale: T,
+}
+
+impl<T: Element> crate::kernels::cpu::Kernel for GreyLevels<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        for (o, &p) in self.out.iter_mut().zip(self.row) {
+            o.write(T::of(f64::from(p)) * self.scale);
+        }
     }
 }
 
@@ -151,31 +166,46 @@ mod tests {
     /// The level table gives each pixel exactly the value it had when every
     /// pixel was converted (`T::of(p) * T::of(1/255)`), in both input layouts
     /// and from images stored row-major or column-major.
+    /// Every grey level, in rows of 4 and of 40 pixels (longer than a
+    /// vector of the AVX2 copy, with a partial last one), through both
+    /// copies of the conversion's loop.
     #[test]
     fn mnist_inputs_are_the_scaled_grey_levels_bit_for_bit() {
-        let images = Array2::from_shape_fn((256, 4), |(i, j)| ((i + 61 * j) % 256) as u8);
+        let _switch = crate::kernels::cpu::baseline_switch();
+        for baseline in [false, true] {
+            crate::kernels::cpu::force_baseline(baseline);
+            for (rows, cols) in [(2, 2), (5, 8)] {
+                scaled_grey_levels(rows, cols);
+            }
+        }
+        crate::kernels::cpu::force_baseline(false);
+    }
+
+    fn scaled_grey_levels(rows: usize, cols: usize) {
+        let pixels = rows * cols;
+        let images = Array2::from_shape_fn((256, pixels), |(i, j)| ((i + 61 * j) % 256) as u8);
         // The same images stored column-major: rows that are not contiguous.
         let column_major = images.t().as_standard_layout().into_owned().reversed_axes();
         assert!(column_major.row(0).as_slice().is_none());
         // Repeats, and more rows than two bands of BAND_ROWS (the last partial).
         let indices: Vec<usize> = [255, 0, 17, 17, 128].into_iter().chain((0..70).map(|k| k * 37 % 256)).collect();
         for stored in [images.clone(), column_major] {
-            let split = MnistSplit { images: stored, labels: vec![0; 256], rows: 2, cols: 2 };
+            let split = MnistSplit { images: stored, labels: vec![0; 256], rows, cols };
             for layout in [InputLayout::Flat, InputLayout::Image] {
                 let data = MnistData::new(&split, layout);
                 let x32: ArrayD<f32> = data.inputs(&indices);
                 let x64: ArrayD<f64> = data.inputs(&indices);
                 let n = indices.len();
-                let want_shape: &[usize] = if layout == InputLayout::Flat { &[n, 4] } else { &[n, 1, 2, 2] };
+                let want_shape: &[usize] = if layout == InputLayout::Flat { &[n, pixels] } else { &[n, 1, rows, cols] };
                 assert_eq!(x32.shape(), want_shape);
                 for (k, &i) in indices.iter().enumerate() {
-                    for j in 0..4 {
+                    for j in 0..pixels {
                         let p = images[[i, j]] as f64;
                         assert_eq!(
-                            x32.as_slice().unwrap()[k * 4 + j].to_bits(),
+                            x32.as_slice().unwrap()[k * pixels + j].to_bits(),
                             (f32::of(p) * f32::of(1.0 / 255.0)).to_bits()
                         );
-                        assert_eq!(x64.as_slice().unwrap()[k * 4 + j].to_bits(), (p * (1.0 / 255.0)).to_bits());
+                        assert_eq!(x64.as_slice().unwrap()[k * pixels + j].to_bits(), (p * (1.0 / 255.0)).to_bits());
                     }
                 }
             }
