@@ -27,8 +27,9 @@ type Chunk<'s, T> = (((&'s mut [T], &'s [T]), &'s mut [T]), &'s mut [T]);
 /// one per parameter): Adam's update was a sixth of an MLP epoch on one thread
 /// while the other waited. It is bound by the memory traffic (seven values
 /// read or written per element, 7.5 MB per MLP step, more than a core's L2),
-/// so two threads gain about a quarter, not half. Each element is updated
-/// alone, so the split never changes a result.
+/// so two threads gain about a quarter, not half. The chunks come in two
+/// lists, the first and the second half of every parameter ([`run_halves`]).
+/// Each element is updated alone, so the split never changes a result.
 pub(crate) fn update_with_two_buffers<T: Element>(
     params: &mut [&mut ArrayD<T>],
     grads: &[ArrayD<T>],
@@ -36,7 +37,7 @@ pub(crate) fn update_with_two_buffers<T: Element>(
     b: &mut [ArrayD<T>],
     f: impl Fn(&mut T, T, &mut T, &mut T) + Sync,
 ) {
-    let (mut chunks, mut elements) = (Vec::new(), 0);
+    let (mut halves, mut elements) = ([Vec::new(), Vec::new()], 0);
     for (((p, g), a), b) in params.iter_mut().zip(grads).zip(a.iter_mut()).zip(b.iter_mut()) {
         let standard = [p.is_standard_layout(), g.is_standard_layout(), a.is_standard_layout(), b.is_standard_layout()];
         if standard.contains(&false) {
@@ -47,11 +48,15 @@ pub(crate) fn update_with_two_buffers<T: Element>(
         let slice = "standard layout";
         let (p, g) = (p.as_slice_mut().expect(slice), g.as_slice().expect(slice));
         let (a, b) = (a.as_slice_mut().expect(slice), b.as_slice_mut().expect(slice));
-        let pieces = p.chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK));
-        chunks.extend(pieces.zip(a.chunks_mut(UPDATE_CHUNK)).zip(b.chunks_mut(UPDATE_CHUNK)));
+        let half = half_of(p.len());
+        let parts = p.chunks_mut(half).zip(g.chunks(half)).zip(a.chunks_mut(half)).zip(b.chunks_mut(half));
+        for ((((p, g), a), b), chunks) in parts.zip(&mut halves) {
+            let pieces = p.chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK));
+            chunks.extend(pieces.zip(a.chunks_mut(UPDATE_CHUNK)).zip(b.chunks_mut(UPDATE_CHUNK)));
+        }
     }
     // Compiled for AVX2 too, where the CPU has it (`crate::cpu`).
-    run_chunks(chunks, elements, |chunk: Chunk<'_, T>| crate::kernels::cpu::run(UpdateChunk { chunk, f: &f }));
+    run_halves(halves, elements, |chunk: Chunk<'_, T>| crate::kernels::cpu::run(UpdateChunk { chunk, f: &f }));
 }
 
 /// An update by one of the `f32` AVX-512 kernels (`kernels::adam`,
@@ -74,16 +79,22 @@ pub(crate) fn update_on_avx512<T: Element, const N: usize>(
     }
     let elements = params.iter().map(|p| p.len()).sum();
     let mut buffers = state.map(|s| s.iter_mut());
-    let mut chunks = Vec::new();
+    let mut halves = [Vec::new(), Vec::new()];
     for (p, g) in params.iter_mut().zip(grads) {
         let g = avx512::as_f32(g.as_slice().expect("standard layout"));
-        let mut pieces =
-            buffers.each_mut().map(|b| f32_values(b.next().expect("a buffer per parameter")).chunks_mut(UPDATE_CHUNK));
-        for (p, g) in f32_values(p).chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK)) {
-            chunks.push((p, g, pieces.each_mut().map(|b| b.next().expect("a buffer's chunk per parameter chunk"))));
+        let half = half_of(p.len());
+        let mut parts =
+            buffers.each_mut().map(|b| f32_values(b.next().expect("a buffer per parameter")).chunks_mut(half));
+        for ((p, g), chunks) in f32_values(p).chunks_mut(half).zip(g.chunks(half)).zip(&mut halves) {
+            let mut pieces = parts
+                .each_mut()
+                .map(|b| b.next().expect("a buffer's half per parameter half").chunks_mut(UPDATE_CHUNK));
+            for (p, g) in p.chunks_mut(UPDATE_CHUNK).zip(g.chunks(UPDATE_CHUNK)) {
+                chunks.push((p, g, pieces.each_mut().map(|b| b.next().expect("a buffer's chunk per parameter chunk"))));
+            }
         }
     }
-    run_chunks(chunks, elements, |(p, g, state)| kernel(p, g, state));
+    run_halves(halves, elements, |(p, g, state)| kernel(p, g, state));
     true
 }
 
@@ -92,13 +103,34 @@ fn f32_values<T: Element>(a: &mut ArrayD<T>) -> &mut [f32] {
     avx512::as_f32_mut(a.as_slice_mut().expect("standard layout"))
 }
 
-/// Runs `f` on every chunk of an update of `elements` values in all: in
-/// parallel above [`PARALLEL_UPDATE`], on the caller's thread below.
-fn run_chunks<C: Send>(chunks: Vec<C>, elements: usize, f: impl Fn(C) + Sync) {
+/// The length of the first half of a buffer of `len` values (at least 1, as
+/// `chunks` needs).
+fn half_of(len: usize) -> usize {
+    len.div_ceil(2).max(1)
+}
+
+/// Runs `f` on every chunk of an update of `elements` values in all, given
+/// as the chunks of the first halves of the parameters and those of the
+/// second halves: in parallel above [`PARALLEL_UPDATE`], the first halves
+/// started by the caller's thread and the second by another worker (each
+/// helps the other when done), on the caller's thread below.
+///
+/// Why halves: the products that make a weight's gradient (`G^T X`, in two
+/// blocks of its rows) and read the weight forward (`X W^T`, in two blocks
+/// of its rows) each run their first block on the caller's thread and the
+/// second on the other worker, so a weight's first half, its gradient's and
+/// its state's stay in the caches of the core that uses them. One list of
+/// chunks that both workers took from as they came moved halves between
+/// cores at every step. Intel Xeon, MNIST MLP at 2 threads, the two
+/// alternated epoch by epoch in one run (three runs of 21 epochs): the
+/// optimizer's step 0.093-0.099 -> 0.074-0.080 s an epoch, the epoch 18-20 ms
+/// shorter.
+fn run_halves<C: Send>(halves: [Vec<C>; 2], elements: usize, f: impl Fn(C) + Sync) {
+    let [first, second] = halves;
     if elements > PARALLEL_UPDATE {
-        chunks.into_par_iter().for_each(&f);
+        rayon::join(|| first.into_par_iter().for_each(&f), || second.into_par_iter().for_each(&f));
     } else {
-        chunks.into_iter().for_each(&f);
+        first.into_iter().chain(second).for_each(&f);
     }
 }
 
@@ -299,7 +331,7 @@ pub(crate) fn check_step<T: Element>(
 }
 
 /// True when every element is finite; a buffer of more than
-/// [`PARALLEL_UPDATE`] values, as [`run_chunks`] decides, in parallel chunks
+/// [`PARALLEL_UPDATE`] values, as [`run_halves`] decides, in parallel chunks
 /// of [`UPDATE_CHUNK`] (the check reads every gradient before the update reads
 /// it again, and on one core it was a fortieth of an MLP step at two
 /// threads).
