@@ -93,12 +93,31 @@ pub(crate) fn gemm<T: 'static>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, add
     // panels: the columns of each panel of the product (`PANEL` wide, the
     // last one narrower) as a contiguous `(k, width)` matrix, which the
     // tiles then read as one stream instead of rows `n` apart.
-    let mut packed = Vec::new();
-    let (b_ptr, rsb) = if rows_contiguous(b) {
-        (b.as_ptr().cast::<f32>(), b.strides()[0])
-    } else {
-        let bt = as_f32(b.t().as_slice().expect("B^T contiguous")).as_ptr();
-        packed = crate::kernels::workspace::stale(k * n, 0.0f32);
+    let run = |b_ptr: *const f32, rsb: isize| {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: AVX-512F, AVX2 and FMA are present (asserted). Every read of
+        // A is at (i, kk) with i < m, kk < k through its strides; every read of
+        // B is at row kk < k, columns j0 .. j0 + cols with cols <= n - j0 (the
+        // last vector masked), through B's strides or, packed, at
+        // j0 * k + kk * cols + (j - j0) < (j0 + cols) * k <= n * k; every write
+        // of C is at row i < m, columns below n (masked), all through the views'
+        // own strides.
+        unsafe {
+            let whole = Tile { kc: 0, a: a_ptr, rsa, csa, b: b_ptr, rsb, c: c_ptr, rsc, mask: 0, add };
+            product(m, k, n, whole);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no AVX-512 off x86-64 ({b_ptr:?}, {rsb})");
+    };
+    if rows_contiguous(b) {
+        return run(b.as_ptr().cast::<f32>(), b.strides()[0]);
+    }
+    let bt = as_f32(b.t().as_slice().expect("B^T contiguous")).as_ptr();
+    PANELS.with_borrow_mut(|panels| {
+        if panels.len() < k * n {
+            panels.resize(k * n, 0.0);
+        }
+        let packed = &mut panels[..k * n];
         for j0 in (0..n).step_by(PANEL) {
             let width = PANEL.min(n - j0);
             // SAFETY: B^T is `(n, k)` contiguous: its rows j0 .. j0 + width
@@ -106,23 +125,16 @@ pub(crate) fn gemm<T: 'static>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, add
             let rows = unsafe { std::slice::from_raw_parts(bt.add(j0 * k), width * k) };
             transpose(rows, width, k, &mut packed[j0 * k..(j0 + width) * k]);
         }
-        (packed.as_ptr(), PACKED)
-    };
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: AVX-512F, AVX2 and FMA are present (asserted). Every read of
-    // A is at (i, kk) with i < m, kk < k through its strides; every read of
-    // B is at row kk < k, columns j0 .. j0 + cols with cols <= n - j0 (the
-    // last vector masked), through B's strides or, packed, at
-    // j0 * k + kk * cols + (j - j0) < (j0 + cols) * k <= n * k; every write
-    // of C is at row i < m, columns below n (masked), all through the views'
-    // own strides.
-    unsafe {
-        let whole = Tile { kc: 0, a: a_ptr, rsa, csa, b: b_ptr, rsb, c: c_ptr, rsc, mask: 0, add };
-        product(m, k, n, whole);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    unreachable!("no AVX-512 off x86-64");
-    crate::kernels::workspace::give(packed);
+        run(packed.as_ptr(), PACKED);
+    });
+}
+
+thread_local! {
+    /// This thread's panels of a transposed `B`, as long as the largest it
+    /// has packed: grown, never cut. (From the workspace pool, the MLP's
+    /// helper thread took one buffer for both layers' halves, which the
+    /// smaller cut short and the larger then filled again at every step.)
+    static PANELS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// `C (m, n) = A B (+ C)` in tiles; `whole` carries the operands at (0, 0),
