@@ -163,12 +163,11 @@ mod tests {
     use super::*;
     use ndarray::Array2;
 
-    /// The level table gives each pixel exactly the value it had when every
-    /// pixel was converted (`T::of(p) * T::of(1/255)`), in both input layouts
-    /// and from images stored row-major or column-major.
-    /// Every grey level, in rows of 4 and of 40 pixels (longer than a
-    /// vector of the AVX2 copy, with a partial last one), through both
-    /// copies of the conversion's loop.
+    /// Each pixel is `T::of(p) * T::of(1/255)`, bit for bit, in both input
+    /// layouts and from images stored row-major or column-major: every grey
+    /// level, in rows of 4 and of 40 pixels (longer than a vector of the
+    /// AVX2 copy, with a partial last one), through both copies of the
+    /// conversion's loop.
     #[test]
     fn mnist_inputs_are_the_scaled_grey_levels_bit_for_bit() {
         let _switch = crate::kernels::cpu::baseline_switch();
