@@ -18,10 +18,10 @@
 //! kernel's 44 %. Here `B` is read in place (rows of 48 columns) and `A` is
 //! broadcast from where it is, so nothing is copied when `B`'s rows are
 //! contiguous; when `B` is a transposed matrix (the linear layer's `W^T`) it
-//! must be transposed once per product anyway, and is transposed into panels
-//! of 48 columns, each a contiguous `(k, 48)` matrix that the tiles read as
-//! one stream (on the MLP's forward products at 2 threads, Intel Xeon: 0.185
-//! -> 0.177 s an epoch against a plain transpose read in rows `n` apart).
+//! must be transposed once per product anyway, and is transposed one panel
+//! of 48 columns at a time into a contiguous `(k, 48)` matrix that the
+//! panel's tiles read as one stream right after (see [`gemm`] for what each
+//! step of this gained).
 
 use crate::kernels::cpu::{cpu_has_avx512, has_avx512};
 use crate::Element;
@@ -42,10 +42,6 @@ const NV: usize = 3;
 
 /// Columns of `C` per panel: one register tile's.
 const PANEL: usize = 16 * NV;
-
-/// `B`'s row stride that says it is packed in panels: no view has a negative
-/// stride here ([`gemm_takes`]), and 0 is a broadcast row's.
-const PACKED: isize = -1;
 
 /// Whether `m`'s rows are contiguous (or each is one value): a `B` that
 /// [`gemm`] reads in place, and how [`crate::kernels::gemm`] splits it.
@@ -89,57 +85,59 @@ pub(crate) fn gemm<T: 'static>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, add
     assert!(rsa >= 0 && csa >= 0 && rsc >= 0 && b.strides()[0] >= 0 && (c.strides()[1] == 1 || n == 1));
     let a_ptr = a.as_ptr().cast::<f32>();
     let c_ptr = c.as_mut_ptr().cast::<f32>();
-    // B with contiguous rows, read in place, or transposed once here into
-    // panels: the columns of each panel of the product (`PANEL` wide, the
-    // last one narrower) as a contiguous `(k, width)` matrix, which the
-    // tiles then read as one stream instead of rows `n` apart.
-    let run = |b_ptr: *const f32, rsb: isize| {
+    // B with contiguous rows is read in place.
+    let run = |n: usize, b_ptr: *const f32, rsb: isize, c_ptr: *mut f32| {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: AVX-512F, AVX2 and FMA are present (asserted). Every read of
         // A is at (i, kk) with i < m, kk < k through its strides; every read of
-        // B is at row kk < k, columns j0 .. j0 + cols with cols <= n - j0 (the
-        // last vector masked), through B's strides or, packed, at
-        // j0 * k + kk * cols + (j - j0) < (j0 + cols) * k <= n * k; every write
-        // of C is at row i < m, columns below n (masked), all through the views'
-        // own strides.
+        // B is at row kk < k, columns j < n (the last vector masked) through
+        // `rsb` and unit column stride; every write of C is at row i < m,
+        // columns below n (masked), through C's strides (the callers below
+        // pass B and C views, or panels of them, of these sizes).
         unsafe {
             let whole = Tile { kc: 0, a: a_ptr, rsa, csa, b: b_ptr, rsb, c: c_ptr, rsc, mask: 0, add };
             product(m, k, n, whole);
         }
         #[cfg(not(target_arch = "x86_64"))]
-        unreachable!("no AVX-512 off x86-64 ({b_ptr:?}, {rsb})");
+        unreachable!("no AVX-512 off x86-64 ({b_ptr:?}, {rsb}, {c_ptr:?}, {n})");
     };
     if rows_contiguous(b) {
-        return run(b.as_ptr().cast::<f32>(), b.strides()[0]);
+        return run(n, b.as_ptr().cast::<f32>(), b.strides()[0], c_ptr);
     }
+    // B the transpose of a contiguous matrix: its columns, one panel of them
+    // at a time (`PANEL` wide, the last one narrower), transposed into a
+    // contiguous `(k, width)` matrix, the product of that panel's columns of
+    // C computed from it right away, while it is in this core's caches. The
+    // same sums as the whole product's: the panel's tiles are the ones the
+    // whole product computes.
     let bt = as_f32(b.t().as_slice().expect("B^T contiguous")).as_ptr();
-    PANELS.with_borrow_mut(|panels| {
-        if panels.len() < k * n {
-            panels.resize(k * n, 0.0);
+    PANEL_BUFFER.with_borrow_mut(|panel| {
+        if panel.len() < k * PANEL {
+            panel.resize(k * PANEL, 0.0);
         }
-        let packed = &mut panels[..k * n];
         for j0 in (0..n).step_by(PANEL) {
             let width = PANEL.min(n - j0);
             // SAFETY: B^T is `(n, k)` contiguous: its rows j0 .. j0 + width
             // are the `width * k` values from `j0 * k`.
             let rows = unsafe { std::slice::from_raw_parts(bt.add(j0 * k), width * k) };
-            transpose(rows, width, k, &mut packed[j0 * k..(j0 + width) * k]);
+            transpose(rows, width, k, &mut panel[..width * k]);
+            // C's columns from j0 (its rows are contiguous, asserted, or it
+            // has one column and j0 is 0).
+            run(width, panel.as_ptr(), width as isize, c_ptr.wrapping_add(j0));
         }
-        run(packed.as_ptr(), PACKED);
     });
 }
 
 thread_local! {
-    /// This thread's panels of a transposed `B`, as long as the largest it
-    /// has packed: grown, never cut. (From the workspace pool, the MLP's
+    /// This thread's panel of a transposed `B`, as long as the longest it
+    /// has held: grown, never cut. (From the workspace pool, the MLP's
     /// helper thread took one buffer for both layers' halves, which the
     /// smaller cut short and the larger then filled again at every step.)
-    static PANELS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    static PANEL_BUFFER: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// `C (m, n) = A B (+ C)` in tiles; `whole` carries the operands at (0, 0),
-/// their strides and whether to add (its `kc` and `mask` are unused). `B`'s
-/// row stride [`PACKED`] says that `B` is packed in panels (see [`gemm`]).
+/// their strides and whether to add (its `kc` and `mask` are unused).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn product(m: usize, k: usize, n: usize, whole: Tile) {
@@ -150,11 +148,7 @@ unsafe fn product(m: usize, k: usize, n: usize, whole: Tile) {
         for j0 in (0..n).step_by(PANEL) {
             let cols = PANEL.min(n - j0);
             let mask: __mmask16 = if cols.is_multiple_of(16) { 0xFFFF } else { (1u16 << (cols % 16)) - 1 };
-            let (b, rsb) = if rsb == PACKED {
-                (b.add(j0 * k + k0 * cols), cols as isize)
-            } else {
-                (b.offset(k0 as isize * rsb).add(j0), rsb)
-            };
+            let b = b.offset(k0 as isize * rsb).add(j0);
             let mut i0 = 0;
             while i0 < m {
                 let a = a.offset(i0 as isize * rsa + k0 as isize * csa);
