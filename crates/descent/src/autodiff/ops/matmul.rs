@@ -7,7 +7,7 @@
 use crate::autodiff::{Backward, Var};
 use crate::kernels::gemm::{dot, gemm};
 use crate::{Element, Error, Result};
-use ndarray::{Array2, ArrayD, ArrayView2, Axis, Ix2};
+use ndarray::{ArrayD, ArrayView2, Axis, Ix2};
 
 fn as_matrix<'a, T: Element>(a: &'a ArrayD<T>) -> ArrayView2<'a, T> {
     a.view().into_dimensionality::<Ix2>().expect("checked 2-D in forward")
@@ -117,7 +117,7 @@ impl<'t, T: Element> Var<'t, T> {
             ));
         }
         let (n, out) = (x.shape()[0], w.shape()[0]);
-        let mut y = Array2::<T>::zeros((n, out));
+        let mut y = crate::kernels::workspace::zeroed_matrix::<T>(n, out);
         let mut parents = vec![self.id, weight.id];
         if let Some(bias) = bias {
             self.same_tape("linear", bias)?;
