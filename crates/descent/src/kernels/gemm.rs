@@ -95,57 +95,11 @@ pub(crate) fn gemm<T: Element>(
     };
     if along <= 2 * size {
         let (first, second) = c.view_mut().split_at(axis, size);
-        join_busy(|| block(0, first), || block(1, second));
+        crate::kernels::join::join_busy(|| block(0, first), || block(1, second));
         return;
     }
     let blocks: Vec<_> = c.axis_chunks_iter_mut(axis, size).enumerate().collect();
     blocks.into_par_iter().for_each(|(i, c)| block(i, c));
-}
-
-/// `rayon::join(a, b)` for two halves of similar cost, except that when
-/// another thread took `b`, this one waits for it after `a` by spinning,
-/// for at most as long as `a` took, before it waits as `join` does (looking
-/// for other work, then sleeping until woken).
-///
-/// Why: when this thread's block ends first, `join` soon puts it to sleep,
-/// and the other thread's end must then wake it. Intel Xeon, MNIST MLP at 2
-/// threads: from the second block's end to the fork's return, 6.0 / 26.1 /
-/// 4.4 / 11.3 µs with `join`'s wait against 1.3 / 7.0 / 2.1 / 2.8 spinning
-/// (the four product shapes; what remains is this thread's block ending
-/// last), and the fork's wall time 13 µs shorter a step; the two alternated
-/// epoch by epoch in one binary, six runs of 21 epochs: epoch +4.5, -22.8,
-/// +2.7, -4.1, -5.9 and -3.5 ms (se 2-6 ms), about -5 ms on the whole.
-fn join_busy<RA: Send, RB: Send>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB + Send) -> (RA, RB) {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    /// Sets its flag when dropped: when `b` returns, and when it panics.
-    struct SetOnDrop<'a>(&'a AtomicBool);
-    impl Drop for SetOnDrop<'_> {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::Release);
-        }
-    }
-    let (started, done) = (AtomicBool::new(false), AtomicBool::new(false));
-    rayon::join(
-        || {
-            let start = std::time::Instant::now();
-            let r = a();
-            // `b` taken by another thread (or run after `a` by this one,
-            // which then finds it done or not started).
-            if started.load(Ordering::Acquire) {
-                let took = start.elapsed();
-                let waiting = std::time::Instant::now();
-                while !done.load(Ordering::Acquire) && waiting.elapsed() < took {
-                    std::hint::spin_loop();
-                }
-            }
-            r
-        },
-        || {
-            started.store(true, Ordering::Release);
-            let _done = SetOnDrop(&done);
-            b()
-        },
-    )
 }
 
 /// `A B` into a new matrix.
@@ -165,10 +119,9 @@ pub(crate) fn dot<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>) -> n
 
 #[cfg(test)]
 mod tests {
-    use super::{dot, join_busy, split};
+    use super::{dot, split};
     use crate::autodiff::gradcheck::testing::randn;
     use ndarray::{Axis, Ix2};
-    use rayon::prelude::*;
 
     #[test]
     fn blocks_follow_the_shape_only() {
@@ -200,35 +153,6 @@ mod tests {
             let b = randn(&[k, n], 4).into_dimensionality::<Ix2>().unwrap();
             let c = dot(&a.view(), &b.view());
             assert!(c.iter().all(|v| v.is_finite()), "{m}x{k}x{n}");
-        }
-    }
-
-    #[test]
-    fn join_busy_returns_both_results_and_never_hangs() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        for threads in [1, 2, 3] {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
-            pool.install(|| {
-                for spin in [0u64, 200, 2_000] {
-                    let work = |n: u64| (0..n * 1000).fold(0u64, |s, i| s.wrapping_add(i * i));
-                    let (a, b) = join_busy(|| work(spin), || work(2 * spin));
-                    assert_eq!((a, b), (work(spin), work(2 * spin)), "{threads} threads");
-                }
-                // Nested in parallel work, as inside a training's ops.
-                let count = AtomicUsize::new(0);
-                (0..8).into_par_iter().for_each(|_| {
-                    let (x, y) = join_busy(|| 1, || 2);
-                    count.fetch_add(x + y, Ordering::Relaxed);
-                });
-                assert_eq!(count.into_inner(), 24);
-                // A panic in either half reaches the caller; nothing hangs.
-                for which in 0..2 {
-                    let r = std::panic::catch_unwind(|| {
-                        join_busy(|| assert_ne!(which, 0, "first"), || assert_ne!(which, 1, "second"))
-                    });
-                    assert!(r.is_err(), "{threads} threads, half {which}");
-                }
-            });
         }
     }
 

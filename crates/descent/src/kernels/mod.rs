@@ -30,6 +30,7 @@ pub(crate) mod avx512;
 pub mod conv;
 pub mod cpu;
 pub(crate) mod gemm;
+pub(crate) mod join;
 pub(crate) mod momentum;
 pub(crate) mod pool_2x2;
 pub(crate) mod subnormal;

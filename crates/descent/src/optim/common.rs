@@ -3,6 +3,7 @@
 //! rounding, bias correction, state buffers, and the checks on a step's inputs.
 
 use crate::kernels::avx512;
+use crate::kernels::join::join_busy;
 use crate::kernels::subnormal::GradientF32;
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, Zip};
@@ -112,8 +113,9 @@ fn half_of(len: usize) -> usize {
 /// Runs `f` on every chunk of an update of `elements` values in all, given
 /// as the chunks of the first halves of the parameters and those of the
 /// second halves: in parallel above [`PARALLEL_UPDATE`], the first halves
-/// started by the caller's thread and the second by another worker (each
-/// helps the other when done), on the caller's thread below.
+/// started by the caller's thread and the second by another worker (which
+/// helps the caller's half when done; the caller, done first, waits for the
+/// other half by spinning: [`join_busy`]), on the caller's thread below.
 ///
 /// Why halves: the products that make a weight's gradient (`G^T X`, in two
 /// blocks of its rows) and read the weight forward (`X W^T`, in two blocks
@@ -128,7 +130,7 @@ fn half_of(len: usize) -> usize {
 fn run_halves<C: Send>(halves: [Vec<C>; 2], elements: usize, f: impl Fn(C) + Sync) {
     let [first, second] = halves;
     if elements > PARALLEL_UPDATE {
-        rayon::join(|| first.into_par_iter().for_each(&f), || second.into_par_iter().for_each(&f));
+        join_busy(|| first.into_par_iter().for_each(&f), || second.into_par_iter().for_each(&f));
     } else {
         first.into_iter().chain(second).for_each(&f);
     }
@@ -331,16 +333,18 @@ pub(crate) fn check_step<T: Element>(
 }
 
 /// True when every element is finite; a buffer of more than
-/// [`PARALLEL_UPDATE`] values, as [`run_halves`] decides, in parallel chunks
-/// of [`UPDATE_CHUNK`] (the check reads every gradient before the update reads
-/// it again, and on one core it was a fortieth of an MLP step at two
-/// threads).
+/// [`PARALLEL_UPDATE`] values, as [`run_halves`] decides, in two halves in
+/// parallel, as the update takes them ([`join_busy`]; the check reads every
+/// gradient before the update reads it again, and on one core it was a
+/// fortieth of an MLP step at two threads).
 fn all_finite<T: Element>(a: &ArrayD<T>) -> bool {
     let Some(slice) = a.as_slice_memory_order() else {
         return a.iter().all(|x| x.is_finite());
     };
     if slice.len() > PARALLEL_UPDATE {
-        slice.par_chunks(UPDATE_CHUNK).all(finite_values)
+        let (first, second) = slice.split_at(slice.len().div_ceil(2));
+        let (first, second) = join_busy(|| finite_values(first), || finite_values(second));
+        first && second
     } else {
         finite_values(slice)
     }
