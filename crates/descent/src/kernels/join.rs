@@ -1,6 +1,8 @@
 //! Forks of two halves of similar cost whose caller waits for the other
 //! half by spinning rather than by sleeping ([`join_busy`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 /// `rayon::join(a, b)` for two halves of similar cost, except that when
 /// another thread took `b`, this one waits for it after `a` by spinning,
 /// for at most as long as `a` took, before it waits as `join` does (looking
@@ -27,14 +29,6 @@
 /// half that its partner could have helped with (a parallel iterator inside
 /// it) is left to its own thread.
 pub(crate) fn join_busy<RA: Send, RB: Send>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB + Send) -> (RA, RB) {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    /// Sets its flag when dropped: when `b` returns, and when it panics.
-    struct SetOnDrop<'a>(&'a AtomicBool);
-    impl Drop for SetOnDrop<'_> {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::Release);
-        }
-    }
     let (started, done) = (AtomicBool::new(false), AtomicBool::new(false));
     rayon::join(
         || {
@@ -57,6 +51,16 @@ pub(crate) fn join_busy<RA: Send, RB: Send>(a: impl FnOnce() -> RA + Send, b: im
             b()
         },
     )
+}
+
+/// Sets its flag when dropped: when the work it guards returns, and also
+/// when it panics, so that a thread spinning on the flag never hangs.
+pub(crate) struct SetOnDrop<'a>(pub(crate) &'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 use super::dataset::{Dataset, Targets};
 use crate::autodiff::{Tape, Var};
 use crate::data::Batching;
+use crate::kernels::join::SetOnDrop;
 use crate::nn::Module;
 use crate::optim::{Optimizer, Schedule};
 use crate::rng::seeded;
@@ -175,15 +176,6 @@ fn count_correct<T: Element>(logits: &ArrayD<T>, labels: &[usize]) -> usize {
             best == label
         })
         .count()
-}
-
-/// Sets a flag when dropped: when `work` returns, and also when it panics.
-struct SetOnDrop<'a>(&'a AtomicBool);
-
-impl Drop for SetOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
 }
 
 /// Runs `work` on this worker while a second of rayon's workers stays awake
