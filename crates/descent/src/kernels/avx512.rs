@@ -20,8 +20,11 @@
 //! contiguous; when `B` is a transposed matrix (the linear layer's `W^T`) it
 //! must be transposed once per product anyway, and is transposed one panel
 //! of 48 columns at a time into a contiguous `(k, 48)` matrix that the
-//! panel's tiles read as one stream right after (see [`gemm`] for what each
-//! step of this gained).
+//! panel's tiles read as one stream right after (Intel Xeon, MNIST MLP at
+//! 2 threads: panels read as one stream instead of rows `n` apart, forward
+//! 0.185 -> 0.177 s an epoch; each panel used right after its transpose
+//! instead of all of `B` transposed first, -12 ms an epoch on average over
+//! six paired runs; `docs/performance.md`).
 
 use crate::kernels::cpu::{cpu_has_avx512, has_avx512};
 use crate::Element;
