@@ -25,15 +25,15 @@
 use crate::Element;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
-use rayon::prelude::*;
 
 /// Multiply-adds below which a product is not worth splitting.
 const MIN_SPLIT_WORK: usize = 1 << 20;
 
 /// Most blocks a product is cut into. Each block packs the operand it
 /// shares with the others again; on the MLP (batch 128) four blocks were
-/// measurably slower than two.
+/// measurably slower than two. [`gemm`] forks the two as one pair.
 const MAX_BLOCKS: usize = 2;
+const _: () = assert!(MAX_BLOCKS == 2, "gemm forks a product's blocks as one pair");
 
 /// Fewest rows (or columns) of the output per block: each block packs the
 /// whole other operand again, which a narrower block does not repay.
@@ -85,21 +85,16 @@ pub(crate) fn gemm<T: Element>(
     if size >= along {
         return gemm_serial(alpha, a, b, beta, c);
     }
-    let block = |i: usize, mut c: ArrayViewMut2<'_, T>| {
-        let range = i * size..((i + 1) * size).min(along);
+    let block = |range: std::ops::Range<usize>, mut c: ArrayViewMut2<'_, T>| {
         if axis == Axis(0) {
             gemm_serial(alpha, &a.slice(ndarray::s![range, ..]), b, beta, &mut c);
         } else {
             gemm_serial(alpha, a, &b.slice(ndarray::s![.., range]), beta, &mut c);
         }
     };
-    if along <= 2 * size {
-        let (first, second) = c.view_mut().split_at(axis, size);
-        crate::kernels::join::join_busy(|| block(0, first), || block(1, second));
-        return;
-    }
-    let blocks: Vec<_> = c.axis_chunks_iter_mut(axis, size).enumerate().collect();
-    blocks.into_par_iter().for_each(|(i, c)| block(i, c));
+    // Two blocks ([`MAX_BLOCKS`]): the first `size` rows or columns, and the rest.
+    let (first, second) = c.view_mut().split_at(axis, size);
+    crate::kernels::join::join_busy(|| block(0..size, first), || block(size..along, second));
 }
 
 /// `A B` into a new matrix.

@@ -35,11 +35,11 @@ pub(crate) fn join_busy<RA: Send, RB: Send>(a: impl FnOnce() -> RA + Send, b: im
             let start = std::time::Instant::now();
             let r = a();
             // `b` taken by another thread (or run after `a` by this one,
-            // which then finds it done or not started).
+            // which then finds it done or not started): spin until it is
+            // done, or for as long again as `a` took.
             if started.load(Ordering::Acquire) {
-                let took = start.elapsed();
-                let waiting = std::time::Instant::now();
-                while !done.load(Ordering::Acquire) && waiting.elapsed() < took {
+                let until = 2 * start.elapsed();
+                while !done.load(Ordering::Acquire) && start.elapsed() < until {
                     std::hint::spin_loop();
                 }
             }
