@@ -111,22 +111,28 @@ const LINE: usize = 64;
 /// and -4 ms (se 2-3.5 ms); at one thread -1 ms (se 2.4).
 pub(crate) fn line_aligned<T: Element>(data: Vec<T>, rows: usize, cols: usize) -> ndarray::Array2<T> {
     let len = rows * cols;
-    assert!(data.len() >= len + LINE / std::mem::size_of::<T>(), "room to align");
+    assert!(data.len() >= with_room::<T>(len), "room to align");
     let data = ndarray::Array1::from_vec(data);
     // A `Vec<T>` starts on a multiple of `T`'s size, which divides a line.
     let skip = (LINE - data.as_ptr() as usize % LINE) % LINE / std::mem::size_of::<T>();
     data.slice_move(ndarray::s![skip..skip + len]).into_shape_with_order((rows, cols)).expect("contiguous")
 }
 
+/// `len` values and a cache line's worth more: the room [`line_aligned`]
+/// needs.
+fn with_room<T>(len: usize) -> usize {
+    len + LINE / std::mem::size_of::<T>()
+}
+
 /// A [`line_aligned`] matrix of stale values from this thread's pool (as
 /// [`stale`]).
 pub(crate) fn stale_matrix<T: Element>(rows: usize, cols: usize) -> ndarray::Array2<T> {
-    line_aligned(stale(rows * cols + LINE / std::mem::size_of::<T>(), T::zero()), rows, cols)
+    line_aligned(stale(with_room::<T>(rows * cols), T::zero()), rows, cols)
 }
 
 /// A [`line_aligned`] matrix of zeros, newly allocated.
 pub(crate) fn zeroed_matrix<T: Element>(rows: usize, cols: usize) -> ndarray::Array2<T> {
-    line_aligned(vec![T::zero(); rows * cols + LINE / std::mem::size_of::<T>()], rows, cols)
+    line_aligned(vec![T::zero(); with_room::<T>(rows * cols)], rows, cols)
 }
 
 /// Gives an array's storage back to the pool (large ones only).

@@ -342,7 +342,7 @@ fn all_finite<T: Element>(a: &ArrayD<T>) -> bool {
         return a.iter().all(|x| x.is_finite());
     };
     if slice.len() > PARALLEL_UPDATE {
-        let (first, second) = slice.split_at(slice.len().div_ceil(2));
+        let (first, second) = slice.split_at(half_of(slice.len()));
         let (first, second) = join_busy(|| finite_values(first), || finite_values(second));
         first && second
     } else {
@@ -476,8 +476,8 @@ mod tests {
         let mut a = ArrayD::<f64>::zeros(ndarray::IxDyn(&[100]));
         a[[70]] = f64::NAN;
         assert!(!all_finite(&a));
-        // Small buffers on this thread, large ones in parallel chunks: at
-        // the start, in the middle, in the last (partial) chunk.
+        // Small buffers on this thread, large ones in two halves in
+        // parallel: at the start, at the halves' boundary, at the end.
         for len in [1000, PARALLEL_UPDATE + 77] {
             assert!(all_finite(&ArrayD::<f32>::ones(ndarray::IxDyn(&[len]))));
             for at in [0, 737, len / 2, len - 1] {
