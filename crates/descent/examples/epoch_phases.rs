@@ -1,7 +1,8 @@
 //! Profiling aid: where a training epoch's time goes, phase by phase
 //! (batching, forward, loss, backward, freeing the tape, the optimizer's
 //! step), for the MNIST MLP or CNN with Adam (or any registry optimizer), on
-//! rayon's pool as `train` runs.
+//! rayon's pool as `train` runs: on one of its workers, with the second
+//! worker kept awake for the parallel ops ([`descent::train::with_awake_helper`]).
 //!
 //! ```text
 //! cargo run --release --example epoch_phases -- mlp|cnn [epochs] [optimizer lr]
@@ -17,7 +18,7 @@ use descent::data::{Batching, Mnist};
 use descent::nn::{Init, Module};
 use descent::optim::by_name;
 use descent::rng::seeded;
-use descent::train::{Dataset, MnistData, MnistModel, Targets};
+use descent::train::{with_awake_helper, Dataset, MnistData, MnistModel, Targets};
 use ndarray::ArrayD;
 use std::time::Instant;
 
@@ -36,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lr: f64 = args.get(4).map_or(Ok(1e-3), |lr| lr.parse()).map_err(|e| format!("lr: {e}"))?;
     let mut optimizer = by_name::<f32>(name, Some(lr))?;
     let data = MnistData::new(&mnist.train, model.layout());
-    rayon::scope(|_| -> descent::Result<()> {
+    let run = || -> descent::Result<()> {
         for epoch in 0..epochs {
             let order = Batching::MiniBatch(model.batch_size()).epoch(mnist.train.len(), Some(&mut seeded(epoch)))?;
             let mut t = [0.0f64; 6];
@@ -83,6 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         Ok(())
-    })?;
+    };
+    rayon::scope(|_| with_awake_helper(run))?;
     Ok(())
 }

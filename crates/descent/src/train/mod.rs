@@ -12,4 +12,4 @@ pub use dataset::{Dataset, MnistData, RegressionData, Targets};
 pub use fit_linear::{fit_linear, fit_linear_evaluating};
 pub use grid::run_parallel;
 pub use models::{InputLayout, MnistModel};
-pub use trainer::{evaluate, train, HistoryRow, RunHistory, RunStatus, TrainConfig};
+pub use trainer::{evaluate, train, with_awake_helper, HistoryRow, RunHistory, RunStatus, TrainConfig};

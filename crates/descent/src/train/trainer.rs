@@ -190,7 +190,12 @@ fn count_correct<T: Element>(logits: &ArrayD<T>, labels: &[usize]) -> usize {
 /// the pool to itself (started from outside it) uses one. Which worker runs
 /// which block never changes a result: blocks and chunks are fixed by the
 /// shapes.
-fn with_awake_helper<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+///
+/// Public for tools that run a training loop of their own on rayon's pool
+/// and should time what [`train`] runs (`examples/epoch_phases.rs`): call
+/// it from one of rayon's workers (inside `rayon::scope`), on a pool that
+/// nothing else uses meanwhile.
+pub fn with_awake_helper<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     if rayon::current_num_threads() < 2 {
         return work();
     }
