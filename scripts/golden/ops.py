@@ -3,7 +3,9 @@
 Writes crates/descent/tests/golden/ops.json: for each case, the inputs, the upstream
 gradient `r` (the backward pass starts from L = sum(y * r)), the forward
 output and the gradient of L with respect to every input, in float32 and
-float64. The Rust tests (crates/descent/tests/golden_ops.rs) replay every case and compare.
+float64; and, under "edges", ReLU at NaN, -0 and infinities, its values
+written as text. The Rust tests (crates/descent/tests/golden_ops.rs) replay
+every case and compare.
 
 Run:  pip install torch numpy && python scripts/golden/ops.py
 CI does not run this script; its output is committed.
@@ -149,10 +151,25 @@ def main():
 
         cases.append(run_case("mlp_0", "mlp", mlp, inputs, {}, dtype, labels.tolist()))
 
+    # ReLU at the edges of IEEE arithmetic: NaN, -0, infinities, and
+    # infinite or NaN gradients where the output is 0. JSON has no NaN or
+    # infinity, so these values are written as Python's repr ("nan", "-0.0").
+    edges = []
+    nan, inf = float("nan"), float("inf")
+    for dtype in DTYPES:
+        x = torch.tensor([nan, -0.0, 0.0, -1.0, 2.0, inf, -inf, -3.0, 4.0, nan], dtype=DTYPES[dtype], requires_grad=True)
+        r = torch.tensor([1.0, inf, nan, inf, nan, -0.0, 5.0, -3.0, -2.0, -inf], dtype=DTYPES[dtype])
+        y = torch.relu(x)
+        y.backward(r)
+        texts = lambda t: [repr(float(v)) for v in t.detach().reshape(-1).tolist()]
+        edges.append(
+            {"name": "relu_edges", "op": "relu", "dtype": dtype, "x": texts(x), "upstream": texts(r), "output": texts(y), "grad": texts(x.grad)}
+        )
+
     OUT.parent.mkdir(parents=True, exist_ok=True)
     meta = {"generator": "scripts/golden/ops.py", "torch": torch.__version__, "python": platform.python_version()}
-    OUT.write_text(json.dumps({"meta": meta, "cases": cases}, indent=None))
-    print(f"wrote {len(cases)} cases to {OUT}")
+    OUT.write_text(json.dumps({"meta": meta, "cases": cases, "edges": edges}, indent=None))
+    print(f"wrote {len(cases)} cases and {len(edges)} edge cases to {OUT}")
 
 
 if __name__ == "__main__":

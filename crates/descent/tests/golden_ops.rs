@@ -7,6 +7,8 @@
 //! stores its inputs, the upstream gradient `r`, the output `y` and the
 //! gradient of `sum(y * r)` with respect to every input. Forward outputs and
 //! every input gradient must match to 1e-5 (float32) and 1e-10 (float64).
+//! The edge cases (ReLU at NaN, -0 and infinities) must match bit for bit,
+//! NaN for NaN and the sign of every zero.
 
 mod common;
 
@@ -20,6 +22,20 @@ use std::collections::BTreeMap;
 #[derive(Deserialize)]
 struct File {
     cases: Vec<Case>,
+    edges: Vec<Edge>,
+}
+
+/// An op at the edges of IEEE arithmetic (NaN, -0, infinities), its values
+/// as Python's repr of them ("nan", "-0.0", "inf"): JSON has no NaN.
+#[derive(Deserialize)]
+struct Edge {
+    name: String,
+    op: String,
+    dtype: String,
+    x: Vec<String>,
+    upstream: Vec<String>,
+    output: Vec<String>,
+    grad: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,4 +213,47 @@ fn log_softmax_matches_pytorch() {
 #[test]
 fn mlp_forward_and_backward_match_pytorch() {
     replay_all("mlp");
+}
+
+/// The values of an edge case, parsed from their text ("nan", "-inf", "-0.0").
+fn values<T: Element>(edge: &Edge, texts: &[String]) -> ndarray::ArrayD<T> {
+    let parsed: Vec<T> =
+        texts.iter().map(|t| T::of(t.parse::<f64>().unwrap_or_else(|e| panic!("{}: {t:?}: {e}", edge.name)))).collect();
+    ndarray::ArrayD::from_shape_vec(vec![parsed.len()], parsed).expect("1-D")
+}
+
+/// Equal as values of the case's type, NaN equal to NaN, `-0` not to `0`.
+fn assert_same<T: Element>(what: &str, got: &ndarray::ArrayD<T>, want: &ndarray::ArrayD<T>) {
+    assert_eq!(got.shape(), want.shape(), "{what}: shape");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let (g, w) = (g.as_f64(), w.as_f64());
+        let same = if w.is_nan() { g.is_nan() } else { g.to_bits() == w.to_bits() };
+        assert!(same, "{what}: element {i}: got {g:?}, want {w:?}");
+    }
+}
+
+fn replay_edge<T: Element>(edge: &Edge) {
+    assert_eq!(edge.op, "relu", "{}: unknown edge op", edge.name);
+    let tape = Tape::<T>::new();
+    let x = tape.leaf(values::<T>(edge, &edge.x));
+    let y = x.relu();
+    assert_same(&format!("{} {} output", edge.name, edge.dtype), &y.value(), &values(edge, &edge.output));
+    // The upstream gradient reaches the ReLU exactly: `1 * r` for every r.
+    let loss = y.mul(&tape.constant(values(edge, &edge.upstream))).unwrap().sum();
+    let grads = tape.backward(&loss).unwrap();
+    let got = grads.wrt(&x).unwrap().expect("a gradient for x");
+    assert_same(&format!("{} {} dx", edge.name, edge.dtype), got, &values(edge, &edge.grad));
+}
+
+#[test]
+fn relu_matches_pytorch_at_nan_signed_zero_and_infinities() {
+    let file: File = golden("ops.json");
+    let edges: Vec<&Edge> = file.edges.iter().filter(|e| e.op == "relu").collect();
+    assert!(edges.iter().any(|e| e.dtype == "float32") && edges.iter().any(|e| e.dtype == "float64"));
+    for edge in edges {
+        match edge.dtype.as_str() {
+            "float32" => replay_edge::<f32>(edge),
+            _ => replay_edge::<f64>(edge),
+        }
+    }
 }

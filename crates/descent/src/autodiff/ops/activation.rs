@@ -4,21 +4,33 @@ use super::pointwise::Pointwise;
 use crate::autodiff::Var;
 use crate::Element;
 
-/// `max(x, 0)`; derivative 1 where `x > 0`, else 0 (0 at the kink, as PyTorch).
+/// `max(x, 0)` as `torch.relu`: `0` where `x < 0`, else `x` itself, so a
+/// NaN stays NaN and `-0` stays `-0`. Its gradient selects as PyTorch's
+/// `threshold_backward` does: `0` where the output is `<= 0`, else the
+/// incoming gradient (0 at the kink; an infinite or NaN gradient where the
+/// output is 0 gives 0, not the NaN of a multiplication by 0; at a NaN
+/// output the gradient passes).
 pub struct Relu;
 impl<T: Element> Pointwise<T> for Relu {
     fn f(&self, x: T) -> T {
-        if x > T::zero() {
-            x
-        } else {
+        if x < T::zero() {
             T::zero()
+        } else {
+            x
         }
     }
     fn df(&self, _: T, y: T) -> T {
-        if y > T::zero() {
-            T::one()
-        } else {
+        if y <= T::zero() {
             T::zero()
+        } else {
+            T::one()
+        }
+    }
+    fn grad(&self, _: T, y: T, grad: T) -> T {
+        if y <= T::zero() {
+            T::zero()
+        } else {
+            grad
         }
     }
 }
@@ -52,10 +64,12 @@ impl<T: Element> Pointwise<T> for Tanh {
 }
 
 impl<'t, T: Element> Var<'t, T> {
-    /// `relu(x) = max(x, 0)`.
+    /// `relu(x) = max(x, 0)`; `relu(NaN)` is NaN and `relu(-0)` is `-0`, as
+    /// in PyTorch.
     ///
     /// # Gradient
-    /// `dx = grad` where `x > 0`, else 0.
+    /// `dx = grad` where `relu(x) > 0` or is NaN, else 0 (selected, not
+    /// multiplied: an infinite `grad` where `x <= 0` gives 0).
     ///
     /// PyTorch equivalent: `torch.relu(x)`
     pub fn relu(&self) -> Var<'t, T> {

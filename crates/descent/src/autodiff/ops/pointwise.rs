@@ -1,11 +1,12 @@
 //! Shared machinery of elementwise functions `y = f(x)`.
 //!
 //! An elementwise op only states `f` and its derivative; the forward map and
-//! the backward product `grad * f'(x)` are written once, here, as tight
-//! monomorphised loops over contiguous memory (no boxing, no allocation per
-//! element), split into fixed chunks over rayon's workers when the array is
-//! large (the CNN's first ReLU sees 4.7 million values per step). Each
-//! element is computed alone, so the split never changes a result.
+//! the backward product `grad * f'(x)` (or the op's own [`Pointwise::grad`])
+//! are written once, here, as tight monomorphised loops over contiguous
+//! memory (no boxing, no allocation per element), split into fixed chunks
+//! over rayon's workers when the array is large (the CNN's first ReLU sees
+//! 4.7 million values per step). Each element is computed alone, so the
+//! split never changes a result.
 
 use crate::autodiff::{Backward, Var};
 use crate::kernels::workspace;
@@ -34,6 +35,11 @@ pub trait Pointwise<T: Element>: Send + Sync + 'static {
     /// `dy/dx`, given both the input `x` and the output `y = f(x)` (many
     /// derivatives are cheapest from `y`: `exp`, `sigmoid`, `tanh`).
     fn df(&self, x: T, y: T) -> T;
+    /// The gradient of `x` from the gradient `grad` of `y`: `grad * df(x, y)`
+    /// unless the function says otherwise (ReLU selects, as PyTorch does).
+    fn grad(&self, x: T, y: T, grad: T) -> T {
+        grad * self.df(x, y)
+    }
 }
 
 struct PointwiseOp<P>(P);
@@ -51,11 +57,11 @@ impl<T: Element, P: Pointwise<T>> Backward<T> for PointwiseOp<P> {
             (Some(xs), Some(ys)) if grad.is_standard_layout() => {
                 chunked(grad.as_slice_mut().expect("standard layout"), |start, g| {
                     for ((g, &x), &y) in g.iter_mut().zip(&xs[start..]).zip(&ys[start..]) {
-                        *g *= p.df(x, y);
+                        *g = p.grad(x, y, *g);
                     }
                 });
             }
-            _ => Zip::from(&mut grad).and(inputs[0]).and(output).for_each(|g, &x, &y| *g *= p.df(x, y)),
+            _ => Zip::from(&mut grad).and(inputs[0]).and(output).for_each(|g, &x, &y| *g = p.grad(x, y, *g)),
         }
         vec![Some(grad)]
     }

@@ -172,9 +172,8 @@ fn relu_scratch<T: Element>(relu: Option<&[T]>, len: usize) -> Buffer<T> {
 }
 
 /// The pooled gradient's values `at`, or, with the outputs `relu` of a ReLU
-/// after the pooling, the ReLU's gradient `g * relu'(y)` of them into
-/// `masked` (from [`relu_scratch`]): the multiplications of `Var::relu`'s
-/// backward.
+/// after the pooling, the ReLU's gradient of them into `masked` (from
+/// [`relu_scratch`]): `Var::relu`'s backward, value for value.
 fn through_relu<'m, T: Element>(
     grad: &'m [T],
     relu: Option<&[T]>,
@@ -184,7 +183,7 @@ fn through_relu<'m, T: Element>(
     let Some(y) = relu else { return &grad[at] };
     let masked = &mut masked[..at.len()];
     for ((m, &g), &y) in masked.iter_mut().zip(&grad[at.clone()]).zip(&y[at]) {
-        *m = g * Pointwise::<T>::df(&Relu, y, y);
+        *m = Pointwise::<T>::grad(&Relu, y, y, g);
     }
     masked
 }
