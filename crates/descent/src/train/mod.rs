@@ -8,7 +8,7 @@ mod grid;
 mod models;
 mod trainer;
 
-pub use dataset::{Dataset, MnistData, RegressionData, Targets};
+pub use dataset::{Dataset, InputParts, MnistData, RegressionData, Targets};
 pub use fit_linear::{fit_linear, fit_linear_evaluating};
 pub use grid::run_parallel;
 pub use models::{InputLayout, MnistModel};
