@@ -40,6 +40,7 @@ use descent::nn::{Init, Module, Sequential};
 use descent::optim::by_name;
 use descent::rng::seeded;
 use descent::train::{evaluate, train, Dataset, MnistData, MnistModel, Targets, TrainConfig};
+use ndarray::ArrayView2;
 use std::time::Instant;
 
 fn arg(name: &str) -> Option<String> {
@@ -107,12 +108,20 @@ fn batching_us(data: &MnistData<'_>, batch: usize) -> f64 {
 }
 
 /// The MLP's matrix products alone, one training step's worth at a time, on
-/// this thread: the rate the GEMM reaches on the model's exact shapes and
-/// operand layouts, with nothing else running. Returns GFLOP/s, counting only
-/// the products a step computes (the input's gradient is not one of them).
-fn mlp_products_gflops(steps: usize) -> f64 {
-    use ndarray::linalg::general_mat_mul;
+/// this thread: the rate a GEMM reaches on the model's exact shapes and
+/// operand layouts, with nothing else running, hot: descent's own product
+/// (`linalg::matmul_into`, the one training runs) or, with `reference`,
+/// matrixmultiply's (through ndarray). Returns GFLOP/s, counting only the
+/// products a step computes (the input's gradient is not one of them).
+fn mlp_products_gflops(steps: usize, reference: bool) -> f64 {
     use ndarray::Array2;
+    let product = |a: &ArrayView2<'_, f32>, b: &ArrayView2<'_, f32>, c: &mut Array2<f32>| {
+        if reference {
+            ndarray::linalg::general_mat_mul(1.0, a, b, 0.0, c);
+        } else {
+            descent::linalg::matmul_into(a, b, &mut c.view_mut()).expect("the MLP's shapes");
+        }
+    };
     let batch = MnistModel::Mlp.batch_size();
     let filled = |r: usize, c: usize| Array2::from_shape_fn((r, c), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.01);
     let x = filled(batch, 784);
@@ -124,15 +133,15 @@ fn mlp_products_gflops(steps: usize) -> f64 {
     let gy = filled(batch, 10);
     let mut step = || {
         // Forward: X W^T for each layer (W stored (out, in), as in `linear`).
-        general_mat_mul(1.0, &x, &w1.t(), 0.0, &mut h1);
-        general_mat_mul(1.0, &h1, &w2.t(), 0.0, &mut h2);
-        general_mat_mul(1.0, &h2, &w3.t(), 0.0, &mut y);
+        product(&x.view(), &w1.t(), &mut h1);
+        product(&h1.view(), &w2.t(), &mut h2);
+        product(&h2.view(), &w3.t(), &mut y);
         // Backward: dW = G^T X and dX = G W per layer, but no dX for the input.
-        general_mat_mul(1.0, &gy.t(), &h2, 0.0, &mut dw3);
-        general_mat_mul(1.0, &gy, &w3, 0.0, &mut g2);
-        general_mat_mul(1.0, &g2.t(), &h1, 0.0, &mut dw2);
-        general_mat_mul(1.0, &g2, &w2, 0.0, &mut g1);
-        general_mat_mul(1.0, &g1.t(), &x, 0.0, &mut dw1);
+        product(&gy.t(), &h2.view(), &mut dw3);
+        product(&gy.view(), &w3.view(), &mut g2);
+        product(&g2.t(), &h1.view(), &mut dw2);
+        product(&g2.view(), &w2.view(), &mut g1);
+        product(&g1.t(), &x.view(), &mut dw1);
     };
     step();
     let start = Instant::now();
@@ -221,14 +230,19 @@ fn main() {
         println!("{name}: {gflop:.1} GFLOP/epoch, {rate:.1} GFLOP/s at the best epoch{roofline}");
         if model == MnistModel::Mlp {
             // Best of three runs of 200 steps, on one of rayon's workers.
-            let products = rayon::scope(|_| (0..3).map(|_| mlp_products_gflops(200)).fold(0.0, f64::max));
+            let rate =
+                |reference| rayon::scope(|_| (0..3).map(|_| mlp_products_gflops(200, reference)).fold(0.0, f64::max));
+            let (products, matrixmultiply) = (rate(false), rate(true));
             let of_peak = match peak {
                 Some(peak) => {
                     format!(", {:.0} % of one core's share of the roofline", 100.0 * products * threads as f64 / peak)
                 }
                 None => String::new(),
             };
-            println!("{name}: its matrix products alone on one core: {products:.1} GFLOP/s{of_peak}");
+            println!(
+                "{name}: its matrix products alone on one core: {products:.1} GFLOP/s{of_peak} \
+                 (descent's product, hot; matrixmultiply on the same shapes {matrixmultiply:.1})"
+            );
         }
         let peak_after_training = peak_mb();
         // Both on one of rayon's workers, where `train` runs its steps and
