@@ -197,16 +197,17 @@ fn count_correct<T: Element>(logits: &ArrayD<T>, labels: &[usize]) -> usize {
 /// it from one of rayon's workers (inside `rayon::scope`), on a pool that
 /// nothing else uses meanwhile.
 pub fn with_awake_helper<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    with_busy_helper(&|| false, work)
+    with_busy_helper(&|| false, |_| work())
 }
 
 /// [`with_awake_helper`], whose helper calls `idle` whenever it finds no
 /// parallel work to take (`idle` says whether it did anything: the helper
 /// spins otherwise). Keep each call of `idle` short: a block forked
-/// meanwhile waits for it.
-fn with_busy_helper<R: Send>(idle: &(dyn Fn() -> bool + Sync), work: impl FnOnce() -> R + Send) -> R {
+/// meanwhile waits for it. `work` is told whether a helper runs beside it
+/// (not on a pool of one thread).
+fn with_busy_helper<R: Send>(idle: &(dyn Fn() -> bool + Sync), work: impl FnOnce(bool) -> R + Send) -> R {
     if rayon::current_num_threads() < 2 {
-        return work();
+        return work(false);
     }
     let (started, done) = (AtomicBool::new(false), AtomicBool::new(false));
     let worker = rayon::current_thread_index();
@@ -220,7 +221,7 @@ fn with_busy_helper<R: Send>(idle: &(dyn Fn() -> bool + Sync), work: impl FnOnce
             while !started.load(Ordering::Acquire) && wait.elapsed() < std::time::Duration::from_millis(2) {
                 std::hint::spin_loop();
             }
-            work()
+            work(true)
         },
         || {
             // Before another worker takes the helper, `work` may wait on a
@@ -262,9 +263,8 @@ pub fn train<T: Element>(
         // second worker awake for its parallel ops.
         // The helper builds the next batch's inputs meanwhile.
         let ahead: Ahead<'_, T> = Mutex::new(None);
-        let helped = rayon::current_num_threads() >= 2;
         return rayon::scope(|_| {
-            with_busy_helper(&|| write_ahead(&ahead), || {
+            with_busy_helper(&|| write_ahead(&ahead), |helped| {
                 train_loop(model, optimizer, train, eval, config, helped.then_some(&ahead))
             })
         });
