@@ -11,9 +11,10 @@
 use crate::gate::refused;
 use crate::model::Kind;
 use crate::sandbox::{isolation, Cell, Isolation, Limits, View};
+use crate::toolchain::sysroot;
 use descent::{Error, Result};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 /// The runner's `main.rs` for an optimizer.
@@ -137,31 +138,5 @@ pub fn compile_gated(solution: &str, kind: Kind, work: &Path, timeout: Duration,
         None => {
             Built::Rejected(CompileError { message: format!("rustc did not finish within {} s", timeout.as_secs()) })
         }
-    })
-}
-
-/// The toolchain's folder (`rustc --print sysroot`), asked once (without
-/// `LD_LIBRARY_PATH`, which `cargo test` points at its own toolchain, and
-/// from which rustc would take its sysroot).
-pub(crate) fn sysroot() -> &'static Path {
-    static SYSROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    SYSROOT.get_or_init(|| {
-        Command::new("rustc")
-            .env_remove("LD_LIBRARY_PATH")
-            .args(["--print", "sysroot"])
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-            .unwrap_or_default()
-    })
-}
-
-/// The real `rustc` (not rustup's proxy, which needs `HOME` and the
-/// environment the cell clears): the toolchain's own binary.
-pub(crate) fn rustc() -> &'static Path {
-    static RUSTC: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    RUSTC.get_or_init(|| {
-        Some(sysroot().join("bin/rustc")).filter(|p| p.is_file()).unwrap_or_else(|| PathBuf::from("rustc"))
     })
 }

@@ -55,13 +55,13 @@ pub fn diagnose(trajectory: &Trajectory, case: &Case) -> Option<Diagnosis> {
 type SlipRun<'a> = (&'a Variant, Vec<Vec<f64>>);
 
 /// The slips an assignment's visible tests cannot show before the
-/// deadline, each with why: a slip must differ from the reference on some
-/// visible replay test where it applies, and from every slip it can be
-/// confused with (one that applies to a case it applies to) on some
-/// visible replay test where both apply. `grade assign` refuses an
-/// assignment that leaves one invisible.
-pub fn invisible_slips(tests: &[crate::score::TestSpec], cases: &[&Case]) -> Vec<String> {
-    use crate::score::{Check, Visibility};
+/// deadline, each with why, from its tests' cases, each with whether a
+/// visible replay test shows it: a slip must differ from the reference on
+/// some shown case where it applies, and from every slip it can be
+/// confused with (one that applies to a case it applies to) on some shown
+/// case where both apply. `grade assign` refuses an assignment that leaves
+/// one invisible.
+pub fn invisible_slips(cases: &[(&Case, bool)]) -> Vec<String> {
     let forced = |v: &Variant, case: &Case| run_forced((v.build)(&case.hyper).as_mut(), case).params;
     let differ = |a: &[Vec<f64>], b: &[Vec<f64>], case: &Case| {
         compare(
@@ -77,7 +77,7 @@ pub fn invisible_slips(tests: &[crate::score::TestSpec], cases: &[&Case]) -> Vec
     let mut slips: Vec<&Variant> = Vec::new();
     let mut co_apply: Vec<(&str, &str)> = Vec::new();
     let mut shown: Vec<(&Case, Vec<SlipRun>)> = Vec::new();
-    for (spec, case) in tests.iter().zip(cases) {
+    for &(case, visible_replay) in cases {
         let Some((_, list)) = for_class(&case.optimizer) else { continue };
         let applicable: Vec<&Variant> = list.iter().filter(|v| (v.applies)(&case.hyper)).collect();
         for v in &applicable {
@@ -90,7 +90,7 @@ pub fn invisible_slips(tests: &[crate::score::TestSpec], cases: &[&Case]) -> Vec
                 }
             }
         }
-        if spec.visibility == Visibility::Visible && spec.check == Check::Replay {
+        if visible_replay {
             shown.push((case, applicable.iter().map(|v| (*v, forced(v, case))).collect()));
         }
     }

@@ -11,8 +11,8 @@
 //! output of the reference solution would show its answers).
 
 use crate::compile::STUDENT_API;
-use crate::kit::{strip_solution, BEGIN};
 use crate::model::Kind;
+use crate::regions::{strip_solution, BEGIN};
 use descent::{Error, Result};
 use serde_json::Value;
 

@@ -5,49 +5,16 @@
 //! `todo!()`), the student API and a README. Hidden tests, their data and
 //! the solution never enter it.
 
-use crate::class::grade_one;
 use crate::compile::STUDENT_API;
 use crate::exercise::student_notebook;
 use crate::intake::Submission;
 use crate::model::{Assignment, Kind, Loaded, Record, TestCase};
-use crate::score::{Rules, TestSpec, Visibility};
+use crate::one::grade_one;
+use crate::regions::strip_solution;
+use crate::score::{Check, Rules, TestSpec, Visibility};
 use descent::files::write_atomically;
 use descent::{Error, Result};
 use std::path::Path;
-
-/// Marks the start of a region students write.
-pub const BEGIN: &str = "// BEGIN SOLUTION";
-/// Marks its end.
-pub const END: &str = "// END SOLUTION";
-
-/// `source` with each solution region replaced by `todo!("...")` at the
-/// region's indentation. An unclosed or nested region is an error.
-pub fn strip_solution(source: &str) -> Result<String> {
-    let mut out = String::new();
-    let mut open: Option<usize> = None;
-    for (i, line) in source.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed == BEGIN {
-            if open.is_some() {
-                return Err(Error::data("solution.rs", format!("line {}: a solution region inside another", i + 1)));
-            }
-            open = Some(i);
-            let indent = &line[..line.len() - line.trim_start().len()];
-            out.push_str(&format!("{indent}todo!(\"your code here\")\n"));
-        } else if trimmed == END {
-            if open.take().is_none() {
-                return Err(Error::data("solution.rs", format!("line {}: {END} without {BEGIN}", i + 1)));
-            }
-        } else if open.is_none() {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    if let Some(start) = open {
-        return Err(Error::data("solution.rs", format!("line {}: {BEGIN} is never closed", start + 1)));
-    }
-    Ok(out)
-}
 
 /// The assignment's reference solution and whether it is a notebook:
 /// `solution/solution.ipynb` (its solution cells are the module) when there
@@ -104,7 +71,11 @@ pub fn assign_as(assignment: &Path, kit: &Path, notebook: bool) -> Result<()> {
     // (Loading checked that every test's case is of the assignment's kind.)
     let tests = &loaded.assignment.rules.tests;
     let invisible = match loaded.assignment.kind {
-        Kind::Optimizer => crate::diagnose::invisible_slips(tests, &loaded.optimizer_cases()),
+        Kind::Optimizer => {
+            let shown = |spec: &TestSpec| spec.visibility == Visibility::Visible && spec.check == Check::Replay;
+            let cases: Vec<_> = loaded.optimizer_cases().into_iter().zip(tests).map(|(c, t)| (c, shown(t))).collect();
+            crate::diagnose::invisible_slips(&cases)
+        }
         kind if kind.is_op() => crate::ops::invisible_slips(tests, &loaded.op_cases()),
         _ => Vec::new(),
     };

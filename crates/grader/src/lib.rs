@@ -19,13 +19,14 @@
 //!   in a cell), [`child`] (the runner's conversation: inputs in, numbers
 //!   out), [`sandbox`] (the cell: limits, namespaces, uid).
 //! - Judging it: [`replay`] (teacher-forced replay and the step-by-step
-//!   comparison), [`diagnose`] (which slip explains a trajectory),
-//!   [`ops`] (an op's tests), [`score`] (points, properties, a grade), and
+//!   comparison), [`diagnose`](mod@diagnose) (which slip explains a trajectory),
+//!   [`ops`] (an op's tests), [`score`](mod@score) (points, properties, a grade), and
 //!   [`course`] (each assignment's reference code and slips).
 //! - Around it: [`model`] (an assignment, a submission, a record),
-//!   [`class`] (a folder of submissions graded in parallel), [`kit`] (the
-//!   student kit and the student's own check), [`exercise`] (notebook
-//!   exercises), [`pages`] (feedback pages and the class summary),
+//!   [`one`] (one submission graded), [`class`] (a folder of submissions
+//!   graded in parallel), [`kit`] (the student kit and the student's own
+//!   check), [`regions`] (the solution regions a starter replaces),
+//!   [`exercise`] (notebook exercises), [`pages`] (feedback pages and the class summary),
 //!   [`platform`] (the gradebook CSV, Gradescope and PrairieLearn),
 //!   [`regrade`] (grades staged, compared and published).
 
@@ -40,16 +41,19 @@ pub mod intake;
 pub mod kit;
 pub mod library;
 pub mod model;
+pub mod one;
 pub mod ops;
 pub mod pages;
 pub mod platform;
 pub mod problems;
+pub mod regions;
 pub mod regrade;
 pub mod replay;
 pub mod sandbox;
 pub mod score;
 pub mod similarity;
 pub mod student;
+pub mod toolchain;
 pub mod training;
 pub mod wire;
 

@@ -17,7 +17,7 @@
 use crate::ops::OpCase;
 use crate::replay::Case;
 use crate::sandbox::{isolation, Isolation};
-use crate::score::{Grade, Rules};
+use crate::score::{Check, Grade, Rules};
 use descent::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -47,6 +47,15 @@ impl Kind {
     /// Whether its tests are an op's (forward, backward, gradient check).
     pub fn is_op(self) -> bool {
         matches!(self, Kind::Op | Kind::Function | Kind::Schedule)
+    }
+
+    /// Whether an assignment of this kind can have a test that checks `check`.
+    pub fn can_have(self, check: Check) -> bool {
+        match check {
+            Check::HeldOutAccuracy => self == Kind::Training,
+            c if c.is_op() => self.is_op(),
+            _ => self == Kind::Optimizer,
+        }
     }
 }
 
@@ -152,7 +161,7 @@ impl Loaded {
             .tests
             .iter()
             .map(|t| {
-                if !t.check.fits(assignment.kind) {
+                if !assignment.kind.can_have(t.check) {
                     return Err(Error::data(
                         spec_path.display(),
                         format!(
@@ -239,11 +248,11 @@ impl Record {
 }
 
 /// `rustc --version` of the compiler that builds the submissions
-/// ([`crate::compile::rustc`]), asked once per process.
+/// ([`crate::toolchain::rustc`]), asked once per process.
 pub(crate) fn rustc_version() -> &'static str {
     static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     VERSION.get_or_init(|| {
-        std::process::Command::new(crate::compile::rustc())
+        std::process::Command::new(crate::toolchain::rustc())
             .arg("--version")
             .output()
             .ok()

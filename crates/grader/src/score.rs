@@ -60,16 +60,6 @@ impl Check {
     pub fn is_op(self) -> bool {
         matches!(self, Check::OpForward | Check::OpBackward | Check::Gradcheck)
     }
-
-    /// Whether an assignment of `kind` can have this test.
-    pub fn fits(self, kind: crate::model::Kind) -> bool {
-        use crate::model::Kind;
-        match self {
-            Check::HeldOutAccuracy => kind == Kind::Training,
-            c if c.is_op() => kind.is_op(),
-            _ => kind == Kind::Optimizer,
-        }
-    }
 }
 
 /// One graded test of an assignment: a reference case and its points.

@@ -3,7 +3,7 @@
 //! does not match the reference, and an op's slips. Each slip is a complete
 //! optimizer (or op), run under the same teacher forcing, so "your updates
 //! match Adam without bias correction" is a statement about every step, not
-//! a guess. The grader's core ([`crate::diagnose`], [`crate::ops`]) finds
+//! a guess. The grader's core ([`crate::diagnose`](mod@crate::diagnose), [`crate::ops`]) finds
 //! them here by the case's optimizer class or op.
 //!
 //! | file | assignment |

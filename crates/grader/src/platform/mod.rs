@@ -12,9 +12,9 @@
 pub mod gradescope;
 pub mod prairielearn;
 
-use crate::class::grade_one;
 use crate::intake::Submission;
 use crate::model::{Loaded, Record};
+use crate::one::grade_one;
 use crate::score::Grade;
 use descent::files::{csv_field, write_atomically};
 use descent::{Error, Result};

@@ -243,14 +243,14 @@ pub enum View {
 impl View {
     /// The compiler's view over `work`.
     pub fn compiler(work: &Path) -> View {
-        View::Compiler { work: work.to_path_buf(), sysroot: crate::compile::sysroot().to_path_buf(), library: None }
+        View::Compiler { work: work.to_path_buf(), sysroot: crate::toolchain::sysroot().to_path_buf(), library: None }
     }
 
     /// The compiler's view over `work`, with descent's prebuilt core in `library`.
     pub fn compiler_with_library(work: &Path, library: &Path) -> View {
         View::Compiler {
             work: work.to_path_buf(),
-            sysroot: crate::compile::sysroot().to_path_buf(),
+            sysroot: crate::toolchain::sysroot().to_path_buf(),
             library: Some(library.to_path_buf()),
         }
     }
@@ -304,7 +304,7 @@ impl Cell {
         let inside_root = self.isolation >= Isolation::SeparateUid;
         let mut cmd = match &self.view {
             View::Compiler { work, .. } => {
-                let mut cmd = Command::new(crate::compile::rustc());
+                let mut cmd = Command::new(crate::toolchain::rustc());
                 cmd.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin");
                 if self.isolation < Isolation::Namespaces {
                     cmd.current_dir(work);
