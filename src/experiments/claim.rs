@@ -195,7 +195,7 @@ pub struct Claim {
     #[serde(default)]
     pub kind: Kind,
     /// Seeds, tuning, rule and interval, for claims decided under
-    /// [`protocol`].
+    /// [`protocol`](super::protocol).
     #[serde(default)]
     pub protocol: Option<Protocol>,
     /// The p-value of its per-claim test (twice the smaller one-sided

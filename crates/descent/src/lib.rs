@@ -5,7 +5,7 @@
 //!
 //! - [`autodiff`]: a reverse-mode automatic differentiation engine (a tape of
 //!   nodes, `backward()` from a scalar) with the ops an MLP or a small CNN
-//!   needs, and [`autodiff::gradcheck`] to check any of them by central
+//!   needs, and [`autodiff::gradcheck`](mod@autodiff::gradcheck) to check any of them by central
 //!   differences.
 //! - [`kernels`]: the matrix products, convolution and pooling kernels the
 //!   ops call (AVX-512 where the CPU has it, the same bits everywhere).

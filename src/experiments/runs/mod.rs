@@ -1,7 +1,7 @@
 //! What several experiments run, shared instead of imported from a sibling
 //! experiment: MNIST runs and their tuning on the validation split
 //! ([`mnist_run`]), and the generated regression problem with its held-out
-//! split ([`generated`]). Fitting a linear model is the core's
+//! split ([`generated`](mod@generated)). Fitting a linear model is the core's
 //! ([`descent::train::fit_linear`]).
 
 pub mod generated;

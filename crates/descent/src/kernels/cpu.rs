@@ -4,8 +4,8 @@
 //! descent is built for any x86-64 CPU, so the compiler vectorises its own
 //! loops (im2col, pooling, the optimizers' updates, ...) four `f32` lanes at
 //! a time, even on a CPU that has eight or sixteen. A loop written as a
-//! [`Kernel`] is compiled a second time inside a function with AVX2 and FMA
-//! enabled, and [`run`] calls that copy when the CPU reports both features
+//! `Kernel` is compiled a second time inside a function with AVX2 and FMA
+//! enabled, and `run` calls that copy when the CPU reports both features
 //! (`is_x86_feature_detected!`, cached by the standard library). Elsewhere
 //! (other CPUs, other architectures) the baseline copy runs.
 //!
@@ -15,7 +15,7 @@
 //! compares the two copies; the whole test suite and the golden PyTorch
 //! trajectories run on whichever this machine has.
 //!
-//! Such a loop is written as a [`Kernel`]: its arguments as a struct, its
+//! Such a loop is written as a `Kernel`: its arguments as a struct, its
 //! body in `run`. Only loops where the wider instructions were measured to
 //! pay are written so: the optimizers' updates, whose square roots and
 //! divisions bound them (Adam's step on the MNIST MLP's parameters: median

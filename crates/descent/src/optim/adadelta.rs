@@ -59,7 +59,7 @@ pub struct AdadeltaConfig {
     pub weight_decay: f64,
     /// Ascend instead of descend. Default false.
     pub maximize: bool,
-    /// u0: initial value of the accumulated squared update E[Δx²]. Default 0
+    /// u0: initial value of the accumulated squared update E\[Δx²\]. Default 0
     /// (torch and the paper); not a torch option.
     pub initial_acc_delta: f64,
 }
@@ -82,9 +82,9 @@ impl AdadeltaConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct AdadeltaState<T: Element> {
-    /// E[g²]: running average of squared gradients.
+    /// E\[g²\]: running average of squared gradients.
     pub square_avg: Vec<ArrayD<T>>,
-    /// E[Δx²]: running average of squared (unscaled) updates.
+    /// E\[Δx²\]: running average of squared (unscaled) updates.
     pub acc_delta: Vec<ArrayD<T>>,
 }
 

@@ -33,8 +33,8 @@
 //! `γ` (`m̂1 / sqrt(v̂1) = g / |g|`).
 //!
 //! # Variants on this one update
-//! - AdamW = `decoupled_weight_decay` ([`adamw`](super::adamw)).
-//! - AMSGrad, torch's and Reddi et al.'s ([`amsgrad`](super::amsgrad)).
+//! - AdamW = `decoupled_weight_decay` ([`adamw`](fn@super::adamw)).
+//! - AMSGrad, torch's and Reddi et al.'s ([`amsgrad`](fn@super::amsgrad)).
 //! - RMSprop with `alpha = β2` is Adam with `β1 = 0` and no bias correction
 //!   (the tests prove it).
 //!

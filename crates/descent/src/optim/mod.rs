@@ -29,22 +29,22 @@
 
 #[macro_use]
 mod rule;
-mod adadelta;
-mod adagrad;
-mod adam;
-mod adamax;
-mod adamw;
-mod amsgrad;
+pub mod adadelta;
+pub mod adagrad;
+pub mod adam;
+pub mod adamax;
+pub mod adamw;
+pub mod amsgrad;
 mod common;
 mod minimize;
-mod momentum;
-mod nadam;
-mod plateau;
-mod radam;
+pub mod momentum;
+pub mod nadam;
+pub mod plateau;
+pub mod radam;
 mod registry;
-mod rmsprop;
-mod schedule;
-mod sgd;
+pub mod rmsprop;
+pub mod schedule;
+pub mod sgd;
 #[cfg(test)]
 mod tests;
 

@@ -106,7 +106,7 @@ impl<T: Element, B: Binary<T>> Backward<T> for BinaryOp<B> {
 
 impl<'t, T: Element> Var<'t, T> {
     /// Applies a broadcasting binary op (public so that new ones can be
-    /// defined and checked with [`gradcheck`](crate::autodiff::gradcheck)).
+    /// defined and checked with [`gradcheck`](mod@crate::autodiff::gradcheck)).
     pub fn binary<B: Binary<T>>(&self, other: &Var<'t, T>) -> Result<Var<'t, T>> {
         self.same_tape(B::NAME, other)?;
         let (a, b) = (self.value(), other.value());

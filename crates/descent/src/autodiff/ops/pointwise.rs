@@ -69,7 +69,7 @@ impl<T: Element, P: Pointwise<T>> Backward<T> for PointwiseOp<P> {
 
 impl<'t, T: Element> Var<'t, T> {
     /// Applies an elementwise function (public so that notebooks and tests
-    /// can define their own and check them with [`gradcheck`](crate::autodiff::gradcheck)).
+    /// can define their own and check them with [`gradcheck`](mod@crate::autodiff::gradcheck)).
     pub fn pointwise<P: Pointwise<T>>(&self, p: P) -> Var<'t, T> {
         let x = self.value();
         let xs = x.as_slice().expect("standard layout");

@@ -7,7 +7,7 @@
 //! into the sample's slice of the `(N, O, P)` output. Nothing unrolled is kept
 //! for the backward pass.
 //!
-//! Backward, per group of [`GROUP`] samples: the weight gradient
+//! Backward, per group of `GROUP` samples: the weight gradient
 //! `dW = sum_n dY_n cols_n^T` is one product over the whole group,
 //! `dYt_g^T rows_g`, where `rows_g: (G*P, K)` holds the group's receptive
 //! fields one output pixel per row (im2row, rebuilt from the input) and
@@ -27,14 +27,14 @@
 //! im2col, im2row and row2im copy whole runs of a row (no per-element
 //! indexing through ndarray; kernel widths 3 and 5 as constants); the
 //! strided and padded cases share one walk over the kernel taps
-//! ([`Geometry::for_each_tap`]), so that the three agree on every index and
+//! (`Geometry::for_each_tap`), so that the three agree on every index and
 //! row2im stays the exact adjoint of im2row.
 //!
-//! Groups are fixed at [`GROUP`] samples: each group's weight and bias
+//! Groups are fixed at `GROUP` samples: each group's weight and bias
 //! gradients are summed inside the group, and the groups' partial sums are
 //! then added in group order, so the result is bit-identical whatever the
 //! number of threads. Scratch buffers come from the per-thread
-//! [`workspace`] pool.
+//! `workspace` pool.
 //!
 //! ## Layout
 //! - `mod.rs`: the options, the forward op (`Var::conv2d`) and its backward.
