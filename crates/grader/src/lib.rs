@@ -17,7 +17,8 @@
 //!   compiled into every submission's runner, with `std` alone.
 //! - Running a submission: [`gate`] (the source gate), [`compile`] (`rustc`
 //!   in a cell), [`child`] (the runner's conversation: inputs in, numbers
-//!   out), [`sandbox`] (the cell: limits, namespaces, uid).
+//!   out), [`sandbox`] (the cell: limits, namespaces, uid), [`toolchain`]
+//!   (the `rustc` it runs).
 //! - Judging it: [`replay`] (teacher-forced replay and the step-by-step
 //!   comparison), [`diagnose`](mod@diagnose) (which slip explains a trajectory),
 //!   [`ops`] (an op's tests), [`score`](mod@score) (points, properties, a grade), and
