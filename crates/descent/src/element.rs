@@ -9,8 +9,10 @@ use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
 /// A floating-point element type: implemented for `f32` and `f64` only.
 ///
-/// Matrix products of both go to `matrixmultiply`'s `sgemm`/`dgemm` (see
-/// `autodiff::gemm`), so generic code pays nothing for being generic.
+/// Matrix products of both go to a real GEMM (`crate::kernels::gemm`:
+/// descent's AVX-512 product for `f32` where the CPU has it,
+/// matrixmultiply's `sgemm`/`dgemm` otherwise), so generic code pays
+/// nothing for being generic.
 pub trait Element:
     Float
     + FromPrimitive

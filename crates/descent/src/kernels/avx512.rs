@@ -77,8 +77,16 @@ pub(crate) fn gemm_takes<T: Element>(
         && c.strides()[0] >= 0
 }
 
-/// `C = A B + beta C` for `beta` 0 or 1; only where [`gemm_takes`] holds.
-pub(crate) fn gemm<T: 'static>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, add: bool, c: &mut ArrayViewMut2<'_, T>) {
+/// `C = A B + beta C` for `beta` 0 or 1, then with `relu` `max(C, 0)` as
+/// `torch.relu` (applied to each sum as it is stored, after its last block
+/// of terms); only where [`gemm_takes`] holds.
+pub(crate) fn gemm<T: 'static>(
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    add: bool,
+    relu: bool,
+    c: &mut ArrayViewMut2<'_, T>,
+) {
     assert_eq!(TypeId::of::<T>(), TypeId::of::<f32>(), "the AVX-512 product is for f32");
     assert!(cpu_has_avx512(), "the AVX-512 product on a CPU without it");
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
@@ -98,7 +106,7 @@ pub(crate) fn gemm<T: 'static>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, add
         // columns below n (masked), through C's strides (the callers below
         // pass B and C views, or panels of them, of these sizes).
         unsafe {
-            let whole = Tile { kc: 0, a: a_ptr, rsa, csa, b: b_ptr, rsb, c: c_ptr, rsc, mask: 0, add };
+            let whole = Tile { kc: 0, a: a_ptr, rsa, csa, b: b_ptr, rsb, c: c_ptr, rsc, mask: 0, add, relu };
             product(m, k, n, whole);
         }
         #[cfg(not(target_arch = "x86_64"))]
@@ -140,7 +148,8 @@ thread_local! {
 }
 
 /// `C (m, n) = A B (+ C)` in tiles; `whole` carries the operands at (0, 0),
-/// their strides and whether to add (its `kc` and `mask` are unused).
+/// their strides, whether to add and whether to apply the ReLU (its `kc`
+/// and `mask` are unused).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn product(m: usize, k: usize, n: usize, whole: Tile) {
@@ -148,6 +157,7 @@ unsafe fn product(m: usize, k: usize, n: usize, whole: Tile) {
     for k0 in (0..k).step_by(KC) {
         let kc = KC.min(k - k0);
         let add = whole.add || k0 > 0;
+        let relu = whole.relu && k0 + kc == k;
         for j0 in (0..n).step_by(PANEL) {
             let cols = PANEL.min(n - j0);
             let mask: __mmask16 = if cols.is_multiple_of(16) { 0xFFFF } else { (1u16 << (cols % 16)) - 1 };
@@ -156,7 +166,7 @@ unsafe fn product(m: usize, k: usize, n: usize, whole: Tile) {
             while i0 < m {
                 let a = a.offset(i0 as isize * rsa + k0 as isize * csa);
                 let c = c.offset(i0 as isize * rsc).add(j0);
-                let tile = Tile { kc, a, b, rsb, c, mask, add, ..whole };
+                let tile = Tile { kc, a, b, rsb, c, mask, add, relu, ..whole };
                 if i0 + MR <= m {
                     match cols.div_ceil(16) {
                         1 => tile.run::<MR, 1>(),
@@ -192,6 +202,9 @@ struct Tile {
     rsc: isize,
     mask: __mmask16,
     add: bool,
+    /// Whether the sums stored are the last block's, to go through the
+    /// ReLU: `+0` where a sum is `< 0`, else the sum (NaN and `-0` kept).
+    relu: bool,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -247,6 +260,12 @@ impl Tile {
                 let mask = if v + 1 == V { self.mask } else { 0xFFFF };
                 let dst = row.add(16 * v);
                 let sum = if self.add { _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dst), acc[i][v]) } else { acc[i][v] };
+                let sum = if self.relu {
+                    let negative = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(sum, _mm512_setzero_ps());
+                    _mm512_mask_blend_ps(negative, sum, _mm512_setzero_ps())
+                } else {
+                    sum
+                };
                 _mm512_mask_storeu_ps(dst, mask, sum);
             }
         }
@@ -396,8 +415,12 @@ mod tests {
                     ndarray::linalg::general_mat_mul(1.0, &a, &b, beta, &mut want);
                     let mut got = if beta == 0.0 { Array2::from_elem((m, n), f32::NAN) } else { c0.clone() };
                     assert!(gemm_takes(1.0, &a, &b, beta, &got.view_mut()), "{what} {m}x{k}x{n}");
-                    gemm(&a, &b, beta == 1.0, &mut got.view_mut());
+                    gemm(&a, &b, beta == 1.0, false, &mut got.view_mut());
                     assert_eq!(bits(&got), bits(&want), "{what} {m}x{k}x{n}, beta {beta}");
+                    // With the ReLU: that of the whole sum, not of a block's.
+                    let mut got = if beta == 0.0 { Array2::from_elem((m, n), f32::NAN) } else { c0.clone() };
+                    gemm(&a, &b, beta == 1.0, true, &mut got.view_mut());
+                    assert_eq!(bits(&got), bits(&want.mapv(relu)), "{what} {m}x{k}x{n}, beta {beta}, ReLU");
                 }
             }
             // An output that is a block of columns of a larger one (as the
@@ -405,9 +428,45 @@ mod tests {
             let mut want = Array2::from_elem((m, n + 3), 1.5f32);
             let mut got = want.clone();
             ndarray::linalg::general_mat_mul(1.0, &a, &b, 1.0, &mut want.slice_mut(s![.., 1..n + 1]));
-            gemm(&a.view(), &b.view(), true, &mut got.slice_mut(s![.., 1..n + 1]));
+            gemm(&a.view(), &b.view(), true, false, &mut got.slice_mut(s![.., 1..n + 1]));
             assert_eq!(bits(&got), bits(&want), "C[..] {m}x{k}x{n}");
         }
+    }
+
+    /// `Var::relu`'s function: `+0` below zero, else the value itself.
+    fn relu(v: f32) -> f32 {
+        if v < 0.0 {
+            0.0
+        } else {
+            v
+        }
+    }
+
+    /// The ReLU in the stores keeps a NaN sum, clears a negative infinite
+    /// one to `+0`, keeps `+inf`; rows of `A` with a NaN, an infinity of
+    /// either sign, or all zeros (a sum of `+0`), through two blocks of
+    /// terms.
+    #[test]
+    fn the_relu_in_the_stores_is_torch_relus_at_the_edges() {
+        let _switch = crate::kernels::cpu::baseline_switch();
+        if !takes::<f32>() {
+            eprintln!("no AVX-512 here: nothing to compare");
+            return;
+        }
+        let (m, k, n) = (9, 300, 40);
+        let mut a = matrix(m, k, 1);
+        let b = matrix(k, n, 2).mapv(f32::abs);
+        a[[1, 5]] = f32::NAN;
+        a[[2, 280]] = f32::INFINITY;
+        a[[3, 7]] = f32::NEG_INFINITY;
+        a.row_mut(4).fill(0.0);
+        let mut want = Array2::zeros((m, n));
+        ndarray::linalg::general_mat_mul(1.0, &a, &b, 0.0, &mut want);
+        assert!(want[[1, 0]].is_nan() && want[[2, 0]] == f32::INFINITY && want[[3, 0]] == f32::NEG_INFINITY);
+        let mut got = Array2::from_elem((m, n), f32::NAN);
+        gemm(&a.view(), &b.view(), false, true, &mut got.view_mut());
+        assert_eq!(bits(&got), bits(&want.mapv(relu)));
+        assert!(got.row(1).iter().all(|v| v.is_nan()) && got.row(3).iter().all(|v| v.to_bits() == 0));
     }
 
     #[test]

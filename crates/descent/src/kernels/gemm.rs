@@ -47,10 +47,27 @@ pub(crate) fn gemm_serial<T: Element>(
     beta: T,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
+    serial(alpha, a, b, beta, false, c);
+}
+
+/// `C = alpha A B + beta C` on this thread, then with `relu` `max(C, 0)` as
+/// `torch.relu` (`+0` where `C < 0`, else `C`: NaN and `-0` kept): in the
+/// AVX-512 product's stores, or as a pass over `C` after matrixmultiply.
+fn serial<T: Element>(
+    alpha: T,
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    beta: T,
+    relu: bool,
+    c: &mut ArrayViewMut2<'_, T>,
+) {
     if crate::kernels::avx512::gemm_takes(alpha, a, b, beta, c) {
-        return crate::kernels::avx512::gemm(a, b, beta == T::one(), c);
+        return crate::kernels::avx512::gemm(a, b, beta == T::one(), relu, c);
     }
     general_mat_mul(alpha, a, b, beta, c);
+    if relu {
+        c.mapv_inplace(|v| if v < T::zero() { T::zero() } else { v });
+    }
 }
 
 /// How many blocks, and of which axis of `C`, a product `(m, k) x (k, n)` is
@@ -79,17 +96,41 @@ pub(crate) fn gemm<T: Element>(
     beta: T,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
+    parallel(alpha, a, b, beta, false, c);
+}
+
+/// [`gemm`], then `max(C, 0)` as `torch.relu` (`+0` where `C < 0`, else
+/// `C`, NaN and `-0` kept), each block's in its own stores: the linear layer
+/// and the ReLU after it as one op, without a pass over `C` on one core.
+pub(crate) fn gemm_relu<T: Element>(
+    alpha: T,
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    beta: T,
+    c: &mut ArrayViewMut2<'_, T>,
+) {
+    parallel(alpha, a, b, beta, true, c);
+}
+
+fn parallel<T: Element>(
+    alpha: T,
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    beta: T,
+    relu: bool,
+    c: &mut ArrayViewMut2<'_, T>,
+) {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     let (axis, size) = split(m, k, n, crate::kernels::avx512::rows_contiguous(b));
     let along = c.len_of(axis);
     if size >= along {
-        return gemm_serial(alpha, a, b, beta, c);
+        return serial(alpha, a, b, beta, relu, c);
     }
     let block = |range: std::ops::Range<usize>, mut c: ArrayViewMut2<'_, T>| {
         if axis == Axis(0) {
-            gemm_serial(alpha, &a.slice(ndarray::s![range, ..]), b, beta, &mut c);
+            serial(alpha, &a.slice(ndarray::s![range, ..]), b, beta, relu, &mut c);
         } else {
-            gemm_serial(alpha, a, &b.slice(ndarray::s![.., range]), beta, &mut c);
+            serial(alpha, a, &b.slice(ndarray::s![.., range]), beta, relu, &mut c);
         }
     };
     // Two blocks ([`MAX_BLOCKS`]): the first `size` rows or columns, and the rest.

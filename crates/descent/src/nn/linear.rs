@@ -42,6 +42,11 @@ impl<T: Element> Module<T> for Linear<T> {
         let b = self.bias.as_ref().map(|b| tape.param(b));
         x.linear(&w, b.as_ref())
     }
+    fn forward_then_relu<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>) -> Option<Result<Var<'t, T>>> {
+        let w = tape.param(&self.weight);
+        let b = self.bias.as_ref().map(|b| tape.param(b));
+        Some(x.linear_relu(&w, b.as_ref()))
+    }
     fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
         std::iter::once(&self.weight).chain(&self.bias).map(|p| (p.name().to_string(), p)).collect()
     }

@@ -44,8 +44,8 @@ pub trait Module<T: Element>: Send {
     }
 
     /// Whether this layer is a ReLU, so that a [`Sequential`](super::Sequential)
-    /// can hand it to the layer and pooling before it, to record the three
-    /// as one op; `false` for other layers.
+    /// can hand it to the layer (and pooling) before it, to record them as
+    /// one op; `false` for other layers.
     fn is_relu(&self) -> bool {
         false
     }
@@ -61,6 +61,14 @@ pub trait Module<T: Element>: Send {
         _x: Var<'t, T>,
         _relu: bool,
     ) -> Option<Result<Var<'t, T>>> {
+        None
+    }
+
+    /// This layer and then a ReLU, recorded as one op with the same values
+    /// and gradients, bit for bit (a linear layer: [`Var::linear_relu`]);
+    /// `None` for a layer without such an op, which
+    /// [`Sequential`](super::Sequential) then runs alone.
+    fn forward_then_relu<'t>(&self, _tape: &'t Tape<T>, _x: Var<'t, T>) -> Option<Result<Var<'t, T>>> {
         None
     }
 

@@ -49,16 +49,23 @@ impl<T: Element> Module<T> for Sequential<T> {
     /// stride 2 (and a ReLU) is offered the pooling (and the ReLU) to record
     /// with it as one op (a convolution takes them: [`Var::conv2d_max_pool2x2`]
     /// and [`Var::conv2d_max_pool2x2_relu`], the same values and gradients
-    /// without keeping the convolution's output or the pooling's).
+    /// without keeping the convolution's output or the pooling's), and a
+    /// layer followed by a ReLU the ReLU (a linear layer takes it:
+    /// [`Var::linear_relu`], the same values and gradients, the ReLU applied
+    /// by the product's stores).
     fn forward<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>) -> Result<Var<'t, T>> {
         let mut x = x;
         let mut i = 0;
         while let Some(layer) = self.layers.get(i) {
             let pooled = self.layers.get(i + 1).and_then(|next| next.max_pool_windows()) == Some(((2, 2), (2, 2)));
             let relu = pooled && self.layers.get(i + 2).is_some_and(|next| next.is_relu());
+            let then_relu = !pooled && self.layers.get(i + 1).is_some_and(|next| next.is_relu());
             if let Some(y) = pooled.then(|| layer.forward_then_max_pool2x2(tape, x, relu)).flatten() {
                 x = y?;
                 i += 2 + usize::from(relu);
+            } else if let Some(y) = then_relu.then(|| layer.forward_then_relu(tape, x)).flatten() {
+                x = y?;
+                i += 2;
             } else {
                 x = layer.forward(tape, x)?;
                 i += 1;
@@ -171,5 +178,40 @@ mod tests {
         let want = ones.t().dot(&h) + ones.dot(&w).t().dot(&x);
         let got = grads.param(&layer.weight).unwrap();
         assert!((got - &want.into_dyn()).iter().all(|d| d.abs() < 1e-12));
+    }
+
+    /// A linear layer and the ReLU after it are recorded as one op
+    /// (`linear_relu`), with the values and gradients of the two layers
+    /// run one after the other, bit for bit.
+    #[test]
+    fn a_linear_layer_takes_the_relu_after_it() {
+        let mut rng = seeded(5);
+        let model = Sequential::<f32>::new()
+            .with(Linear::new(30, 20, Init::TorchDefault, &mut rng).unwrap())
+            .with(ReLU)
+            .with(Linear::new(20, 10, Init::TorchDefault, &mut rng).unwrap());
+        let images = crate::autodiff::gradcheck::testing::randn(&[8, 30], 6).mapv(|v| v as f32);
+        let run = |fused: bool| {
+            let tape = Tape::new();
+            let x = tape.constant(images.clone());
+            let logits = if fused {
+                model.forward(&tape, x).unwrap()
+            } else {
+                let h = model.layers[1].forward(&tape, model.layers[0].forward(&tape, x).unwrap()).unwrap();
+                model.layers[2].forward(&tape, h).unwrap()
+            };
+            let loss = logits.softmax_cross_entropy(&[0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
+            let nodes = tape.len();
+            let mut grads = tape.backward(&loss).unwrap();
+            let grads: Vec<Vec<u32>> = model
+                .parameters()
+                .iter()
+                .map(|p| grads.take_param(p).unwrap().iter().map(|v| v.to_bits()).collect())
+                .collect();
+            (loss.item().unwrap().to_bits(), grads, nodes)
+        };
+        let (fused, apart) = (run(true), run(false));
+        assert_eq!((fused.0, &fused.1), (apart.0, &apart.1));
+        assert_eq!(fused.2 + 1, apart.2, "one op fewer on the tape");
     }
 }

@@ -52,18 +52,24 @@ impl<T: Element, P: Pointwise<T>> Backward<T> for PointwiseOp<P> {
         mut grad: ArrayD<T>,
         _: &[bool],
     ) -> Vec<Option<ArrayD<T>>> {
-        let p = &self.0;
-        match (inputs[0].as_slice(), output.as_slice()) {
-            (Some(xs), Some(ys)) if grad.is_standard_layout() => {
-                chunked(grad.as_slice_mut().expect("standard layout"), |start, g| {
-                    for ((g, &x), &y) in g.iter_mut().zip(&xs[start..]).zip(&ys[start..]) {
-                        *g = p.grad(x, y, *g);
-                    }
-                });
-            }
-            _ => Zip::from(&mut grad).and(inputs[0]).and(output).for_each(|g, &x, &y| *g = p.grad(x, y, *g)),
-        }
+        grad_in_place(&self.0, inputs[0], output, &mut grad);
         vec![Some(grad)]
+    }
+}
+
+/// `grad = p.grad(x, y, grad)` element by element: the backward of `y =
+/// p.f(x)`, also for ops that apply `p` inside themselves (the linear layer
+/// with its ReLU, `Var::linear_relu`).
+pub(crate) fn grad_in_place<T: Element, P: Pointwise<T>>(p: &P, x: &ArrayD<T>, y: &ArrayD<T>, grad: &mut ArrayD<T>) {
+    match (x.as_slice(), y.as_slice()) {
+        (Some(xs), Some(ys)) if grad.is_standard_layout() => {
+            chunked(grad.as_slice_mut().expect("standard layout"), |start, g| {
+                for ((g, &x), &y) in g.iter_mut().zip(&xs[start..]).zip(&ys[start..]) {
+                    *g = p.grad(x, y, *g);
+                }
+            });
+        }
+        _ => Zip::from(grad).and(x).and(y).for_each(|g, &x, &y| *g = p.grad(x, y, *g)),
     }
 }
 
