@@ -77,13 +77,17 @@ pub(crate) fn gemm_takes<T: Element>(
         && c.strides()[0] >= 0
 }
 
-/// `C = A B + beta C` for `beta` 0 or 1, then with `relu` `max(C, 0)` as
-/// `torch.relu` (applied to each sum as it is stored, after its last block
-/// of terms); only where [`gemm_takes`] holds.
+/// `C = A B + beta C` for `beta` 0 or 1 (`add`), or with `bias` (a row of
+/// `n` values, `add` false) `C = bias + A B`, each row of `C` starting from
+/// it; then with `relu` `max(C, 0)` as `torch.relu`. The bias goes in with
+/// the first block of terms' stores (the same additions as a `C` set to it
+/// first, without that pass or reading `C`), the ReLU with the last's. Only
+/// where [`gemm_takes`] holds.
 pub(crate) fn gemm<T: 'static>(
     a: &ArrayView2<'_, T>,
     b: &ArrayView2<'_, T>,
     add: bool,
+    bias: Option<&[T]>,
     relu: bool,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
@@ -91,29 +95,32 @@ pub(crate) fn gemm<T: 'static>(
     assert!(cpu_has_avx512(), "the AVX-512 product on a CPU without it");
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     assert_eq!((b.nrows(), c.nrows(), c.ncols()), (k, m, n), "product shapes");
+    assert!(bias.is_none_or(|bias| bias.len() == n && !add), "a bias of n values, not added to C");
+    let bias = bias.map_or(std::ptr::null(), |bias| as_f32(bias).as_ptr());
     let (rsa, csa) = (a.strides()[0], a.strides()[1]);
     let rsc = c.strides()[0];
     assert!(rsa >= 0 && csa >= 0 && rsc >= 0 && b.strides()[0] >= 0 && (c.strides()[1] == 1 || n == 1));
     let a_ptr = a.as_ptr().cast::<f32>();
     let c_ptr = c.as_mut_ptr().cast::<f32>();
     // B with contiguous rows is read in place.
-    let run = |n: usize, b_ptr: *const f32, rsb: isize, c_ptr: *mut f32| {
+    let run = |n: usize, b_ptr: *const f32, rsb: isize, c_ptr: *mut f32, bias: *const f32| {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: AVX-512F, AVX2 and FMA are present (asserted). Every read of
         // A is at (i, kk) with i < m, kk < k through its strides; every read of
         // B is at row kk < k, columns j < n (the last vector masked) through
         // `rsb` and unit column stride; every write of C is at row i < m,
-        // columns below n (masked), through C's strides (the callers below
-        // pass B and C views, or panels of them, of these sizes).
+        // columns below n (masked), through C's strides; every read of the
+        // bias (if not null) at columns below n (the callers below pass B, C
+        // and bias views, or panels of them, of these sizes).
         unsafe {
-            let whole = Tile { kc: 0, a: a_ptr, rsa, csa, b: b_ptr, rsb, c: c_ptr, rsc, mask: 0, add, relu };
+            let whole = Tile { kc: 0, a: a_ptr, rsa, csa, b: b_ptr, rsb, c: c_ptr, rsc, mask: 0, add, bias, relu };
             product(m, k, n, whole);
         }
         #[cfg(not(target_arch = "x86_64"))]
-        unreachable!("no AVX-512 off x86-64 ({b_ptr:?}, {rsb}, {c_ptr:?}, {n})");
+        unreachable!("no AVX-512 off x86-64 ({b_ptr:?}, {rsb}, {c_ptr:?}, {bias:?}, {n})");
     };
     if rows_contiguous(b) {
-        return run(n, b.as_ptr().cast::<f32>(), b.strides()[0], c_ptr);
+        return run(n, b.as_ptr().cast::<f32>(), b.strides()[0], c_ptr, bias);
     }
     // B the transpose of a contiguous matrix: its columns, one panel of them
     // at a time (`PANEL` wide, the last one narrower), transposed into a
@@ -134,7 +141,8 @@ pub(crate) fn gemm<T: 'static>(
             transpose(rows, width, k, &mut panel[..width * k]);
             // C's columns from j0 (its rows are contiguous, asserted, or it
             // has one column and j0 is 0).
-            run(width, panel.as_ptr(), width as isize, c_ptr.wrapping_add(j0));
+            let bias = if bias.is_null() { bias } else { bias.wrapping_add(j0) };
+            run(width, panel.as_ptr(), width as isize, c_ptr.wrapping_add(j0), bias);
         }
     });
 }
@@ -148,8 +156,8 @@ thread_local! {
 }
 
 /// `C (m, n) = A B (+ C)` in tiles; `whole` carries the operands at (0, 0),
-/// their strides, whether to add and whether to apply the ReLU (its `kc`
-/// and `mask` are unused).
+/// their strides, whether to add, the bias (null for none) and whether to
+/// apply the ReLU (its `kc` and `mask` are unused).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn product(m: usize, k: usize, n: usize, whole: Tile) {
@@ -157,16 +165,18 @@ unsafe fn product(m: usize, k: usize, n: usize, whole: Tile) {
     for k0 in (0..k).step_by(KC) {
         let kc = KC.min(k - k0);
         let add = whole.add || k0 > 0;
+        let bias = if k0 == 0 { whole.bias } else { std::ptr::null() };
         let relu = whole.relu && k0 + kc == k;
         for j0 in (0..n).step_by(PANEL) {
             let cols = PANEL.min(n - j0);
             let mask: __mmask16 = if cols.is_multiple_of(16) { 0xFFFF } else { (1u16 << (cols % 16)) - 1 };
             let b = b.offset(k0 as isize * rsb).add(j0);
+            let bias = if bias.is_null() { bias } else { bias.add(j0) };
             let mut i0 = 0;
             while i0 < m {
                 let a = a.offset(i0 as isize * rsa + k0 as isize * csa);
                 let c = c.offset(i0 as isize * rsc).add(j0);
-                let tile = Tile { kc, a, b, rsb, c, mask, add, relu, ..whole };
+                let tile = Tile { kc, a, b, rsb, c, mask, add, bias, relu, ..whole };
                 if i0 + MR <= m {
                     match cols.div_ceil(16) {
                         1 => tile.run::<MR, 1>(),
@@ -202,6 +212,9 @@ struct Tile {
     rsc: isize,
     mask: __mmask16,
     add: bool,
+    /// The bias's values at the tile's first column, which the stores add
+    /// the sums to (`add` false), or null.
+    bias: *const f32,
     /// Whether the sums stored are the last block's, to go through the
     /// ReLU: `+0` where a sum is `< 0`, else the sum (NaN and `-0` kept).
     relu: bool,
@@ -259,7 +272,13 @@ impl Tile {
             for v in 0..V {
                 let mask = if v + 1 == V { self.mask } else { 0xFFFF };
                 let dst = row.add(16 * v);
-                let sum = if self.add { _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dst), acc[i][v]) } else { acc[i][v] };
+                let sum = if self.add {
+                    _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dst), acc[i][v])
+                } else if !self.bias.is_null() {
+                    _mm512_add_ps(_mm512_maskz_loadu_ps(mask, self.bias.add(16 * v)), acc[i][v])
+                } else {
+                    acc[i][v]
+                };
                 let sum = if self.relu {
                     let negative = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(sum, _mm512_setzero_ps());
                     _mm512_mask_blend_ps(negative, sum, _mm512_setzero_ps())
@@ -415,12 +434,24 @@ mod tests {
                     ndarray::linalg::general_mat_mul(1.0, &a, &b, beta, &mut want);
                     let mut got = if beta == 0.0 { Array2::from_elem((m, n), f32::NAN) } else { c0.clone() };
                     assert!(gemm_takes(1.0, &a, &b, beta, &got.view_mut()), "{what} {m}x{k}x{n}");
-                    gemm(&a, &b, beta == 1.0, false, &mut got.view_mut());
+                    gemm(&a, &b, beta == 1.0, None, false, &mut got.view_mut());
                     assert_eq!(bits(&got), bits(&want), "{what} {m}x{k}x{n}, beta {beta}");
                     // With the ReLU: that of the whole sum, not of a block's.
                     let mut got = if beta == 0.0 { Array2::from_elem((m, n), f32::NAN) } else { c0.clone() };
-                    gemm(&a, &b, beta == 1.0, true, &mut got.view_mut());
+                    gemm(&a, &b, beta == 1.0, None, true, &mut got.view_mut());
                     assert_eq!(bits(&got), bits(&want.mapv(relu)), "{what} {m}x{k}x{n}, beta {beta}, ReLU");
+                }
+                // With a bias: `C` not read, each row from the bias, as `C`
+                // set to the bias and added to.
+                let bias = matrix(1, n, seed + 6).into_shape_with_order(n).expect("a row");
+                let mut want = Array2::from_elem((m, n), 7.0);
+                want.assign(&bias);
+                ndarray::linalg::general_mat_mul(1.0, &a, &b, 1.0, &mut want);
+                for with_relu in [false, true] {
+                    let mut got = Array2::from_elem((m, n), f32::NAN);
+                    gemm(&a, &b, false, Some(bias.as_slice().expect("contiguous")), with_relu, &mut got.view_mut());
+                    let want = if with_relu { want.mapv(relu) } else { want.clone() };
+                    assert_eq!(bits(&got), bits(&want), "{what} {m}x{k}x{n}, bias, ReLU {with_relu}");
                 }
             }
             // An output that is a block of columns of a larger one (as the
@@ -428,7 +459,7 @@ mod tests {
             let mut want = Array2::from_elem((m, n + 3), 1.5f32);
             let mut got = want.clone();
             ndarray::linalg::general_mat_mul(1.0, &a, &b, 1.0, &mut want.slice_mut(s![.., 1..n + 1]));
-            gemm(&a.view(), &b.view(), true, false, &mut got.slice_mut(s![.., 1..n + 1]));
+            gemm(&a.view(), &b.view(), true, None, false, &mut got.slice_mut(s![.., 1..n + 1]));
             assert_eq!(bits(&got), bits(&want), "C[..] {m}x{k}x{n}");
         }
     }
@@ -464,7 +495,7 @@ mod tests {
         ndarray::linalg::general_mat_mul(1.0, &a, &b, 0.0, &mut want);
         assert!(want[[1, 0]].is_nan() && want[[2, 0]] == f32::INFINITY && want[[3, 0]] == f32::NEG_INFINITY);
         let mut got = Array2::from_elem((m, n), f32::NAN);
-        gemm(&a.view(), &b.view(), false, true, &mut got.view_mut());
+        gemm(&a.view(), &b.view(), false, None, true, &mut got.view_mut());
         assert_eq!(bits(&got), bits(&want.mapv(relu)));
         assert!(got.row(1).iter().all(|v| v.is_nan()) && got.row(3).iter().all(|v| v.to_bits() == 0));
     }

@@ -24,7 +24,7 @@
 
 use crate::Element;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 
 /// Multiply-adds below which a product is not worth splitting.
 const MIN_SPLIT_WORK: usize = 1 << 20;
@@ -47,23 +47,35 @@ pub(crate) fn gemm_serial<T: Element>(
     beta: T,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
-    serial(alpha, a, b, beta, false, c);
+    serial(alpha, a, b, beta, None, false, c);
 }
 
-/// `C = alpha A B + beta C` on this thread, then with `relu` `max(C, 0)` as
-/// `torch.relu` (`+0` where `C < 0`, else `C`: NaN and `-0` kept): in the
-/// AVX-512 product's stores, or as a pass over `C` after matrixmultiply.
+/// `C = alpha A B + beta C`, or with `bias` (`beta` 0) `C = bias + alpha A
+/// B` (each row of `C` from the bias's values), on this thread; then with
+/// `relu` `max(C, 0)` as `torch.relu` (`+0` where `C < 0`, else `C`: NaN
+/// and `-0` kept). The AVX-512 product adds the bias and applies the ReLU
+/// in its stores; after matrixmultiply, `C` is set to the bias first and
+/// the ReLU is a pass over it: the same values.
 fn serial<T: Element>(
     alpha: T,
     a: &ArrayView2<'_, T>,
     b: &ArrayView2<'_, T>,
     beta: T,
+    bias: Option<&ArrayView1<'_, T>>,
     relu: bool,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
-    if crate::kernels::avx512::gemm_takes(alpha, a, b, beta, c) {
-        return crate::kernels::avx512::gemm(a, b, beta == T::one(), relu, c);
+    let bias_row = bias.map(|bias| bias.as_slice());
+    if crate::kernels::avx512::gemm_takes(alpha, a, b, beta, c) && bias_row.is_none_or(|row| row.is_some()) {
+        return crate::kernels::avx512::gemm(a, b, beta == T::one(), bias_row.flatten(), relu, c);
     }
+    let beta = match bias {
+        Some(bias) => {
+            c.assign(bias);
+            T::one()
+        }
+        None => beta,
+    };
     general_mat_mul(alpha, a, b, beta, c);
     if relu {
         c.mapv_inplace(|v| if v < T::zero() { T::zero() } else { v });
@@ -96,20 +108,23 @@ pub(crate) fn gemm<T: Element>(
     beta: T,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
-    parallel(alpha, a, b, beta, false, c);
+    parallel(alpha, a, b, beta, None, false, c);
 }
 
-/// [`gemm`], then `max(C, 0)` as `torch.relu` (`+0` where `C < 0`, else
-/// `C`, NaN and `-0` kept), each block's in its own stores: the linear layer
-/// and the ReLU after it as one op, without a pass over `C` on one core.
-pub(crate) fn gemm_relu<T: Element>(
-    alpha: T,
+/// The affine map of a linear layer, `C = bias + A B` (each row of `C` from
+/// the bias's values, or from zeros without one), then with `relu` `max(C,
+/// 0)` as `torch.relu` (`+0` where `C < 0`, else `C`, NaN and `-0` kept),
+/// large products in parallel blocks of `C`. Each block adds the bias and
+/// applies the ReLU in its own stores (on AVX-512): no pass over `C` on one
+/// core before the product or after it. `C`'s values are not read.
+pub(crate) fn affine<T: Element>(
     a: &ArrayView2<'_, T>,
     b: &ArrayView2<'_, T>,
-    beta: T,
+    bias: Option<&ArrayView1<'_, T>>,
+    relu: bool,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
-    parallel(alpha, a, b, beta, true, c);
+    parallel(T::one(), a, b, T::zero(), bias, relu, c);
 }
 
 fn parallel<T: Element>(
@@ -117,6 +132,7 @@ fn parallel<T: Element>(
     a: &ArrayView2<'_, T>,
     b: &ArrayView2<'_, T>,
     beta: T,
+    bias: Option<&ArrayView1<'_, T>>,
     relu: bool,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
@@ -124,13 +140,14 @@ fn parallel<T: Element>(
     let (axis, size) = split(m, k, n, crate::kernels::avx512::rows_contiguous(b));
     let along = c.len_of(axis);
     if size >= along {
-        return serial(alpha, a, b, beta, relu, c);
+        return serial(alpha, a, b, beta, bias, relu, c);
     }
     let block = |range: std::ops::Range<usize>, mut c: ArrayViewMut2<'_, T>| {
         if axis == Axis(0) {
-            serial(alpha, &a.slice(ndarray::s![range, ..]), b, beta, relu, &mut c);
+            serial(alpha, &a.slice(ndarray::s![range, ..]), b, beta, bias, relu, &mut c);
         } else {
-            serial(alpha, a, &b.slice(ndarray::s![.., range]), beta, relu, &mut c);
+            let bias = bias.map(|bias| bias.slice(ndarray::s![range.clone()]));
+            serial(alpha, a, &b.slice(ndarray::s![.., range]), beta, bias.as_ref(), relu, &mut c);
         }
     };
     // Two blocks ([`MAX_BLOCKS`]): the first `size` rows or columns, and the rest.
@@ -190,6 +207,48 @@ mod tests {
             let c = dot(&a.view(), &b.view());
             assert!(c.iter().all(|v| v.is_finite()), "{m}x{k}x{n}");
         }
+    }
+
+    /// `affine` (the bias and the ReLU in the product's stores, each block
+    /// its columns of the bias) against `C` set to the bias, matrixmultiply's
+    /// product added to it and the ReLU's pass after, bit for bit: the MNIST
+    /// MLP's and CNN's linear layers (outputs split by columns and by rows),
+    /// small ones, `f32` and `f64`, on the path the CPU takes and with the
+    /// baseline forced.
+    #[test]
+    fn affine_equals_bias_then_product_then_relu_bit_for_bit() {
+        let _switch = crate::kernels::cpu::baseline_switch();
+        fn check<T: crate::Element>(m: usize, k: usize, n: usize, bias: bool, relu: bool) {
+            let cast = |a: ndarray::ArrayD<f64>| a.mapv(|v| T::from(v).unwrap()).into_dimensionality::<Ix2>().unwrap();
+            let (a, w) = (cast(randn(&[m, k], 1)), cast(randn(&[n, k], 2)));
+            let b = cast(randn(&[1, n], 3)).into_shape_with_order(n).unwrap();
+            let mut want = ndarray::Array2::from_elem((m, n), T::zero());
+            if bias {
+                want.assign(&b);
+            }
+            ndarray::linalg::general_mat_mul(T::one(), &a, &w.t(), T::one(), &mut want);
+            if relu {
+                want.mapv_inplace(|v| if v < T::zero() { T::zero() } else { v });
+            }
+            let mut got = ndarray::Array2::from_elem((m, n), T::nan());
+            super::affine(&a.view(), &w.t(), bias.then(|| b.view()).as_ref(), relu, &mut got.view_mut());
+            let bits = |c: &ndarray::Array2<T>| c.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{m}x{k}x{n}, bias {bias}, ReLU {relu}");
+        }
+        for baseline in [false, true] {
+            crate::kernels::cpu::force_baseline(baseline);
+            for (m, k, n) in
+                [(128, 784, 256), (128, 256, 256), (128, 256, 10), (512, 512, 128), (300, 100, 70), (5, 3, 2)]
+            {
+                for bias in [true, false] {
+                    for relu in [true, false] {
+                        check::<f32>(m, k, n, bias, relu);
+                        check::<f64>(m, k, n, bias, relu);
+                    }
+                }
+            }
+        }
+        crate::kernels::cpu::force_baseline(false);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use super::activation::Relu;
 use super::pointwise::grad_in_place;
 use crate::autodiff::{Backward, Var};
-use crate::kernels::gemm::{dot, gemm, gemm_relu};
+use crate::kernels::gemm::{affine, dot};
 use crate::{Element, Error, Result};
 use ndarray::{ArrayD, ArrayView2, Axis, Ix2};
 
@@ -104,7 +104,8 @@ impl<'t, T: Element> Var<'t, T> {
         Ok(self.tape.push(c.into_dyn(), &[self.id, other.id], Matmul))
     }
 
-    /// Affine map `Y = X W^T + b`, fused (one GEMM, bias as its initial value).
+    /// Affine map `Y = X W^T + b`, fused (one GEMM, which starts each row of
+    /// `Y` from the bias).
     ///
     /// `W` is stored `(out_features, in_features)` as in PyTorch, so weights
     /// and golden values carry over unchanged.
@@ -158,20 +159,23 @@ impl<'t, T: Element> Var<'t, T> {
             ));
         }
         let (n, out) = (x.shape()[0], w.shape()[0]);
-        let mut y = crate::kernels::workspace::zeroed_matrix::<T>(n, out);
         let mut parents = vec![self.id, weight.id];
-        if let Some(bias) = bias {
-            self.same_tape(op, bias)?;
-            let b = bias.value();
-            if b.shape() != [out] {
-                return Err(Error::shape(op, b.shape(), &[out], "bias must have one entry per output feature"));
+        let b = match bias {
+            Some(bias) => {
+                self.same_tape(op, bias)?;
+                let b = bias.value();
+                if b.shape() != [out] {
+                    return Err(Error::shape(op, b.shape(), &[out], "bias must have one entry per output feature"));
+                }
+                parents.push(bias.id);
+                Some(b)
             }
-            y.assign(&b.view().into_dimensionality::<ndarray::Ix1>().expect("1-D"));
-            parents.push(bias.id);
-        }
-        let beta = if bias.is_some() { T::one() } else { T::zero() };
-        let product = if relu { gemm_relu } else { gemm };
-        product(T::one(), &as_matrix(&x), &as_matrix(&w).t(), beta, &mut y.view_mut());
+            None => None,
+        };
+        let b = b.as_ref().map(|b| b.view().into_dimensionality::<ndarray::Ix1>().expect("1-D"));
+        // Every value is written by the product (from the bias, or from zero).
+        let mut y = crate::kernels::workspace::zeroed_matrix::<T>(n, out);
+        affine(&as_matrix(&x), &as_matrix(&w).t(), b.as_ref(), relu, &mut y.view_mut());
         Ok(self.tape.push(y.into_dyn(), &parents, Linear { has_bias: bias.is_some(), relu }))
     }
 }
