@@ -47,25 +47,34 @@ pub(crate) fn gemm_serial<T: Element>(
     beta: T,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
-    serial(alpha, a, b, beta, None, false, c);
+    serial(a, b, &Form::plain(alpha, beta), c);
 }
 
-/// `C = alpha A B + beta C`, or with `bias` (`beta` 0) `C = bias + alpha A
-/// B` (each row of `C` from the bias's values), on this thread; then with
-/// `relu` `max(C, 0)` as `torch.relu` (`+0` where `C < 0`, else `C`: NaN
-/// and `-0` kept). The AVX-512 product adds the bias and applies the ReLU
-/// in its stores; after matrixmultiply, `C` is set to the bias first and
-/// the ReLU is a pass over it: the same values.
-fn serial<T: Element>(
+/// What a product computes around `A B`: `C = alpha A B + beta C`, or with
+/// a bias (`beta` 0) `C = bias + alpha A B`, each row of `C` from the
+/// bias's values; then with `relu` `max(C, 0)` as `torch.relu` (`+0` where
+/// `C < 0`, else `C`: NaN and `-0` kept).
+#[derive(Clone)]
+struct Form<'b, T> {
     alpha: T,
-    a: &ArrayView2<'_, T>,
-    b: &ArrayView2<'_, T>,
     beta: T,
-    bias: Option<&ArrayView1<'_, T>>,
+    bias: Option<ArrayView1<'b, T>>,
     relu: bool,
-    c: &mut ArrayViewMut2<'_, T>,
-) {
-    let bias_row = bias.map(|bias| bias.as_slice());
+}
+
+impl<T: Element> Form<'_, T> {
+    /// `C = alpha A B + beta C`.
+    fn plain(alpha: T, beta: T) -> Self {
+        Form { alpha, beta, bias: None, relu: false }
+    }
+}
+
+/// `form`'s product on this thread. The AVX-512 product adds the bias and
+/// applies the ReLU in its stores; after matrixmultiply, `C` is set to the
+/// bias first and the ReLU is a pass over it: the same values.
+fn serial<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, form: &Form<'_, T>, c: &mut ArrayViewMut2<'_, T>) {
+    let Form { alpha, beta, ref bias, relu } = *form;
+    let bias_row = bias.as_ref().map(|bias| bias.as_slice());
     if crate::kernels::avx512::gemm_takes(alpha, a, b, beta, c) && bias_row.is_none_or(|row| row.is_some()) {
         return crate::kernels::avx512::gemm(a, b, beta == T::one(), bias_row.flatten(), relu, c);
     }
@@ -108,7 +117,7 @@ pub(crate) fn gemm<T: Element>(
     beta: T,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
-    parallel(alpha, a, b, beta, None, false, c);
+    parallel(a, b, Form::plain(alpha, beta), c);
 }
 
 /// The affine map of a linear layer, `C = bias + A B` (each row of `C` from
@@ -124,30 +133,24 @@ pub(crate) fn affine<T: Element>(
     relu: bool,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
-    parallel(T::one(), a, b, T::zero(), bias, relu, c);
+    parallel(a, b, Form { alpha: T::one(), beta: T::zero(), bias: bias.map(ArrayView1::view), relu }, c);
 }
 
-fn parallel<T: Element>(
-    alpha: T,
-    a: &ArrayView2<'_, T>,
-    b: &ArrayView2<'_, T>,
-    beta: T,
-    bias: Option<&ArrayView1<'_, T>>,
-    relu: bool,
-    c: &mut ArrayViewMut2<'_, T>,
-) {
+/// `form`'s product, large ones in parallel blocks of `C` (each block with
+/// its columns of the bias).
+fn parallel<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, form: Form<'_, T>, c: &mut ArrayViewMut2<'_, T>) {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     let (axis, size) = split(m, k, n, crate::kernels::avx512::rows_contiguous(b));
     let along = c.len_of(axis);
     if size >= along {
-        return serial(alpha, a, b, beta, bias, relu, c);
+        return serial(a, b, &form, c);
     }
     let block = |range: std::ops::Range<usize>, mut c: ArrayViewMut2<'_, T>| {
         if axis == Axis(0) {
-            serial(alpha, &a.slice(ndarray::s![range, ..]), b, beta, bias, relu, &mut c);
+            serial(&a.slice(ndarray::s![range, ..]), b, &form, &mut c);
         } else {
-            let bias = bias.map(|bias| bias.slice(ndarray::s![range.clone()]));
-            serial(alpha, a, &b.slice(ndarray::s![.., range]), beta, bias.as_ref(), relu, &mut c);
+            let bias = form.bias.as_ref().map(|bias| bias.slice(ndarray::s![range.clone()]));
+            serial(a, &b.slice(ndarray::s![.., range]), &Form { bias, ..form.clone() }, &mut c);
         }
     };
     // Two blocks ([`MAX_BLOCKS`]): the first `size` rows or columns, and the rest.
