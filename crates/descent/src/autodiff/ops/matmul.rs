@@ -123,8 +123,10 @@ impl<'t, T: Element> Var<'t, T> {
 
     /// `relu(X W^T + b)` as one op: the values and gradients of
     /// `x.linear(w, b)?.relu()`, bit for bit, with the ReLU applied by the
-    /// product as it stores each output (no pass over the output on one
-    /// core, no pre-activation kept). [`Sequential`](crate::nn::Sequential)
+    /// product as it stores each output where descent's AVX-512 product runs
+    /// (`f32` on a CPU with it; elsewhere by each block of the product after
+    /// matrixmultiply's), not by a pass over the whole output on one core;
+    /// no pre-activation kept. [`Sequential`](crate::nn::Sequential)
     /// records a [`Linear`](crate::nn::Linear) layer and a
     /// [`ReLU`](crate::nn::ReLU) after it as this op.
     ///
