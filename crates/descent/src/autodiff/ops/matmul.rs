@@ -175,7 +175,11 @@ impl<'t, T: Element> Var<'t, T> {
             None => None,
         };
         let b = b.as_ref().map(|b| b.view().into_dimensionality::<ndarray::Ix1>().expect("1-D"));
-        // Every value is written by the product (from the bias, or from zero).
+        // Every value is written by the product (from the bias, or from
+        // zero), so these zeros are never read; still a fresh allocation, not
+        // a stale buffer from the workspace pool: taken from the pool, the
+        // linear outputs left the first layer's weight gradient missing it at
+        // every step of the MNIST MLP (+30 ms an epoch, docs/performance.md).
         let mut y = crate::kernels::workspace::zeroed_matrix::<T>(n, out);
         affine(&as_matrix(&x), &as_matrix(&w).t(), b.as_ref(), relu, &mut y.view_mut());
         Ok(self.tape.push(y.into_dyn(), &parents, Linear { has_bias: bias.is_some(), relu }))
